@@ -1,0 +1,7 @@
+"""Threadline: fuse seized chats, payments, logins and locations into evidenced targets."""
+
+__version__ = "0.1.0"
+
+from threadline.case import Case  # noqa: E402
+
+__all__ = ["Case", "__version__"]

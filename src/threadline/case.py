@@ -1,0 +1,234 @@
+"""The Python API: one :class:`Case` per case directory; the CLI only wraps it."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from threadline import __version__
+from threadline.errors import CaseError, KeyRequiredError
+from threadline.ingest.canonical import (
+    IngestReport,
+    SourceOptions,
+    check_options,
+    ingest_file,
+    os_user,
+)
+from threadline.ingest.files import scan
+from threadline.pipeline import STAGES
+from threadline.store import audit, custody, open_duckdb, tables
+from threadline.store.engine import Engine
+
+CASE_FILE = "case.json"
+DB_FILE = "case.duckdb"
+FORMAT_VERSION = 1
+KEY_ENV = "THREADLINE_KEY"
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of a chain-of-custody check."""
+
+    ok: bool = True
+    sources_checked: int = 0
+    sources_absent: list[str] = field(default_factory=list)
+    audit_entries: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CaseStatus:
+    name: str
+    encrypted: bool
+    sources: list[dict[str, Any]]
+    counts: dict[str, int]
+    quarantine_by_reason: dict[str, int]
+
+
+class Case:
+    """A case directory: its DuckDB store, sources, quarantine and audit log."""
+
+    def __init__(self, path: Path, engine: Engine, info: dict[str, Any]) -> None:
+        self.path = path
+        self.engine = engine
+        self.info = info
+
+    # -- life cycle ----------------------------------------------------------------------
+    @classmethod
+    def init(cls, path: Path | str, *, encrypt: bool = False, key: str | None = None) -> Case:
+        """Create a new case directory (it must not exist or be empty)."""
+        path = Path(path)
+        if (path / CASE_FILE).exists():
+            raise CaseError(f"{path}: a case already exists here")
+        if encrypt:
+            key = key or os.environ.get(KEY_ENV)
+            if not key:
+                raise KeyRequiredError(f"--encrypt needs a key: set {KEY_ENV} or pass --key-file")
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "tmp").mkdir(exist_ok=True)
+        info = {
+            "format_version": FORMAT_VERSION,
+            "name": path.resolve().name,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "encrypted": bool(encrypt),
+            "tool_version": __version__,
+        }
+        engine = open_duckdb(path / DB_FILE, key=key if encrypt else None)
+        with engine.transaction():
+            tables.create_all(engine)
+            audit.append(engine, "init", {"name": info["name"], "encrypted": encrypt}, os_user())
+        (path / CASE_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        return cls(path, engine, info)
+
+    @classmethod
+    def open(cls, path: Path | str, *, key: str | None = None, read_only: bool = False) -> Case:
+        """Open an existing case; an encrypted one needs its key (argument or THREADLINE_KEY)."""
+        path = Path(path)
+        info_file = path / CASE_FILE
+        if not info_file.is_file():
+            raise CaseError(f"{path}: not a Threadline case (no {CASE_FILE}); run `threadline init`")
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+        if info.get("encrypted"):
+            key = key or os.environ.get(KEY_ENV)
+            if not key:
+                raise KeyRequiredError(
+                    f"{path}: the case is encrypted; set {KEY_ENV} or pass --key-file"
+                )
+        else:
+            key = None
+        (path / "tmp").mkdir(exist_ok=True)
+        engine = open_duckdb(path / DB_FILE, key=key, read_only=read_only)
+        return cls(path, engine, info)
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self) -> Case:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- ingest ----------------------------------------------------------------------------
+    def ingest(
+        self,
+        kind: str,
+        files: Iterable[Path | str],
+        *,
+        agency: str,
+        seizure: str,
+        timezone: str | None = None,
+        country: str | None = None,
+        format: str | None = None,
+        on_file: Callable[[IngestReport], None] | None = None,
+    ) -> list[IngestReport]:
+        """Ingest canonical files of one kind; each file is atomic and idempotent."""
+        options = check_options(SourceOptions(agency, seizure, timezone, country, format))
+        reports = []
+        for f in files:
+            report = ingest_file(self.engine, kind, Path(f), options)
+            reports.append(report)
+            if on_file:
+                on_file(report)
+        return reports
+
+    def quarantine(self, source_id: str | None = None) -> list[dict[str, Any]]:
+        """Every refused row with its file, row number, field and reason."""
+        return custody.quarantine(self.engine, source_id)
+
+    def sources(self) -> list[dict[str, Any]]:
+        return custody.sources(self.engine)
+
+    # -- status, analysis, verification -------------------------------------------------------
+    def status(self) -> CaseStatus:
+        reasons = {
+            str(r): int(n)
+            for r, n in self.engine.query(
+                "SELECT reason, count(*) FROM quarantine GROUP BY reason ORDER BY reason"
+            )
+        }
+        return CaseStatus(
+            name=str(self.info.get("name")),
+            encrypted=bool(self.info.get("encrypted")),
+            sources=self.sources(),
+            counts=custody.table_counts(self.engine),
+            quarantine_by_reason=reasons,
+        )
+
+    def analyze(self, on_stage: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+        """Run every analysis stage in pipeline order, each recorded in the audit log."""
+        runs = []
+        for stage in STAGES:
+            if on_stage:
+                on_stage(stage.name)
+            with self.engine.transaction():
+                summary = stage.run(self.engine)
+                details = {
+                    "stage": stage.name,
+                    "parameters": stage.parameters,
+                    "code_version": __version__,
+                    "summary": summary,
+                }
+                audit.append(self.engine, "analyze", details, os_user())
+            runs.append(details)
+        if not STAGES:
+            with self.engine.transaction():
+                audit.append(
+                    self.engine,
+                    "analyze",
+                    {"stages": [], "code_version": __version__},
+                    os_user(),
+                )
+        return runs
+
+    def verify(self) -> VerifyReport:
+        """Re-hash the source files still present and check the audit chain."""
+        report = VerifyReport()
+        for src in self.sources():
+            path = Path(src["path"])
+            if not path.is_file():
+                report.sources_absent.append(src["path"])
+                continue
+            report.sources_checked += 1
+            if scan(path).sha256 != src["sha256"]:
+                report.ok = False
+                report.problems.append(
+                    f"source {src['source_id']} ({src['path']}): file changed since ingest"
+                )
+        report.audit_entries = len(audit.entries(self.engine))
+        broken = audit.first_broken(self.engine)
+        if broken:
+            report.ok = False
+            report.problems.append(f"audit entry {broken[0]}: {broken[1]}")
+        return report
+
+    # -- export ------------------------------------------------------------------------------
+    def export(self, out: Path | str, format: str = "json") -> Path:
+        """Write the export contract (manifest.json + one JSON Lines file per table)."""
+        from threadline.share.export_json import export_json
+
+        out = Path(out)
+        manifest = export_json(self.engine, out, str(self.info.get("name")))
+        with self.engine.transaction():
+            audit.append(
+                self.engine,
+                "export",
+                {"format": format, "out": str(out.resolve()), "files": manifest["files"]},
+                os_user(),
+            )
+        return out / "manifest.json"
+
+
+def status_dict(status: CaseStatus) -> dict[str, Any]:
+    return asdict(status)

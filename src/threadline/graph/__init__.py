@@ -1,0 +1,1 @@
+"""Graph stage (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""Ingest: read seized files, validate them and load them into a case store."""

@@ -1,0 +1,187 @@
+"""Ingest of the canonical CSV / JSON Lines formats (DESIGN.md) into a case store."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from threadline import __version__, values
+from threadline.errors import SourceError, UsageError
+from threadline.ingest.files import FileFacts, detect_format, read_header, scan
+from threadline.schema import Kind, ValueType, kind as kind_named
+from threadline.store import audit, custody
+from threadline.store.engine import Engine
+from threadline.store.loader import LoadPlan, Normaliser, SourceMeta, load_source
+
+NORMALISERS: Mapping[ValueType, Normaliser] = {
+    ValueType.PHONE: values.normalise_phone,
+    ValueType.EMAIL: values.normalise_email,
+    ValueType.IP: values.normalise_ip,
+    ValueType.COUNTRY: values.normalise_country,
+    ValueType.CURRENCY: values.normalise_currency,
+}
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """Who delivered a file and how to read its times and phone numbers."""
+
+    agency: str
+    seizure: str
+    timezone: str | None = None
+    country: str | None = None
+    format: str | None = None
+
+
+@dataclass
+class IngestReport:
+    """The outcome for one file."""
+
+    path: str
+    kind: str
+    source_id: str
+    sha256: str
+    already_ingested: bool = False
+    rows_read: int = 0
+    stored: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def check_options(options: SourceOptions) -> SourceOptions:
+    """Validate the timezone and country once, before any file is touched."""
+    if options.timezone:
+        try:
+            ZoneInfo(options.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise UsageError(f"unknown timezone {options.timezone!r}") from None
+    country = options.country
+    if country:
+        try:
+            country = values.normalise_country(country)
+        except values.InvalidValue as exc:
+            raise UsageError(str(exc)) from None
+    if not options.agency.strip() or not options.seizure.strip():
+        raise UsageError("--agency and --seizure are required for the chain of custody")
+    return SourceOptions(
+        options.agency, options.seizure, options.timezone, country, options.format
+    )
+
+
+def ingest_file(
+    engine: Engine,
+    kind_name: str,
+    path: Path,
+    options: SourceOptions,
+    *,
+    fail_after_stage: bool = False,
+) -> IngestReport:
+    """Ingest one canonical file atomically; a file already ingested adds nothing."""
+    kind = kind_named(kind_name)
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(path, "no such file")
+    fmt = detect_format(path, options.format)
+    facts = scan(path)
+    source_id = facts.sha256[:16]
+    report = IngestReport(str(path), kind.name, source_id, facts.sha256)
+    if custody.find_source(engine, facts.sha256) is not None:
+        report.already_ingested = True
+        return report
+    header, present, ignored = _columns(kind, path, fmt, facts)
+    meta = SourceMeta(
+        source_id=source_id,
+        sha256=facts.sha256,
+        path=str(path.resolve()),
+        size=facts.size,
+        kind=kind.name,
+        format=fmt,
+        agency=options.agency,
+        seizure=options.seizure,
+        timezone=options.timezone,
+        country=options.country,
+        os_user=os_user(),
+        tool_version=__version__,
+        ingested_at=datetime.now(UTC).replace(tzinfo=None),
+    )
+    plan = LoadPlan(
+        kind=kind,
+        path=path,
+        format=fmt,
+        header=header,
+        meta=meta,
+        normalisers=NORMALISERS,
+        lines=facts.lines,
+        ignored_fields=ignored,
+        fail_after_stage=fail_after_stage,
+    )
+    with engine.transaction():
+        result = load_source(engine, plan)
+        custody.record_source(engine, meta, result, ignored)
+        audit.append(
+            engine,
+            "ingest",
+            {
+                "source_id": source_id,
+                "sha256": facts.sha256,
+                "path": meta.path,
+                "kind": kind.name,
+                "agency": options.agency,
+                "seizure": options.seizure,
+                "stored": result.stored,
+                "duplicate": result.duplicate,
+                "quarantined": result.quarantined,
+            },
+            meta.os_user,
+        )
+    del present
+    report.rows_read = result.rows_read
+    report.stored = result.stored
+    report.duplicate = result.duplicate
+    report.quarantined = result.quarantined
+    report.reasons = result.reasons
+    return report
+
+
+def _columns(
+    kind: Kind, path: Path, fmt: str, facts: FileFacts
+) -> tuple[tuple[str, ...], set[str], tuple[str, ...]]:
+    if facts.size == 0:
+        raise SourceError(path, "the file is empty")
+    if fmt != "csv":
+        return (), set(kind.field_names), ()
+    if facts.blank_lines:
+        raise SourceError(
+            path,
+            f"{facts.blank_lines} blank line(s) between records make CSV row numbers "
+            "ambiguous; ingest a copy without them (the original stays untouched)",
+        )
+    header = read_header(path)
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise SourceError(path, f"column(s) named twice in the header: {', '.join(dupes)}", row=1)
+    present = set(header)
+    missing = [n for n in kind.required if n not in present]
+    if kind.one_of and not present.intersection(kind.one_of):
+        missing.append(" or ".join(kind.one_of))
+    if missing:
+        raise SourceError(
+            path,
+            f"not a canonical {kind.name} file: missing column(s) {', '.join(missing)}; "
+            f"expected {', '.join(kind.field_names)} (or use a mapping file)",
+            row=1,
+        )
+    ignored = tuple(h for h in header if h not in kind.field_names)
+    return header, present, ignored
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -1,0 +1,76 @@
+"""Facts about a seized file read in one streaming pass: digest, size and line structure."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from threadline.errors import SourceError
+
+CHUNK = 4 * 1024 * 1024
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    sha256: str
+    size: int
+    lines: int  # physical lines that hold text
+    blank_lines: int  # empty lines before the last line of text
+
+
+def scan(path: Path) -> FileFacts:
+    """Hash the file and count its lines without decoding it."""
+    digest = hashlib.sha256()
+    size = newlines = blanks = 0
+    prev_last = b"\n"  # a blank first line counts as blank
+    trailing_run = 0  # empty lines at the current end of the file
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            newlines += chunk.count(b"\n")
+            joined = prev_last + chunk
+            run = joined.count(b"\n\n") + joined.count(b"\n\r\n")
+            blanks += run
+            stripped = chunk.rstrip(b"\r\n")
+            if stripped:
+                tail = chunk[len(stripped) :]
+                trailing_run = max(tail.count(b"\n") - 1, 0)
+            else:
+                trailing_run += chunk.count(b"\n")
+            prev_last = chunk[-1:]
+    ends_open = size > 0 and prev_last != b"\n"
+    text_lines = newlines + (1 if ends_open else 0) - blanks
+    return FileFacts(digest.hexdigest(), size, text_lines, max(blanks - trailing_run, 0))
+
+
+def detect_format(path: Path, explicit: str | None = None) -> str:
+    """``csv`` or ``jsonl`` from the option or the file name."""
+    if explicit:
+        if explicit not in ("csv", "jsonl"):
+            raise SourceError(path, f"unknown format {explicit!r}; use csv or jsonl")
+        return explicit
+    found = FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise SourceError(path, "cannot tell the format from the name; pass --format csv|jsonl")
+    return found
+
+
+def read_header(path: Path) -> tuple[str, ...]:
+    """The column names of a CSV file, or a SourceError saying why there are none."""
+    with path.open("rb") as fh:
+        first = fh.readline(1024 * 1024)
+    if not first.strip():
+        raise SourceError(path, "the file is empty (no header row)", row=1)
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SourceError(path, "the header is not UTF-8 text", row=1) from None
+    if "\x00" in text:
+        raise SourceError(path, "the header holds binary data, not CSV text", row=1)
+    names = next(csv.reader(io.StringIO(text)))
+    return tuple(n.strip() for n in names)

@@ -1,0 +1,1 @@
+"""Media stage (see DESIGN.md)."""

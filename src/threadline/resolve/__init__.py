@@ -1,0 +1,1 @@
+"""Resolve stage (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""Share: exports, referral packages and deconfliction."""

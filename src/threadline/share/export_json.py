@@ -1,0 +1,33 @@
+"""The JSON export contract: ``manifest.json`` plus one JSON Lines file per table."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from threadline import __version__
+from threadline.store import custody
+from threadline.store.engine import Engine
+from threadline.store.exporter import export_tables
+
+SCHEMA_VERSION = "1.0"
+
+
+def export_json(engine: Engine, out: Path, case_name: str) -> dict[str, Any]:
+    """Write the export to ``out`` and return the manifest written beside it."""
+    files = export_tables(engine, out)
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "case": case_name,
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "tool_version": __version__,
+        "sources": [
+            {k: s[k] for k in ("source_id", "sha256", "path", "kind", "agency", "seizure")}
+            for s in custody.sources(engine)
+        ],
+        "files": files,
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest

@@ -1,0 +1,1 @@
+"""Signals stage (see DESIGN.md)."""

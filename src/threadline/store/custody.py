@@ -1,0 +1,69 @@
+"""Chain-of-custody records: sources, quarantine and per-table counts."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from threadline.schema import KINDS
+from threadline.store.engine import Engine, quote_ident
+from threadline.store.loader import LoadResult, SourceMeta
+
+
+def find_source(engine: Engine, sha256: str) -> dict[str, Any] | None:
+    rows = sources(engine, "sha256 = ?", [sha256])
+    return rows[0] if rows else None
+
+
+def record_source(
+    engine: Engine, meta: SourceMeta, result: LoadResult, ignored: tuple[str, ...]
+) -> None:
+    m = asdict(meta)
+    engine.execute(
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            m["source_id"],
+            m["sha256"],
+            m["path"],
+            m["size"],
+            m["kind"],
+            m["format"],
+            m["agency"],
+            m["seizure"],
+            m["timezone"],
+            m["country"],
+            result.rows_read,
+            result.stored,
+            result.duplicate,
+            result.quarantined,
+            ",".join(ignored) or None,
+            meta.ingested_at,
+            m["os_user"],
+            m["tool_version"],
+        ],
+    )
+
+
+def sources(
+    engine: Engine, where: str = "true", params: list[Any] | None = None
+) -> list[dict[str, Any]]:
+    return engine.query_dicts(
+        f"SELECT * FROM sources WHERE {where} ORDER BY ingested_at, source_id", params
+    )
+
+
+def quarantine(engine: Engine, source_id: str | None = None) -> list[dict[str, Any]]:
+    where = "WHERE q.source_id = ?" if source_id else ""
+    return engine.query_dicts(
+        "SELECT q.source_id, s.path, q.row, q.field, q.reason, q.detail, q.original "
+        f"FROM quarantine q JOIN sources s USING (source_id) {where} "
+        "ORDER BY s.ingested_at, q.source_id, q.row",
+        [source_id] if source_id else None,
+    )
+
+
+def table_counts(engine: Engine) -> dict[str, int]:
+    return {
+        name: int(engine.scalar(f"SELECT count(*) FROM {quote_ident(name)}"))
+        for name in (*KINDS, "quarantine", "sources", "audit")
+    }

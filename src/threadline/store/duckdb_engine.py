@@ -1,0 +1,217 @@
+"""The embedded default engine: one DuckDB file per case, optionally encrypted at rest."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from threadline.errors import CaseError, EngineError, KeyRequiredError
+from threadline.store.engine import Dialect, Engine, StagedFile, quote_ident, quote_literal
+
+DIALECT = Dialect("duckdb")
+# Longest single record we accept (bytes); longer lines are quarantined, not read into memory.
+MAX_LINE_BYTES = 8 * 1024 * 1024
+
+
+def _httpfs_extension() -> Path:
+    """The httpfs extension file shipped by the duckdb-extension-httpfs wheel.
+
+    DuckDB writes encrypted databases only with httpfs's crypto module loaded, and these
+    machines cannot download extensions, so it is installed from PyPI and loaded from its file.
+    """
+    import duckdb_extension_httpfs
+
+    found = sorted(Path(duckdb_extension_httpfs.__file__).parent.rglob("httpfs.duckdb_extension"))
+    if not found:
+        raise CaseError("the duckdb-extension-httpfs package has no extension file")
+    return found[-1]
+
+
+class DuckDBEngine(Engine):
+    """A DuckDB connection with the case database attached as the default catalog."""
+
+    dialect = DIALECT
+
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        key: str | None = None,
+        read_only: bool = False,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+    ) -> None:
+        self.path = db_path
+        self._lock = threading.RLock()
+        self._in_tx = False
+        config: dict[str, Any] = {}
+        if threads:
+            config["threads"] = threads
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        con = duckdb.connect(config=config)
+        try:
+            if key is not None:
+                con.execute(f"LOAD {quote_literal(str(_httpfs_extension()))}")
+            options = []
+            if key is not None:
+                options.append(f"ENCRYPTION_KEY {quote_literal(key)}")
+            if read_only:
+                options.append("READ_ONLY")
+            suffix = f" ({', '.join(options)})" if options else ""
+            con.execute(f"ATTACH {quote_literal(str(db_path))} AS case_db{suffix}")
+            con.execute("USE case_db")
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute(f"SET temp_directory = {quote_literal(str(db_path.parent / 'tmp'))}")
+            con.execute("SET preserve_insertion_order = true")
+        except duckdb.Error as exc:
+            con.close()
+            text = str(exc)
+            if "without a key" in text or "encrypted" in text.lower() and key is None:
+                raise KeyRequiredError(
+                    f"{db_path.parent}: the case is encrypted; give its key "
+                    "(THREADLINE_KEY or --key-file)"
+                ) from None
+            if "encryption key" in text.lower():
+                raise KeyRequiredError(f"{db_path.parent}: wrong key for this case") from None
+            raise CaseError(f"{db_path}: cannot open the case database: {text}") from None
+        self.con = con
+
+    # -- statements -------------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        with self._lock:
+            try:
+                self.con.execute(sql, params)
+            except duckdb.Error as exc:
+                raise EngineError(str(exc), sql) from exc
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self.con.execute(sql, params).fetchall()
+            except duckdb.Error as exc:
+                raise EngineError(str(exc), sql) from exc
+
+    def query_dicts(
+        self, sql: str, params: Sequence[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        with self._lock:
+            try:
+                cur = self.con.execute(sql, params)
+                names = [d[0] for d in cur.description or []]
+                return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+            except duckdb.Error as exc:
+                raise EngineError(str(exc), sql) from exc
+
+    def query_arrow(self, sql: str) -> pa.Table:
+        with self._lock:
+            try:
+                return self.con.execute(sql).fetch_arrow_table()
+            except duckdb.Error as exc:
+                raise EngineError(str(exc), sql) from exc
+
+    def iter_batches(self, sql: str, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
+        with self._lock:
+            try:
+                reader = self.con.execute(sql).fetch_record_batch(batch_rows)
+            except duckdb.Error as exc:
+                raise EngineError(str(exc), sql) from exc
+            yield from reader
+
+    def register(self, name: str, table: pa.Table) -> None:
+        with self._lock:
+            self.con.register(name, table)
+
+    def unregister(self, name: str) -> None:
+        with self._lock:
+            self.con.unregister(name)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            if self._in_tx:  # nested use joins the outer transaction
+                yield
+                return
+            self.con.execute("BEGIN TRANSACTION")
+            self._in_tx = True
+            try:
+                yield
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            else:
+                self.con.execute("COMMIT")
+            finally:
+                self._in_tx = False
+
+    # -- staging ----------------------------------------------------------------------------
+    def stage_csv(self, path: Path, columns: Sequence[str], table: str) -> StagedFile:
+        cols = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in columns) + "}"
+        reader = (
+            f"read_csv({quote_literal(str(path))}, auto_detect=false, header=true, "
+            f"columns={cols}, delim=',', quote='\"', escape='\"', encoding='utf-8', "
+            f"ignore_errors=true, store_rejects=true, rejects_table='{table}_rej', "
+            f"rejects_scan='{table}_scan', max_line_size={MAX_LINE_BYTES})"
+        )
+        # DuckDB numbers records from the header (row 1), as a spreadsheet does.
+        return self._stage(reader, table, first_row=2)
+
+    def stage_lines(self, path: Path, table: str) -> StagedFile:
+        reader = (
+            f"read_csv({quote_literal(str(path))}, auto_detect=false, header=false, "
+            "columns={'line': 'VARCHAR'}, delim=chr(0), quote='', escape='', new_line='\\n', "
+            f"encoding='utf-8', ignore_errors=true, store_rejects=true, "
+            f"rejects_table='{table}_rej', rejects_scan='{table}_scan', "
+            f"max_line_size={MAX_LINE_BYTES})"
+        )
+        return self._stage(reader, table, first_row=1)
+
+    def _stage(self, reader: str, table: str, *, first_row: int) -> StagedFile:
+        t = quote_ident(table)
+        raw = quote_ident(table + "_raw")
+        self.execute(f"CREATE OR REPLACE TEMP TABLE {raw} AS SELECT * FROM {reader}")
+        rejects = self.query(
+            f"SELECT line, string_agg(DISTINCT error_type, '; '), any_value(csv_line) "
+            f"FROM {quote_ident(table + '_rej')} GROUP BY line ORDER BY line"
+        )
+        self.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(table + '_rej')}")
+        self.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(table + '_scan')}")
+        # Row ids of rows not yet committed start at a large offset: count from the first.
+        base = int(self.scalar(f"SELECT coalesce(min(rowid), 0) FROM {raw}"))
+        k = f"(r.rowid - {base})"
+        if rejects:
+            # The k-th stored record sits after every rejected record j (0-based, sorted)
+            # with line_j - first_row - j <= k; its number skips over them.
+            offsets = pa.table(
+                {"o": pa.array([line - first_row - j for j, (line, _, _) in enumerate(rejects)])}
+            )
+            self.register(f"{table}_off", offsets)
+            row_expr = (
+                f"{k} + {first_row} + (SELECT count(*) FROM {quote_ident(table + '_off')} o "
+                f"WHERE o.o <= {k})"
+            )
+        else:
+            row_expr = f"{k} + {first_row}"
+        self.execute(
+            f"CREATE OR REPLACE TEMP TABLE {t} AS SELECT CAST({row_expr} AS BIGINT) AS _row, r.* "
+            f"FROM {raw} r ORDER BY _row"
+        )
+        self.execute(f"DROP TABLE {raw}")
+        if rejects:
+            self.unregister(f"{table}_off")
+        rows = int(self.scalar(f"SELECT count(*) FROM {t}"))
+        return StagedFile(
+            table=table,
+            rows=rows,
+            rejects=[(int(line), str(kind), str(text or "")) for line, kind, text in rejects],
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self.con.close()

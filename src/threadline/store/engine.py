@@ -1,0 +1,132 @@
+"""The engine interface: the few operations Threadline needs from a SQL engine.
+
+Everything above ``store/`` talks to an :class:`Engine`; only engine classes import an engine
+library. SQL is written once in a portable form and the :class:`Dialect` covers the handful of
+functions whose names or shapes differ between engines.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """Function spellings that differ between engines."""
+
+    name: str
+
+    def sha256(self, expr: str) -> str:
+        return f"sha256({expr})"
+
+    def regexp_matches(self, expr: str, pattern: str) -> str:
+        return f"regexp_matches({expr}, {quote_literal(pattern)})"
+
+    def local_to_utc(self, expr: str, timezone: str) -> str:
+        """A naive local timestamp at ``timezone`` expressed as a naive UTC timestamp."""
+        return f"CAST(timezone({quote_literal(timezone)}, {expr}) AS TIMESTAMP)"
+
+    def offset_to_utc(self, expr: str) -> str:
+        """An ISO 8601 text with an offset as a naive UTC timestamp."""
+        return f"CAST(TRY_CAST({expr} AS TIMESTAMPTZ) AS TIMESTAMP)"
+
+    def json_is_object(self, expr: str) -> str:
+        return f"CASE WHEN json_valid({expr}) THEN json_type({expr}) = 'OBJECT' ELSE false END"
+
+    def json_object(self, pairs: list[tuple[str, str]]) -> str:
+        args = ", ".join(f"{quote_literal(k)}, {v}" for k, v in pairs)
+        return f"CAST(json_object({args}) AS VARCHAR)"
+
+    def json_text(self, expr: str, key: str) -> str:
+        return f"json_extract_string({expr}, {quote_literal('$.' + json_key(key))})"
+
+
+def quote_literal(text: str) -> str:
+    """Quote a string as a SQL literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def json_key(key: str) -> str:
+    return '"' + key.replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """A source file loaded as text into a staging table, one row per record.
+
+    The staging table has a ``_row`` column (record number as a person reading the file
+    counts it) and one VARCHAR column per file column; ``rejects`` lists records the
+    engine's reader could not split into fields.
+    """
+
+    table: str
+    rows: int
+    rejects: list[tuple[int, str, str]]  # (row, reason, original text)
+
+
+class Engine(ABC):
+    """A connection to one case's store."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """Run a statement."""
+
+    @abstractmethod
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a query and return all rows."""
+
+    @abstractmethod
+    def query_dicts(
+        self, sql: str, params: Sequence[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run a query and return rows as dicts keyed by column name."""
+
+    @abstractmethod
+    def query_arrow(self, sql: str) -> pa.Table:
+        """Run a query and return an Arrow table."""
+
+    @abstractmethod
+    def iter_batches(self, sql: str, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
+        """Stream a query's result in Arrow batches."""
+
+    @abstractmethod
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table visible to SQL under ``name`` until unregistered."""
+
+    @abstractmethod
+    def unregister(self, name: str) -> None:
+        """Drop a registered Arrow table."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """All statements inside commit together or not at all."""
+
+    @abstractmethod
+    def stage_csv(self, path: Path, columns: Sequence[str], table: str) -> StagedFile:
+        """Load a headered CSV file as text columns into a temporary staging table."""
+
+    @abstractmethod
+    def stage_lines(self, path: Path, table: str) -> StagedFile:
+        """Load a text file one line per row (column ``line``) into a staging table."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection."""
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None

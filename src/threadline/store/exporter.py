@@ -1,0 +1,57 @@
+"""Write stored tables as JSON Lines through the engine (no per-row Python)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from threadline.schema import KINDS
+from threadline.store.engine import Engine, quote_ident, quote_literal
+from threadline.store.tables import SYSTEM_TABLES, stored_columns
+
+ORDER = {
+    "sources": "ingested_at, source_id",
+    "quarantine": 'source_id, "row"',
+    "provenance": 'table_name, record_id, source_id, "row"',
+    "audit": "seq",
+}
+
+
+def _select(table: str) -> str:
+    if table in KINDS:
+        cols = stored_columns(KINDS[table])
+        order = "record_id"
+    else:
+        cols = SYSTEM_TABLES[table]
+        order = ORDER[table]
+    exprs = []
+    for name, sql_type in cols:
+        q = quote_ident(name)
+        if sql_type == "TIMESTAMP":
+            exprs.append(f"strftime({q}, '%Y-%m-%dT%H:%M:%S.%fZ') AS {q}")
+        elif sql_type.startswith("DECIMAL"):
+            exprs.append(f"CAST({q} AS VARCHAR) AS {q}")  # exact amounts stay exact as text
+        else:
+            exprs.append(q)
+    return f"SELECT {', '.join(exprs)} FROM {quote_ident(table)} ORDER BY {order}"
+
+
+def export_tables(engine: Engine, out: Path) -> dict[str, dict[str, object]]:
+    """Export every canonical and system table to ``out/<table>.jsonl``."""
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, dict[str, object]] = {}
+    for table in (*KINDS, *SYSTEM_TABLES):
+        target = out / f"{table}.jsonl"
+        sql = _select(table)
+        engine.execute(f"COPY ({sql}) TO {quote_literal(str(target))} (FORMAT json)")
+        rows = int(engine.scalar(f"SELECT count(*) FROM {quote_ident(table)}"))
+        files[target.name] = {"rows": rows, "sha256": _sha256(target)}
+    return files
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

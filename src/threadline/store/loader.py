@@ -1,0 +1,352 @@
+"""Load one source file into a case: stage, normalise, validate, deduplicate, record.
+
+Runs inside the caller's transaction, so a failure anywhere leaves nothing of the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from threadline.errors import InvalidValue
+from threadline.schema import Kind, ValueType
+from threadline.store.engine import Engine, StagedFile, quote_ident, quote_literal
+from threadline.store.normalise_sql import (
+    LOOKUP_TYPES,
+    REASON_TEXT,
+    FieldSql,
+    checks,
+    field_sql,
+    lookup_alias,
+    lookup_table,
+    raw_column,
+    record_id_sql,
+)
+from threadline.store.tables import stored_columns
+
+Normaliser = Callable[..., str]
+
+
+@dataclass(frozen=True)
+class SourceMeta:
+    """What the chain of custody records about a source file."""
+
+    source_id: str
+    sha256: str
+    path: str
+    size: int
+    kind: str
+    format: str
+    agency: str
+    seizure: str
+    timezone: str | None
+    country: str | None
+    os_user: str
+    tool_version: str
+    ingested_at: datetime
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """Everything the loader needs to know about one file."""
+
+    kind: Kind
+    path: Path
+    format: str  # "csv" or "jsonl"
+    header: tuple[str, ...]  # CSV columns in file order (empty for JSON Lines)
+    meta: SourceMeta
+    normalisers: Mapping[ValueType, Normaliser]
+    lines: int = 0  # physical non-blank lines, to account for every line of a CSV file
+    ignored_fields: tuple[str, ...] = ()
+    # Test hook: raise after this many statements to prove atomicity.
+    fail_after_stage: bool = False
+
+
+@dataclass
+class LoadResult:
+    rows_read: int = 0
+    stored: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+class InjectedFailure(RuntimeError):
+    """Raised by the test hook in the middle of a load."""
+
+
+def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
+    """Load ``plan.path`` into the kind's table; return the counts for the source record."""
+    kind = plan.kind
+    stage = f"stg_{kind.name}"
+    sid = quote_literal(plan.meta.source_id)
+    if plan.format == "csv":
+        staged = engine.stage_csv(plan.path, plan.header, stage)
+        present = set(plan.header)
+        raw = {
+            f.name: _raw_text(f.type, f"s.{quote_ident(f.name)}")
+            if f.name in present
+            else "CAST(NULL AS VARCHAR)"
+            for f in kind.fields
+        }
+        original = engine.dialect.json_object(
+            [(c, f"s.{quote_ident(c)}") for c in plan.header]
+        )
+        ok, where = "true", "true"
+    else:
+        staged = engine.stage_lines(plan.path, stage)
+        raw = {
+            f.name: _raw_text(f.type, engine.dialect.json_text("s.line", f.name))
+            for f in kind.fields
+        }
+        original = "s.line"
+        ok = engine.dialect.json_is_object("s.line")
+        where = "s.line IS NOT NULL AND trim(s.line) <> ''"
+    fields_sql = ", ".join(
+        f"CASE WHEN _ok THEN {expr} END AS {quote_ident(n)}" for n, expr in raw.items()
+    )
+    engine.execute(
+        f"CREATE OR REPLACE TEMP TABLE {stage}_f AS SELECT _row, _ok, _original, {fields_sql} "
+        f"FROM (SELECT s.*, {ok} AS _ok, {original} AS _original FROM {stage} s WHERE {where}) s"
+    )
+    if plan.fail_after_stage:
+        raise InjectedFailure("injected failure after staging")
+    lookups = _build_lookups(engine, kind, stage, plan)
+    sqls = {f.name: field_sql(f, engine.dialect, plan.meta.timezone) for f in kind.fields}
+    _normalise(engine, kind, stage, plan, sqls, lookups)
+    for name in lookups:
+        engine.unregister(name)
+
+    result = LoadResult(rows_read=int(engine.scalar(f"SELECT count(*) FROM {stage}_f")))
+    result.rows_read += len(staged.rejects)
+    engine.execute(
+        f"INSERT INTO quarantine SELECT {sid}, _row, _field, _reason, _detail, _original "
+        f"FROM {stage}_n WHERE _reason IS NOT NULL"
+    )
+    _quarantine_rejects(engine, stage, plan, staged)
+    cols = [c for c, _ in stored_columns(kind) if c not in ("record_id", "source_id", "row")]
+    col_list = ", ".join(quote_ident(c) for c in cols)
+    engine.execute(
+        f"CREATE OR REPLACE TEMP TABLE {stage}_good AS SELECT {record_id_sql(kind, engine.dialect)} "
+        f"AS record_id, n.* FROM {stage}_n n WHERE _reason IS NULL"
+    )
+    engine.execute(
+        f"INSERT INTO provenance SELECT {quote_literal(kind.name)}, record_id, {sid}, _row "
+        f"FROM {stage}_good"
+    )
+    table = quote_ident(kind.name)
+    before = int(engine.scalar(f"SELECT count(*) FROM {table}"))
+    engine.execute(
+        f"INSERT INTO {table} (record_id, source_id, \"row\", {col_list}) "
+        f"SELECT record_id, {sid}, _row, {col_list} FROM ("
+        f"SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _row) AS _k "
+        f"FROM {stage}_good g WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {table} t WHERE t.record_id = g.record_id)) WHERE _k = 1"
+    )
+    good = int(engine.scalar(f"SELECT count(*) FROM {stage}_good"))
+    result.stored = int(engine.scalar(f"SELECT count(*) FROM {table}")) - before
+    result.duplicate = good - result.stored
+    result.quarantined = result.rows_read - good
+    for reason, count in engine.query(
+        "SELECT reason, count(*) FROM quarantine WHERE source_id = ? GROUP BY reason",
+        [plan.meta.source_id],
+    ):
+        result.reasons[str(reason)] = int(count)
+    for suffix in ("", "_f", "_n", "_good"):
+        engine.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(stage + suffix)}")
+    return result
+
+
+def _raw_text(vtype: ValueType, expr: str) -> str:
+    """Empty text is absent; typed values lose surrounding spaces, free text keeps them."""
+    if vtype is ValueType.TEXT:
+        return f"NULLIF({expr}, '')"
+    return f"NULLIF(trim({expr}), '')"
+
+
+def _build_lookups(
+    engine: Engine, kind: Kind, stage: str, plan: LoadPlan
+) -> dict[str, pa.Table]:
+    """Normalise each distinct selector value once in Python; register the lookup tables."""
+    made: dict[str, pa.Table] = {}
+    default = plan.meta.country
+    for vtype in LOOKUP_TYPES:
+        fields = [f for f in kind.fields if f.type is vtype]
+        if not fields:
+            continue
+        func = plan.normalisers[vtype]
+        if vtype is ValueType.PHONE:
+            parts = []
+            default_sql = quote_literal(default) if default else "NULL"
+            for f in fields:
+                if f.region_from:
+                    alias = lookup_alias(kind.field(f.region_from))
+                    region = f"coalesce({alias}.value, {default_sql})"
+                    joins = _country_join(kind, f.region_from, stage)
+                else:
+                    region, joins = default_sql, ""
+                parts.append(
+                    f"SELECT f.{quote_ident(f.name)} AS raw, {region} AS region "
+                    f"FROM {stage}_f f {joins} WHERE f.{quote_ident(f.name)} IS NOT NULL"
+                )
+            rows = engine.query("SELECT DISTINCT raw, region FROM (" + " UNION ALL ".join(parts) + ")")
+            values = [_try(func, r, g) for r, g in rows]
+            table = pa.table(
+                {
+                    "raw": pa.array([r for r, _ in rows], pa.string()),
+                    "region": pa.array([g for _, g in rows], pa.string()),
+                    "value": pa.array(values, pa.string()),
+                }
+            )
+        else:
+            union = " UNION ".join(
+                f"SELECT f.{quote_ident(f.name)} AS raw FROM {stage}_f f "
+                f"WHERE f.{quote_ident(f.name)} IS NOT NULL"
+                for f in fields
+            )
+            raws = [r for (r,) in engine.query(union)]
+            table = pa.table(
+                {
+                    "raw": pa.array(raws, pa.string()),
+                    "value": pa.array([_try(func, r) for r in raws], pa.string()),
+                }
+            )
+        name = lookup_table(vtype, stage)
+        engine.register(name, table)
+        made[name] = table
+    return made
+
+
+def _country_join(kind: Kind, field_name: str, stage: str) -> str:
+    f = kind.field(field_name)
+    alias = lookup_alias(f)
+    return (
+        f"LEFT JOIN {lookup_table(ValueType.COUNTRY, stage)} {alias} "
+        f"ON {alias}.raw = f.{quote_ident(f.name)}"
+    )
+
+
+def _try(func: Normaliser, *args: str | None) -> str | None:
+    try:
+        return func(*args)
+    except InvalidValue:
+        return None
+
+
+def _normalise(
+    engine: Engine,
+    kind: Kind,
+    stage: str,
+    plan: LoadPlan,
+    sqls: dict[str, FieldSql],
+    lookups: Mapping[str, pa.Table],
+) -> None:
+    """Create ``{stage}_n``: normalised values, originals, and why a row is refused."""
+    default = quote_literal(plan.meta.country) if plan.meta.country else "NULL"
+    joins = []
+    for f in kind.fields:
+        if f.type not in LOOKUP_TYPES:
+            continue
+        alias = lookup_alias(f)
+        table = lookup_table(f.type, stage)
+        cond = f"{alias}.raw = f.{quote_ident(f.name)}"
+        if f.type is ValueType.PHONE:
+            region = (
+                f"coalesce({lookup_alias(kind.field(f.region_from))}.value, {default})"
+                if f.region_from
+                else default
+            )
+            cond += f" AND {alias}.region IS NOT DISTINCT FROM {region}"
+        joins.append(f"LEFT JOIN {table} {alias} ON {cond}")
+    # Countries must be joined before the phones whose region they give.
+    joins.sort(key=lambda j: 0 if "_lk_country" in j else 1)
+    values = [f"{sqls[f.name].value} AS {quote_ident(f.name)}" for f in kind.fields]
+    raws = [f"f.{quote_ident(f.name)} AS {quote_ident('_raw_' + f.name)}" for f in kind.fields]
+    stored = {c for c, _ in stored_columns(kind)}
+    originals = [
+        f"{raw_column(f)} AS {quote_ident(f.name + '_original')}"
+        for f in kind.fields
+        if f"{f.name}_original" in stored
+    ]
+    rules = [("NOT v._ok", "'malformed_record'", "NULL"), *checks(kind, sqls)]
+    reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in rules) + " END"
+    fld = "CASE " + " ".join(f"WHEN {c} THEN {n}" for c, _, n in rules) + " END"
+    raw_of = "CASE w._field " + " ".join(
+        f"WHEN {quote_literal(f.name)} THEN {quote_ident('_raw_' + f.name)}" for f in kind.fields
+    ) + " END"
+    text = "CASE w._reason " + " ".join(
+        f"WHEN {quote_literal(r)} THEN {quote_literal(t)}" for r, t in REASON_TEXT.items()
+    ) + " END"
+    detail = (
+        f"CASE WHEN w._field IS NULL THEN {text} ELSE w._field || "
+        f"coalesce(' ' || chr(39) || {raw_of} || chr(39), '') || ' ' || {text} END"
+    )
+    engine.execute(
+        f"CREATE OR REPLACE TEMP TABLE {stage}_n AS SELECT w.*, "
+        f"CASE WHEN w._reason IS NOT NULL THEN {detail} END AS _detail FROM ("
+        f"SELECT v.*, {', '.join(originals + [reason + ' AS _reason', fld + ' AS _field'])} "
+        f"FROM (SELECT f._row, f._ok, f._original, {', '.join(values + raws)} "
+        f"FROM {stage}_f f {' '.join(joins)}) v) w"
+    )
+
+
+def _quarantine_rejects(engine: Engine, stage: str, plan: LoadPlan, staged: StagedFile) -> None:
+    """Records the reader could not split into fields go to quarantine as they were."""
+    rows = list(staged.rejects)
+    if plan.format == "csv" and plan.lines:
+        missing = _unread_tail(engine, stage, plan, staged)
+        if missing:
+            rows.append(missing)
+    if not rows:
+        return
+    table = pa.table(
+        {
+            "row": pa.array([r for r, _, _ in rows], pa.int64()),
+            "detail": pa.array([d for _, d, _ in rows], pa.string()),
+            "original": pa.array([o for _, _, o in rows], pa.string()),
+        }
+    )
+    name = f"{stage}_rejects"
+    engine.register(name, table)
+    engine.execute(
+        f"INSERT INTO quarantine SELECT {quote_literal(plan.meta.source_id)}, \"row\", NULL, "
+        f"CASE WHEN detail LIKE '%ENCODING%' THEN 'invalid_encoding' "
+        f"ELSE 'malformed_record' END, detail, original FROM {name}"
+    )
+    engine.unregister(name)
+
+
+def _unread_tail(
+    engine: Engine, stage: str, plan: LoadPlan, staged: StagedFile
+) -> tuple[int, str, str] | None:
+    """Lines the CSV reader silently swallowed (an unterminated quote runs to the end)."""
+    cols = [c for c in plan.header]
+    text = " || chr(10) || ".join(f"coalesce({quote_ident(c)}, '')" for c in cols) or "''"
+    consumed = engine.scalar(
+        f"SELECT coalesce(sum(length({text}) - length(replace({text}, chr(10), '')) + 1), 0) "
+        f"- {max(len(cols) - 1, 0)} * count(*) FROM {stage}"
+    )
+    consumed = int(consumed) + 1 + sum(1 + o.count("\n") for _, _, o in staged.rejects)
+    if consumed >= plan.lines:
+        return None
+    last = int(engine.scalar(f"SELECT coalesce(max(_row), 1) FROM {stage}") or 1)
+    last = max([last, *(r for r, _, _ in staged.rejects)])
+    tail = _read_tail(plan.path, consumed)
+    return (
+        last + 1,
+        f"{plan.lines - consumed} line(s) from line {consumed + 1} to the end could not be "
+        "read as records (unterminated quoted field?)",
+        tail,
+    )
+
+
+def _read_tail(path: Path, skip_lines: int, limit: int = 65536) -> str:
+    with path.open("rb") as fh:
+        for _ in range(skip_lines):
+            if not fh.readline():
+                break
+        return fh.read(limit).decode("utf-8", errors="replace")

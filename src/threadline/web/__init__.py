@@ -1,0 +1,1 @@
+"""Web stage (see DESIGN.md)."""
