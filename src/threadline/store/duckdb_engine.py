@@ -198,19 +198,29 @@ class DuckDBEngine(Engine):
             )
         else:
             row_expr = f"{k} + {first_row}"
-        self.execute(
-            f"CREATE OR REPLACE TEMP TABLE {t} AS SELECT CAST({row_expr} AS BIGINT) AS _row, r.* "
-            f"FROM {raw} r ORDER BY _row"
-        )
-        self.execute(f"DROP TABLE {raw}")
         if rejects:
+            # Few rejects: materialise their row offsets so the view needs no Arrow scan.
+            self.execute(
+                f"CREATE OR REPLACE TEMP TABLE {quote_ident(table + '_offt')} AS "
+                f"SELECT * FROM {quote_ident(table + '_off')}"
+            )
             self.unregister(f"{table}_off")
+            row_expr = row_expr.replace(table + "_off", table + "_offt")
+        self.execute(
+            f"CREATE OR REPLACE TEMP VIEW {t} AS SELECT CAST({row_expr} AS BIGINT) AS _row, r.* "
+            f"FROM {raw} r"
+        )
         rows = int(self.scalar(f"SELECT count(*) FROM {t}"))
         return StagedFile(
             table=table,
             rows=rows,
             rejects=[(int(line), str(kind), str(text or "")) for line, kind, text in rejects],
         )
+
+    def drop_stage(self, table: str) -> None:
+        self.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(table)}")
+        for suffix in ("_raw", "_offt"):
+            self.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(table + suffix)}")
 
     def close(self) -> None:
         with self._lock:

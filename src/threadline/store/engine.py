@@ -124,6 +124,10 @@ class Engine(ABC):
         """Load a text file one line per row (column ``line``) into a staging table."""
 
     @abstractmethod
+    def drop_stage(self, table: str) -> None:
+        """Remove a staging table and its helpers."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the connection."""
 

@@ -110,8 +110,8 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
         f"CASE WHEN _ok THEN {expr} END AS {quote_ident(n)}" for n, expr in raw.items()
     )
     engine.execute(
-        f"CREATE OR REPLACE TEMP TABLE {stage}_f AS SELECT _row, _ok, _original, {fields_sql} "
-        f"FROM (SELECT s.*, {ok} AS _ok, {original} AS _original FROM {stage} s WHERE {where}) s"
+        f"CREATE OR REPLACE TEMP VIEW {stage}_f AS SELECT _row, _ok, {fields_sql} "
+        f"FROM (SELECT s.*, {ok} AS _ok FROM {stage} s WHERE {where}) s"
     )
     if plan.fail_after_stage:
         raise InjectedFailure("injected failure after staging")
@@ -121,33 +121,31 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
     for name in lookups:
         engine.unregister(name)
 
-    result = LoadResult(rows_read=int(engine.scalar(f"SELECT count(*) FROM {stage}_f")))
+    result = LoadResult(rows_read=int(engine.scalar(f"SELECT count(*) FROM {stage}_n")))
     result.rows_read += len(staged.rejects)
     engine.execute(
-        f"INSERT INTO quarantine SELECT {sid}, _row, _field, _reason, _detail, _original "
-        f"FROM {stage}_n WHERE _reason IS NOT NULL"
+        f"INSERT INTO quarantine SELECT {sid}, n._row, n._field, n._reason, n._detail, "
+        f"{original} FROM {stage}_n n JOIN {stage} s ON s._row = n._row "
+        f"WHERE n._reason IS NOT NULL"
     )
     _quarantine_rejects(engine, stage, plan, staged)
     cols = [c for c, _ in stored_columns(kind) if c not in ("record_id", "source_id", "row")]
     col_list = ", ".join(quote_ident(c) for c in cols)
     engine.execute(
-        f"CREATE OR REPLACE TEMP TABLE {stage}_good AS SELECT {record_id_sql(kind, engine.dialect)} "
-        f"AS record_id, n.* FROM {stage}_n n WHERE _reason IS NULL"
-    )
-    engine.execute(
         f"INSERT INTO provenance SELECT {quote_literal(kind.name)}, record_id, {sid}, _row "
-        f"FROM {stage}_good"
+        f"FROM {stage}_n WHERE _reason IS NULL"
     )
     table = quote_ident(kind.name)
     before = int(engine.scalar(f"SELECT count(*) FROM {table}"))
+    # The first row of the file wins among in-file duplicates; records already stored stay.
     engine.execute(
         f"INSERT INTO {table} (record_id, source_id, \"row\", {col_list}) "
         f"SELECT record_id, {sid}, _row, {col_list} FROM ("
         f"SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _row) AS _k "
-        f"FROM {stage}_good g WHERE NOT EXISTS "
+        f"FROM {stage}_n g WHERE _reason IS NULL AND NOT EXISTS "
         f"(SELECT 1 FROM {table} t WHERE t.record_id = g.record_id)) WHERE _k = 1"
     )
-    good = int(engine.scalar(f"SELECT count(*) FROM {stage}_good"))
+    good = int(engine.scalar(f"SELECT count(*) FROM {stage}_n WHERE _reason IS NULL"))
     result.stored = int(engine.scalar(f"SELECT count(*) FROM {table}")) - before
     result.duplicate = good - result.stored
     result.quarantined = result.rows_read - good
@@ -156,8 +154,9 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
         [plan.meta.source_id],
     ):
         result.reasons[str(reason)] = int(count)
-    for suffix in ("", "_f", "_n", "_good"):
-        engine.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(stage + suffix)}")
+    engine.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(stage + '_n')}")
+    engine.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(stage + '_f')}")
+    engine.drop_stage(stage)
     return result
 
 
@@ -208,7 +207,7 @@ def _build_lookups(
                 f"WHERE f.{quote_ident(f.name)} IS NOT NULL"
                 for f in fields
             )
-            raws = [r for (r,) in engine.query(union)]
+            raws = [r for (r,) in engine.query(f"SELECT DISTINCT raw FROM ({union})")]
             table = pa.table(
                 {
                     "raw": pa.array(raws, pa.string()),
@@ -287,9 +286,10 @@ def _normalise(
     )
     engine.execute(
         f"CREATE OR REPLACE TEMP TABLE {stage}_n AS SELECT w.*, "
-        f"CASE WHEN w._reason IS NOT NULL THEN {detail} END AS _detail FROM ("
+        f"CASE WHEN w._reason IS NULL THEN {record_id_sql(kind, engine.dialect, 'w')} END "
+        f"AS record_id, CASE WHEN w._reason IS NOT NULL THEN {detail} END AS _detail FROM ("
         f"SELECT v.*, {', '.join(originals + [reason + ' AS _reason', fld + ' AS _field'])} "
-        f"FROM (SELECT f._row, f._ok, f._original, {', '.join(values + raws)} "
+        f"FROM (SELECT f._row, f._ok, {', '.join(values + raws)} "
         f"FROM {stage}_f f {' '.join(joins)}) v) w"
     )
 
@@ -306,7 +306,7 @@ def _quarantine_rejects(engine: Engine, stage: str, plan: LoadPlan, staged: Stag
     table = pa.table(
         {
             "row": pa.array([r for r, _, _ in rows], pa.int64()),
-            "detail": pa.array([d for _, d, _ in rows], pa.string()),
+            "detail": pa.array([_reject_text(d) for _, d, _ in rows], pa.string()),
             "original": pa.array([o for _, _, o in rows], pa.string()),
         }
     )
@@ -320,15 +320,24 @@ def _quarantine_rejects(engine: Engine, stage: str, plan: LoadPlan, staged: Stag
     engine.unregister(name)
 
 
+def _reject_text(reader_error: str) -> str:
+    if "ENCODING" in reader_error:
+        return f"the record is not UTF-8 text ({reader_error})"
+    if reader_error.startswith(("TOO MANY", "MISSING", "UNQUOTED")):
+        return f"the record does not split into the header's fields ({reader_error})"
+    return reader_error
+
+
 def _unread_tail(
     engine: Engine, stage: str, plan: LoadPlan, staged: StagedFile
 ) -> tuple[int, str, str] | None:
     """Lines the CSV reader silently swallowed (an unterminated quote runs to the end)."""
-    cols = [c for c in plan.header]
-    text = " || chr(10) || ".join(f"coalesce({quote_ident(c)}, '')" for c in cols) or "''"
+    cols = [quote_ident(c) for c in plan.header]
+    newlines = " + ".join(f"(length({c}) - length(replace({c}, chr(10), '')))" for c in cols)
+    has_newline = " OR ".join(f"contains({c}, chr(10))" for c in cols)
     consumed = engine.scalar(
-        f"SELECT coalesce(sum(length({text}) - length(replace({text}, chr(10), '')) + 1), 0) "
-        f"- {max(len(cols) - 1, 0)} * count(*) FROM {stage}"
+        f"SELECT (SELECT count(*) FROM {stage}) + "
+        f"(SELECT coalesce(sum({newlines}), 0) FROM {stage} WHERE {has_newline})"
     )
     consumed = int(consumed) + 1 + sum(1 + o.count("\n") for _, _, o in staged.rejects)
     if consumed >= plan.lines:

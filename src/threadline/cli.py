@@ -1,0 +1,254 @@
+"""The ``threadline`` command: thin wrappers over :class:`threadline.Case`.
+
+Exit codes: 0 success; 1 unexpected internal error; 2 bad usage; 3 case missing or invalid;
+4 encryption key missing or wrong; 5 a source file was rejected; 6 the engine refused a
+statement; 7 verification found an altered file or audit entry.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from threadline.case import KEY_ENV, Case
+from threadline.errors import ThreadlineError, UsageError
+from threadline.ingest.manifest import ingest_manifest
+
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def key_option(func: F) -> F:
+    return click.option(
+        "--key-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=f"File holding the case key (default: the {KEY_ENV} environment variable).",
+    )(func)
+
+
+def _key(key_file: Path | None) -> str | None:
+    return key_file.read_text(encoding="utf-8").strip() if key_file else None
+
+
+@contextmanager
+def _open(case: Path, key_file: Path | None, read_only: bool = False) -> Iterator[Case]:
+    c = Case.open(case, key=_key(key_file), read_only=read_only)
+    try:
+        yield c
+    finally:
+        c.close()
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+@click.group()
+@click.version_option(package_name="threadline")
+def cli() -> None:
+    """Threadline: map live-streamed abuse networks from seized data, with evidence."""
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--encrypt", is_flag=True, help="Encrypt the case database at rest.")
+@key_option
+def init(case: Path, encrypt: bool, key_file: Path | None) -> None:
+    """Create a new case directory CASE."""
+    Case.init(case, encrypt=encrypt, key=_key(key_file)).close()
+    out.print(f"created case {case}" + (" (encrypted)" if encrypt else ""))
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.argument("kind", required=False)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--agency", help="Agency that delivered the files.")
+@click.option("--seizure", help="Seizure or exhibit reference.")
+@click.option("--timezone", help="IANA zone of timestamps written without an offset.")
+@click.option("--country", help="Default country (dialling region) for phone numbers.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Override detection.")
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Ingest every file listed in a delivery manifest (as written by `threadline synth`).",
+)
+@key_option
+def ingest(
+    case: Path,
+    kind: str | None,
+    files: tuple[Path, ...],
+    agency: str | None,
+    seizure: str | None,
+    timezone: str | None,
+    country: str | None,
+    fmt: str | None,
+    manifest: Path | None,
+    key_file: Path | None,
+) -> None:
+    """Ingest canonical CSV / JSON Lines FILES of KIND into CASE."""
+    with _open(case, key_file) as c, _progress() as bar:
+        if manifest:
+            task = bar.add_task("ingest", total=None)
+            reports = ingest_manifest(
+                c, manifest, on_file=lambda r: bar.update(task, advance=1, description=r.path)
+            )
+        else:
+            if not kind or not files:
+                raise UsageError("give KIND and FILE..., or --manifest")
+            if not agency or not seizure:
+                raise UsageError("--agency and --seizure are required")
+            task = bar.add_task("ingest", total=len(files))
+            reports = c.ingest(
+                kind,
+                files,
+                agency=agency,
+                seizure=seizure,
+                timezone=timezone,
+                country=country,
+                format=fmt,
+                on_file=lambda r: bar.update(task, advance=1, description=r.path),
+            )
+    table = Table("file", "kind", "source", "stored", "duplicate", "quarantined")
+    for r in reports:
+        if r.already_ingested:
+            table.add_row(r.path, r.kind, r.source_id, "already ingested", "", "")
+        else:
+            table.add_row(
+                r.path, r.kind, r.source_id, str(r.stored), str(r.duplicate), str(r.quarantined)
+            )
+    out.print(table)
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--source", help="Only rows of this source id.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@key_option
+def quarantine(case: Path, source: str | None, as_json: bool, key_file: Path | None) -> None:
+    """List refused rows with file, row number, field and reason."""
+    with _open(case, key_file, read_only=True) as c:
+        rows = c.quarantine(source)
+    if as_json:
+        for r in rows:
+            out.print_json(json.dumps(r, default=str), indent=None)
+        return
+    table = Table("source", "file", "row", "field", "reason", "detail")
+    for r in rows:
+        table.add_row(
+            r["source_id"], Path(r["path"]).name, str(r["row"]), r["field"] or "", r["reason"],
+            r["detail"] or "",
+        )
+    out.print(table)
+    out.print(f"{len(rows)} quarantined row(s)")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@key_option
+def status(case: Path, as_json: bool, key_file: Path | None) -> None:
+    """Sources, table counts and quarantine counts of CASE."""
+    with _open(case, key_file, read_only=True) as c:
+        st = c.status()
+    if as_json:
+        from threadline.case import status_dict
+
+        out.print_json(json.dumps(status_dict(st), default=str))
+        return
+    out.print(f"case {st.name}" + (" (encrypted)" if st.encrypted else ""))
+    table = Table("table", "rows")
+    for name, n in st.counts.items():
+        table.add_row(name, str(n))
+    out.print(table)
+    for reason, n in st.quarantine_by_reason.items():
+        out.print(f"  quarantined {reason}: {n}")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@key_option
+def verify(case: Path, key_file: Path | None) -> None:
+    """Re-hash the source files and check the audit chain; exit 7 on any mismatch."""
+    with _open(case, key_file, read_only=True) as c:
+        report = c.verify()
+    out.print(
+        f"{report.sources_checked} source file(s) re-hashed, {len(report.sources_absent)} absent, "
+        f"{report.audit_entries} audit entries checked"
+    )
+    for p in report.problems:
+        out.print(f"[red]FAIL[/red] {p}")
+    if not report.ok:
+        sys.exit(7)
+    out.print("[green]chain of custody intact[/green]")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@key_option
+def analyze(case: Path, key_file: Path | None) -> None:
+    """Run every analysis stage in pipeline order."""
+    with _open(case, key_file) as c:
+        runs = c.analyze(on_stage=lambda name: console.print(f"stage {name} ..."))
+    out.print(f"{len(runs)} analysis stage(s) run")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
+@key_option
+def export(case: Path, fmt: str, out_dir: Path, key_file: Path | None) -> None:
+    """Export every table (JSON Lines) with a manifest."""
+    with _open(case, key_file) as c:
+        manifest = c.export(out_dir, format=fmt)
+    out.print(f"exported to {manifest.parent}")
+
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option("--scale", default="small", show_default=True)
+@click.option("--seed", default=0, show_default=True, type=int)
+def synth(out_dir: Path, scale: str, seed: int) -> None:
+    """Generate a synthetic operation (files, manifest, ground truth) in OUT_DIR."""
+    from threadline.synth import SCALES, generate
+
+    if scale not in SCALES:
+        raise UsageError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    with console.status(f"generating {scale} world (seed {seed})"):
+        summary = generate(out_dir, scale=scale, seed=seed)
+    out.print(summary)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except ThreadlineError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()
