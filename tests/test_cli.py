@@ -25,7 +25,9 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def test_init_ingest_status_quarantine_verify_export(tmp_path: Path) -> None:
     case = str(tmp_path / "case")
     assert run("init", case).returncode == 0
-    bad = write(tmp_path / "m.csv", (CANONICAL / "messages.csv").read_text() + "chatapp,m-4,soon,a,b,x,c\n")
+    bad = write(
+        tmp_path / "m.csv", (CANONICAL / "messages.csv").read_text() + "chatapp,m-4,soon,a,b,x,c\n"
+    )
     r = run("ingest", case, "messages", str(bad), "--agency", "AG", "--seizure", "S1")
     assert r.returncode == 0, r.stderr
     assert "messages" in r.stdout
@@ -53,12 +55,32 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert r.returncode == 4
     assert "encrypted" in r.stderr
     assert run("status", case, "--key-file", str(key)).returncode == 0
-    r = run("ingest", case, "nonsense", str(key), "--agency", "a", "--seizure", "s",
-            "--key-file", str(key))
+    r = run(
+        "ingest",
+        case,
+        "nonsense",
+        str(key),
+        "--agency",
+        "a",
+        "--seizure",
+        "s",
+        "--key-file",
+        str(key),
+    )
     assert r.returncode == 2
     empty = write(tmp_path / "empty.csv", "")
-    r = run("ingest", case, "messages", str(empty), "--agency", "a", "--seizure", "s",
-            "--key-file", str(key))
+    r = run(
+        "ingest",
+        case,
+        "messages",
+        str(empty),
+        "--agency",
+        "a",
+        "--seizure",
+        "s",
+        "--key-file",
+        str(key),
+    )
     assert r.returncode == 5
     assert "empty.csv" in r.stderr
 

@@ -51,8 +51,16 @@ def test_ip_addresses_round_trip(ip) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("PH", "PH"), ("phl", "PH"), ("Philippines", "PH"), ("UK", "GB"), ("United Kingdom", "GB"),
-     ("usa", "US"), ("Deutschland", None), ("", None)],
+    [
+        ("PH", "PH"),
+        ("phl", "PH"),
+        ("Philippines", "PH"),
+        ("UK", "GB"),
+        ("United Kingdom", "GB"),
+        ("usa", "US"),
+        ("Deutschland", None),
+        ("", None),
+    ],
 )
 def test_countries(raw: str, code: str | None) -> None:
     if code is None:

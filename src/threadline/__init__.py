@@ -2,6 +2,6 @@
 
 __version__ = "0.1.0"
 
-from threadline.case import Case  # noqa: E402
+from threadline.case import Case
 
 __all__ = ["Case", "__version__"]

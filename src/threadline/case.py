@@ -92,7 +92,9 @@ class Case:
         path = Path(path)
         info_file = path / CASE_FILE
         if not info_file.is_file():
-            raise CaseError(f"{path}: not a Threadline case (no {CASE_FILE}); run `threadline init`")
+            raise CaseError(
+                f"{path}: not a Threadline case (no {CASE_FILE}); run `threadline init`"
+            )
         info = json.loads(info_file.read_text(encoding="utf-8"))
         if info.get("encrypted"):
             key = key or os.environ.get(KEY_ENV)

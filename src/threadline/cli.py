@@ -153,7 +153,11 @@ def quarantine(case: Path, source: str | None, as_json: bool, key_file: Path | N
     table = Table("source", "file", "row", "field", "reason", "detail")
     for r in rows:
         table.add_row(
-            r["source_id"], Path(r["path"]).name, str(r["row"]), r["field"] or "", r["reason"],
+            r["source_id"],
+            Path(r["path"]).name,
+            str(r["row"]),
+            r["field"] or "",
+            r["reason"],
             r["detail"] or "",
         )
     out.print(table)

@@ -111,13 +111,3 @@ def normalise_phone(raw: str, region: str | None = None) -> str:
     if not phonenumbers.is_possible_number(parsed):
         raise InvalidValue(f"not a possible phone number: {raw!r}")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def try_normalise(func: object, raw: str | None, *args: str | None) -> str | None:
-    """Apply a normaliser and return None instead of raising for invalid input."""
-    if raw is None:
-        return None
-    try:
-        return func(raw, *args)  # type: ignore[operator, no-any-return]
-    except InvalidValue:
-        return None

@@ -56,7 +56,7 @@ def test_values_are_normalised_and_originals_kept(case: Case) -> None:
     assert pays[1]["currency"] == "GBP"
     assert pays[1]["currency_original"] == "gbp"
     assert pays[0]["receiver_phone"] == "+639175550199"
-    ips = [r[0] for r in case.engine.query("SELECT ip FROM logins ORDER BY \"at\"")]
+    ips = [r[0] for r in case.engine.query('SELECT ip FROM logins ORDER BY "at"')]
     assert ips == ["81.2.69.160", "2001:db8::1"]
 
 
@@ -190,7 +190,9 @@ def test_jsonl_garbage_lines_are_quarantined(case: Case, tmp_path: Path) -> None
     good += '"sender":"a","recipient":"b","text":"x"}'
     path = write(
         tmp_path / "m.jsonl",
-        good.encode() + b"\n\n{not json\n[1]\n\x00\x01\x02binary\n" + good.replace('"1"', '"2"').encode(),
+        good.encode()
+        + b"\n\n{not json\n[1]\n\x00\x01\x02binary\n"
+        + good.replace('"1"', '"2"').encode(),
     )
     report = ingest(case, "messages", path)
     assert (report.stored, report.quarantined) == (2, 3)

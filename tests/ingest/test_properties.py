@@ -65,8 +65,15 @@ def test_csv_texts_times_and_row_numbers_survive(rows) -> None:  # type: ignore[
 def test_jsonl_amounts_are_exact(amounts) -> None:  # type: ignore[no-untyped-def]
     lines = [
         json.dumps(
-            {"provider": "r", "transaction_id": str(i), "sent_at": "2020-01-01T00:00:00Z",
-             "sender_name": "A", "receiver_name": "B", "amount": str(a), "currency": "USD"}
+            {
+                "provider": "r",
+                "transaction_id": str(i),
+                "sent_at": "2020-01-01T00:00:00Z",
+                "sender_name": "A",
+                "receiver_name": "B",
+                "amount": str(a),
+                "currency": "USD",
+            }
         )
         for i, a in enumerate(amounts)
     ]

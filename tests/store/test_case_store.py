@@ -70,13 +70,12 @@ def test_audit_chain_records_every_action(case: Case, tmp_path: Path) -> None:
 
 def test_editing_an_audit_row_is_detected_and_named(case: Case) -> None:
     _ingest_all(case)
-    case.engine.execute(
-        "UPDATE audit SET details = replace(details, 'EX-1', 'EX-2') WHERE seq = 3"
-    )
+    case.engine.execute("UPDATE audit SET details = replace(details, 'EX-1', 'EX-2') WHERE seq = 3")
     report = case.verify()
     assert not report.ok
-    assert report.problems == ["audit entry 3: content does not match its hash (edited outside "
-                               "Threadline)"]
+    assert report.problems == [
+        "audit entry 3: content does not match its hash (edited outside Threadline)"
+    ]
 
 
 def test_deleting_an_audit_row_is_detected(case: Case) -> None:
@@ -107,10 +106,21 @@ def test_export_writes_manifest_and_one_file_per_table(case: Case, tmp_path: Pat
     manifest = json.loads(manifest_path.read_text())
     assert manifest["schema_version"] == "1.0"
     assert len(manifest["sources"]) == 7
-    for table in ("accounts", "messages", "payments", "logins", "locations", "media",
-                  "hashlist", "sources", "quarantine"):
+    for table in (
+        "accounts",
+        "messages",
+        "payments",
+        "logins",
+        "locations",
+        "media",
+        "hashlist",
+        "sources",
+        "quarantine",
+    ):
         lines = (tmp_path / "out" / f"{table}.jsonl").read_text().splitlines()
         assert len(lines) == manifest["files"][f"{table}.jsonl"]["rows"]
-    payments = [json.loads(x) for x in (tmp_path / "out" / "payments.jsonl").read_text().splitlines()]
+    payments = [
+        json.loads(x) for x in (tmp_path / "out" / "payments.jsonl").read_text().splitlines()
+    ]
     assert {p["amount"] for p in payments} == {"35.00000000", "40.00000000"}
     assert payments[0]["sent_at"].endswith("Z")

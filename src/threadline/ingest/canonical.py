@@ -10,9 +10,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from threadline import __version__, values
-from threadline.errors import SourceError, UsageError
+from threadline.errors import InvalidValue, SourceError, UsageError
 from threadline.ingest.files import FileFacts, detect_format, read_header, scan
-from threadline.schema import Kind, ValueType, kind as kind_named
+from threadline.schema import Kind, ValueType
+from threadline.schema import kind as kind_named
 from threadline.store import audit, custody
 from threadline.store.engine import Engine
 from threadline.store.loader import LoadPlan, Normaliser, SourceMeta, load_source
@@ -64,13 +65,11 @@ def check_options(options: SourceOptions) -> SourceOptions:
     if country:
         try:
             country = values.normalise_country(country)
-        except values.InvalidValue as exc:
+        except InvalidValue as exc:
             raise UsageError(str(exc)) from None
     if not options.agency.strip() or not options.seizure.strip():
         raise UsageError("--agency and --seizure are required for the chain of custody")
-    return SourceOptions(
-        options.agency, options.seizure, options.timezone, country, options.format
-    )
+    return SourceOptions(options.agency, options.seizure, options.timezone, country, options.format)
 
 
 def ingest_file(
@@ -93,7 +92,7 @@ def ingest_file(
     if custody.find_source(engine, facts.sha256) is not None:
         report.already_ingested = True
         return report
-    header, present, ignored = _columns(kind, path, fmt, facts)
+    header, ignored = _columns(kind, path, fmt, facts)
     meta = SourceMeta(
         source_id=source_id,
         sha256=facts.sha256,
@@ -139,7 +138,6 @@ def ingest_file(
             },
             meta.os_user,
         )
-    del present
     report.rows_read = result.rows_read
     report.stored = result.stored
     report.duplicate = result.duplicate
@@ -150,11 +148,11 @@ def ingest_file(
 
 def _columns(
     kind: Kind, path: Path, fmt: str, facts: FileFacts
-) -> tuple[tuple[str, ...], set[str], tuple[str, ...]]:
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if facts.size == 0:
         raise SourceError(path, "the file is empty")
     if fmt != "csv":
-        return (), set(kind.field_names), ()
+        return (), ()
     if facts.blank_lines:
         raise SourceError(
             path,
@@ -177,7 +175,7 @@ def _columns(
             row=1,
         )
     ignored = tuple(h for h in header if h not in kind.field_names)
-    return header, present, ignored
+    return header, ignored
 
 
 def os_user() -> str:

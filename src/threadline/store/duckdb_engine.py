@@ -73,7 +73,7 @@ class DuckDBEngine(Engine):
         except duckdb.Error as exc:
             con.close()
             text = str(exc)
-            if "without a key" in text or "encrypted" in text.lower() and key is None:
+            if "without a key" in text or ("encrypted" in text.lower() and key is None):
                 raise KeyRequiredError(
                     f"{db_path.parent}: the case is encrypted; give its key "
                     "(THREADLINE_KEY or --key-file)"
@@ -98,9 +98,7 @@ class DuckDBEngine(Engine):
             except duckdb.Error as exc:
                 raise EngineError(str(exc), sql) from exc
 
-    def query_dicts(
-        self, sql: str, params: Sequence[Any] | None = None
-    ) -> list[dict[str, Any]]:
+    def query_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         with self._lock:
             try:
                 cur = self.con.execute(sql, params)

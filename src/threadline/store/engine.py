@@ -90,9 +90,7 @@ class Engine(ABC):
         """Run a query and return all rows."""
 
     @abstractmethod
-    def query_dicts(
-        self, sql: str, params: Sequence[Any] | None = None
-    ) -> list[dict[str, Any]]:
+    def query_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """Run a query and return rows as dicts keyed by column name."""
 
     @abstractmethod

@@ -93,9 +93,7 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
             else "CAST(NULL AS VARCHAR)"
             for f in kind.fields
         }
-        original = engine.dialect.json_object(
-            [(c, f"s.{quote_ident(c)}") for c in plan.header]
-        )
+        original = engine.dialect.json_object([(c, f"s.{quote_ident(c)}") for c in plan.header])
         ok, where = "true", "true"
     else:
         staged = engine.stage_lines(plan.path, stage)
@@ -139,7 +137,7 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
     before = int(engine.scalar(f"SELECT count(*) FROM {table}"))
     # The first row of the file wins among in-file duplicates; records already stored stay.
     engine.execute(
-        f"INSERT INTO {table} (record_id, source_id, \"row\", {col_list}) "
+        f'INSERT INTO {table} (record_id, source_id, "row", {col_list}) '
         f"SELECT record_id, {sid}, _row, {col_list} FROM ("
         f"SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _row) AS _k "
         f"FROM {stage}_n g WHERE _reason IS NULL AND NOT EXISTS "
@@ -167,9 +165,7 @@ def _raw_text(vtype: ValueType, expr: str) -> str:
     return f"NULLIF(trim({expr}), '')"
 
 
-def _build_lookups(
-    engine: Engine, kind: Kind, stage: str, plan: LoadPlan
-) -> dict[str, pa.Table]:
+def _build_lookups(engine: Engine, kind: Kind, stage: str, plan: LoadPlan) -> dict[str, pa.Table]:
     """Normalise each distinct selector value once in Python; register the lookup tables."""
     made: dict[str, pa.Table] = {}
     default = plan.meta.country
@@ -192,7 +188,9 @@ def _build_lookups(
                     f"SELECT f.{quote_ident(f.name)} AS raw, {region} AS region "
                     f"FROM {stage}_f f {joins} WHERE f.{quote_ident(f.name)} IS NOT NULL"
                 )
-            rows = engine.query("SELECT DISTINCT raw, region FROM (" + " UNION ALL ".join(parts) + ")")
+            rows = engine.query(
+                "SELECT DISTINCT raw, region FROM (" + " UNION ALL ".join(parts) + ")"
+            )
             values = [_try(func, r, g) for r, g in rows]
             table = pa.table(
                 {
@@ -274,12 +272,21 @@ def _normalise(
     rules = [("NOT v._ok", "'malformed_record'", "NULL"), *checks(kind, sqls)]
     reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in rules) + " END"
     fld = "CASE " + " ".join(f"WHEN {c} THEN {n}" for c, _, n in rules) + " END"
-    raw_of = "CASE w._field " + " ".join(
-        f"WHEN {quote_literal(f.name)} THEN {quote_ident('_raw_' + f.name)}" for f in kind.fields
-    ) + " END"
-    text = "CASE w._reason " + " ".join(
-        f"WHEN {quote_literal(r)} THEN {quote_literal(t)}" for r, t in REASON_TEXT.items()
-    ) + " END"
+    raw_of = (
+        "CASE w._field "
+        + " ".join(
+            f"WHEN {quote_literal(f.name)} THEN {quote_ident('_raw_' + f.name)}"
+            for f in kind.fields
+        )
+        + " END"
+    )
+    text = (
+        "CASE w._reason "
+        + " ".join(
+            f"WHEN {quote_literal(r)} THEN {quote_literal(t)}" for r, t in REASON_TEXT.items()
+        )
+        + " END"
+    )
     detail = (
         f"CASE WHEN w._field IS NULL THEN {text} ELSE w._field || "
         f"coalesce(' ' || chr(39) || {raw_of} || chr(39), '') || ' ' || {text} END"
@@ -288,7 +295,7 @@ def _normalise(
         f"CREATE OR REPLACE TEMP TABLE {stage}_n AS SELECT w.*, "
         f"CASE WHEN w._reason IS NULL THEN {record_id_sql(kind, engine.dialect, 'w')} END "
         f"AS record_id, CASE WHEN w._reason IS NOT NULL THEN {detail} END AS _detail FROM ("
-        f"SELECT v.*, {', '.join(originals + [reason + ' AS _reason', fld + ' AS _field'])} "
+        f"SELECT v.*, {', '.join([*originals, reason + ' AS _reason', fld + ' AS _field'])} "
         f"FROM (SELECT f._row, f._ok, {', '.join(values + raws)} "
         f"FROM {stage}_f f {' '.join(joins)}) v) w"
     )
@@ -313,7 +320,7 @@ def _quarantine_rejects(engine: Engine, stage: str, plan: LoadPlan, staged: Stag
     name = f"{stage}_rejects"
     engine.register(name, table)
     engine.execute(
-        f"INSERT INTO quarantine SELECT {quote_literal(plan.meta.source_id)}, \"row\", NULL, "
+        f'INSERT INTO quarantine SELECT {quote_literal(plan.meta.source_id)}, "row", NULL, '
         f"CASE WHEN detail LIKE '%ENCODING%' THEN 'invalid_encoding' "
         f"ELSE 'malformed_record' END, detail, original FROM {name}"
     )
