@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import getpass
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pyarrow as pa
 
 from threadline import __version__, values
 from threadline.errors import InvalidValue, SourceError, UsageError
@@ -72,6 +75,21 @@ def check_options(options: SourceOptions) -> SourceOptions:
     return SourceOptions(options.agency, options.seizure, options.timezone, country, options.format)
 
 
+@dataclass(frozen=True)
+class ParsedSource:
+    """Canonical records a format parser read from one seized file (for one kind).
+
+    ``records`` has text columns named after the kind's fields plus ``_row`` (where each
+    record sits in the original file); ``rejects`` are (row, detail, original text) of what
+    the parser could not read. The file itself is the source of record.
+    """
+
+    kind: str
+    format: str
+    records: pa.Table
+    rejects: tuple[tuple[int, str, str], ...] = ()
+
+
 def ingest_file(
     engine: Engine,
     kind_name: str,
@@ -80,19 +98,81 @@ def ingest_file(
     *,
     fail_after_stage: bool = False,
 ) -> IngestReport:
-    """Ingest one canonical file atomically; a file already ingested adds nothing."""
+    """Ingest one canonical CSV / JSON Lines file atomically; a file seen before adds nothing."""
     kind = kind_named(kind_name)
     path = Path(path)
     if not path.is_file():
         raise SourceError(path, "no such file")
     fmt = detect_format(path, options.format)
     facts = scan(path)
-    source_id = facts.sha256[:16]
-    report = IngestReport(str(path), kind.name, source_id, facts.sha256)
-    if custody.find_source(engine, facts.sha256) is not None:
-        report.already_ingested = True
-        return report
+    found = _already(engine, kind, path, facts)
+    if found:
+        return found
     header, ignored = _columns(kind, path, fmt, facts)
+    return _load(
+        engine,
+        kind,
+        path,
+        facts,
+        options,
+        fmt,
+        header=header,
+        ignored=ignored,
+        fail_after_stage=fail_after_stage,
+    )
+
+
+def ingest_parsed(
+    engine: Engine, path: Path, options: SourceOptions, parsed: ParsedSource
+) -> IngestReport:
+    """Ingest records a format parser read from ``path`` (WhatsApp, Telegram, mapping...)."""
+    kind = kind_named(parsed.kind)
+    facts = scan(path)
+    found = _already(engine, kind, path, facts)
+    if found:
+        return found
+    unknown = set(parsed.records.column_names) - {*kind.field_names, "_row"}
+    if unknown:
+        raise SourceError(path, f"parser produced unknown {kind.name} field(s): {sorted(unknown)}")
+    return _load(
+        engine,
+        kind,
+        path,
+        facts,
+        options,
+        parsed.format,
+        records=parsed.records,
+        rejects=parsed.rejects,
+    )
+
+
+def source_id_of(sha256: str, kind: str) -> str:
+    """Content-derived id of (file, kind): one file may feed several kinds."""
+    return hashlib.sha256(f"{sha256}:{kind}".encode()).hexdigest()[:16]
+
+
+def _already(engine: Engine, kind: Kind, path: Path, facts: FileFacts) -> IngestReport | None:
+    source_id = source_id_of(facts.sha256, kind.name)
+    if custody.find_source(engine, source_id) is None:
+        return None
+    return IngestReport(str(path), kind.name, source_id, facts.sha256, already_ingested=True)
+
+
+def _load(
+    engine: Engine,
+    kind: Kind,
+    path: Path,
+    facts: FileFacts,
+    options: SourceOptions,
+    fmt: str,
+    *,
+    header: tuple[str, ...] = (),
+    ignored: tuple[str, ...] = (),
+    records: pa.Table | None = None,
+    rejects: tuple[tuple[int, str, str], ...] = (),
+    fail_after_stage: bool = False,
+) -> IngestReport:
+    source_id = source_id_of(facts.sha256, kind.name)
     meta = SourceMeta(
         source_id=source_id,
         sha256=facts.sha256,
@@ -117,6 +197,8 @@ def ingest_file(
         normalisers=NORMALISERS,
         lines=facts.lines,
         ignored_fields=ignored,
+        records=records,
+        rejects=rejects,
         fail_after_stage=fail_after_stage,
     )
     with engine.transaction():
@@ -130,6 +212,7 @@ def ingest_file(
                 "sha256": facts.sha256,
                 "path": meta.path,
                 "kind": kind.name,
+                "format": fmt,
                 "agency": options.agency,
                 "seizure": options.seizure,
                 "stored": result.stored,
@@ -138,12 +221,18 @@ def ingest_file(
             },
             meta.os_user,
         )
-    report.rows_read = result.rows_read
-    report.stored = result.stored
-    report.duplicate = result.duplicate
-    report.quarantined = result.quarantined
-    report.reasons = result.reasons
-    return report
+    return IngestReport(
+        str(path),
+        kind.name,
+        source_id,
+        facts.sha256,
+        False,
+        result.rows_read,
+        result.stored,
+        result.duplicate,
+        result.quarantined,
+        result.reasons,
+    )
 
 
 def _columns(

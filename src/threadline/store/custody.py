@@ -10,8 +10,8 @@ from threadline.store.engine import Engine, quote_ident
 from threadline.store.loader import LoadResult, SourceMeta
 
 
-def find_source(engine: Engine, sha256: str) -> dict[str, Any] | None:
-    rows = sources(engine, "sha256 = ?", [sha256])
+def find_source(engine: Engine, source_id: str) -> dict[str, Any] | None:
+    rows = sources(engine, "source_id = ?", [source_id])
     return rows[0] if rows else None
 
 

@@ -170,6 +170,21 @@ class DuckDBEngine(Engine):
         )
         return self._stage(reader, table, first_row=1)
 
+    def stage_arrow(self, records: pa.Table, table: str) -> StagedFile:
+        self.register(f"{table}_arrow", records)
+        try:
+            self.execute(
+                f"CREATE OR REPLACE TEMP TABLE {quote_ident(table + '_raw')} AS "
+                f"SELECT * FROM {quote_ident(table + '_arrow')}"
+            )
+        finally:
+            self.unregister(f"{table}_arrow")
+        self.execute(
+            f"CREATE OR REPLACE TEMP VIEW {quote_ident(table)} AS "
+            f"SELECT * FROM {quote_ident(table + '_raw')}"
+        )
+        return StagedFile(table=table, rows=records.num_rows, rejects=[])
+
     def _stage(self, reader: str, table: str, *, first_row: int) -> StagedFile:
         t = quote_ident(table)
         raw = quote_ident(table + "_raw")

@@ -118,6 +118,10 @@ class Engine(ABC):
         """Load a headered CSV file as text columns into a temporary staging table."""
 
     @abstractmethod
+    def stage_arrow(self, records: pa.Table, table: str) -> StagedFile:
+        """Stage records parsed in Python (text columns plus ``_row``) like a file."""
+
+    @abstractmethod
     def stage_lines(self, path: Path, table: str) -> StagedFile:
         """Load a text file one line per row (column ``line``) into a staging table."""
 

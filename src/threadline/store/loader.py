@@ -56,12 +56,16 @@ class LoadPlan:
 
     kind: Kind
     path: Path
-    format: str  # "csv" or "jsonl"
+    format: str  # "csv", "jsonl", or the name of a parser that produced ``records``
     header: tuple[str, ...]  # CSV columns in file order (empty for JSON Lines)
     meta: SourceMeta
     normalisers: Mapping[ValueType, Normaliser]
     lines: int = 0  # physical non-blank lines, to account for every line of a CSV file
     ignored_fields: tuple[str, ...] = ()
+    # Records a format parser produced: text columns named as the kind's fields plus
+    # ``_row`` (where the record sits in the original file), and what it could not read.
+    records: pa.Table | None = None
+    rejects: tuple[tuple[int, str, str], ...] = ()
     # Test hook: raise after this many statements to prove atomicity.
     fail_after_stage: bool = False
 
@@ -84,16 +88,21 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
     kind = plan.kind
     stage = f"stg_{kind.name}"
     sid = quote_literal(plan.meta.source_id)
-    if plan.format == "csv":
-        staged = engine.stage_csv(plan.path, plan.header, stage)
-        present = set(plan.header)
+    if plan.format == "csv" or plan.records is not None:
+        if plan.records is not None:
+            staged = engine.stage_arrow(plan.records, stage)
+            staged = StagedFile(staged.table, staged.rows, list(plan.rejects))
+            columns = [c for c in plan.records.column_names if c != "_row"]
+        else:
+            staged = engine.stage_csv(plan.path, plan.header, stage)
+            columns = list(plan.header)
         raw = {
             f.name: _raw_text(f.type, f"s.{quote_ident(f.name)}")
-            if f.name in present
+            if f.name in columns
             else "CAST(NULL AS VARCHAR)"
             for f in kind.fields
         }
-        original = engine.dialect.json_object([(c, f"s.{quote_ident(c)}") for c in plan.header])
+        original = engine.dialect.json_object([(c, f"s.{quote_ident(c)}") for c in columns])
         ok, where = "true", "true"
     else:
         staged = engine.stage_lines(plan.path, stage)
