@@ -21,7 +21,7 @@ from threadline.ingest.canonical import (
     os_user,
 )
 from threadline.ingest.files import scan
-from threadline.pipeline import STAGES
+from threadline.pipeline import stages
 from threadline.store import audit, custody, open_duckdb, tables
 from threadline.store.engine import Engine
 
@@ -171,7 +171,7 @@ class Case:
     def analyze(self, on_stage: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
         """Run every analysis stage in pipeline order, each recorded in the audit log."""
         runs = []
-        for stage in STAGES:
+        for stage in stages():
             if on_stage:
                 on_stage(stage.name)
             with self.engine.transaction():
@@ -184,14 +184,6 @@ class Case:
                 }
                 audit.append(self.engine, "analyze", details, os_user())
             runs.append(details)
-        if not STAGES:
-            with self.engine.transaction():
-                audit.append(
-                    self.engine,
-                    "analyze",
-                    {"stages": [], "code_version": __version__},
-                    os_user(),
-                )
         return runs
 
     def verify(self) -> VerifyReport:

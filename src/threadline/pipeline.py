@@ -1,7 +1,12 @@
-"""The analysis stages, in pipeline order; each later stage package appends its own."""
+"""The analysis stages, in pipeline order.
+
+Each stage package exposes ``STAGE`` in its ``stage`` module; this list fixes the order:
+resolve -> graph -> signals -> score, with media matching beside them.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,5 +21,9 @@ class Stage:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
-# resolve -> graph -> signals -> score -> media matching (added by their issues)
-STAGES: list[Stage] = []
+STAGE_MODULES: tuple[str, ...] = ("threadline.resolve.stage",)
+
+
+def stages() -> list[Stage]:
+    """The stages to run, in order."""
+    return [importlib.import_module(m).STAGE for m in STAGE_MODULES]

@@ -1,1 +1,1 @@
-"""Resolve stage (see DESIGN.md)."""
+"""Resolve: selectors, payment parties and persons."""

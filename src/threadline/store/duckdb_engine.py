@@ -230,6 +230,14 @@ class DuckDBEngine(Engine):
             rejects=[(int(line), str(kind), str(text or "")) for line, kind, text in rejects],
         )
 
+    def splink_api(self) -> Any:
+        """Splink works in its own in-memory DuckDB, so its scratch tables stay out of the case."""
+        from splink import DuckDBAPI
+
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        return DuckDBAPI(connection=con)
+
     def drop_stage(self, table: str) -> None:
         self.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(table)}")
         for suffix in ("_raw", "_offt"):

@@ -126,6 +126,10 @@ class Engine(ABC):
         """Load a text file one line per row (column ``line``) into a staging table."""
 
     @abstractmethod
+    def splink_api(self) -> Any:
+        """A Splink database API on this engine's backend, for record linkage."""
+
+    @abstractmethod
     def drop_stage(self, table: str) -> None:
         """Remove a staging table and its helpers."""
 

@@ -1,0 +1,247 @@
+"""SQL of identity resolution: selectors with provenance, payment identities, person tables."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from threadline.store.engine import Engine
+
+# An account is named by its platform and handle, both case-folded.
+ACCOUNT_KEY = "lower(trim({p})) || ':' || lower(trim({a}))"
+# A payment identity is one way a party was written on one provider: the unit Splink links.
+IDENTITY_FIELDS = ("provider", "name", "account", "phone", "country", "city")
+
+
+def _identity_key(prefix: str) -> str:
+    cols = [
+        "lower(trim(provider))",
+        f"coalesce(lower(trim({prefix}_name)), '')",
+        f"coalesce(lower(trim({prefix}_account)), '')",
+        f"coalesce({prefix}_phone, '')",
+        f"coalesce({prefix}_country, '')",
+        f"coalesce(lower(trim({prefix}_city)), '')",
+    ]
+    return "'id:' || md5(" + " || chr(31) || ".join(cols) + ")"
+
+
+def account_key(platform: str, account: str) -> str:
+    return ACCOUNT_KEY.format(p=platform, a=account)
+
+
+PERSON_TABLES = {
+    "selectors": """entity_type VARCHAR, entity_key VARCHAR, selector_type VARCHAR,
+        value VARCHAR, "at" TIMESTAMP, table_name VARCHAR, record_id VARCHAR,
+        source_id VARCHAR, "row" BIGINT""",
+    "payment_identities": """identity_key VARCHAR, provider VARCHAR, name VARCHAR,
+        account VARCHAR, phone VARCHAR, country VARCHAR, city VARCHAR, side VARCHAR,
+        payments BIGINT""",
+    "person_links": """a VARCHAR, b VARCHAR, rule VARCHAR, confidence DOUBLE,
+        selector_type VARCHAR, value VARCHAR""",
+    "person_members": """person_id VARCHAR, member_type VARCHAR, member_key VARCHAR,
+        confidence DOUBLE, via VARCHAR""",
+    "decisions": """seq BIGINT, "at" TIMESTAMP, os_user VARCHAR, action VARCHAR,
+        member_key VARCHAR, other_key VARCHAR, reason VARCHAR""",
+}
+
+
+def create_tables(engine: Engine) -> None:
+    for name, body in PERSON_TABLES.items():
+        engine.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
+
+
+def build_selectors(engine: Engine) -> None:
+    """One row per (entity, selector) with the record that shows it."""
+    engine.execute("DELETE FROM selectors")
+    acct = account_key("platform", "account_id")
+    parts = [
+        f"""SELECT 'account', {acct}, 'phone', phone, created_at, 'accounts', record_id,
+                   source_id, "row" FROM accounts WHERE phone IS NOT NULL""",
+        f"""SELECT 'account', {acct}, 'email', email, created_at, 'accounts', record_id,
+                   source_id, "row" FROM accounts WHERE email IS NOT NULL""",
+        f"""SELECT 'account', {acct}, 'ip', registration_ip, created_at, 'accounts', record_id,
+                   source_id, "row" FROM accounts WHERE registration_ip IS NOT NULL""",
+        f"""SELECT 'account', {acct}, 'name', display_name, created_at, 'accounts', record_id,
+                   source_id, "row" FROM accounts WHERE display_name IS NOT NULL""",
+        f"""SELECT 'account', {acct}, 'device', lower(trim(device_id)), "at", 'logins',
+                   record_id, source_id, "row" FROM logins WHERE device_id IS NOT NULL""",
+        f"""SELECT 'account', {acct}, 'ip', ip, "at", 'logins', record_id, source_id, "row"
+                   FROM logins""",
+    ]
+    for side in ("sender", "receiver"):
+        key = _identity_key(side)
+        parts += [
+            f"""SELECT 'identity', {key}, 'phone', {side}_phone, sent_at, 'payments',
+                       record_id, source_id, "row" FROM payments WHERE {side}_phone IS NOT NULL""",
+            f"""SELECT 'identity', {key}, 'payment_account',
+                       lower(trim(provider)) || ':' || lower(trim({side}_account)), sent_at,
+                       'payments', record_id, source_id, "row" FROM payments
+                       WHERE {side}_account IS NOT NULL""",
+            f"""SELECT 'identity', {key}, 'name', {side}_name, sent_at, 'payments', record_id,
+                       source_id, "row" FROM payments""",
+        ]
+    engine.execute("INSERT INTO selectors " + " UNION ALL ".join(parts))
+
+
+def build_identities(engine: Engine) -> None:
+    """Distinct payment identities (one per way of writing a party on a provider)."""
+    engine.execute("DELETE FROM payment_identities")
+    sides = []
+    for side in ("sender", "receiver"):
+        sides.append(
+            f"""SELECT {_identity_key(side)} AS identity_key, lower(trim(provider)) AS provider,
+                   {side}_name AS name, lower(trim({side}_account)) AS account,
+                   {side}_phone AS phone, {side}_country AS country, {side}_city AS city,
+                   '{side}' AS side FROM payments"""
+        )
+    engine.execute(
+        f"""INSERT INTO payment_identities
+            SELECT identity_key, any_value(provider), any_value(name), any_value(account),
+                   any_value(phone), any_value(country), any_value(city),
+                   CASE WHEN count(DISTINCT side) > 1 THEN 'both' ELSE any_value(side) END,
+                   count(*)
+            FROM ({" UNION ALL ".join(sides)}) GROUP BY identity_key"""
+    )
+
+
+def all_accounts_sql() -> str:
+    """Every account handle seen anywhere (accounts, messages, logins)."""
+    return f"""
+        SELECT DISTINCT {account_key('platform', 'account_id')} AS k FROM accounts
+        UNION SELECT DISTINCT {account_key('platform', 'sender')} FROM messages
+        UNION SELECT DISTINCT {account_key('platform', 'recipient')} FROM messages
+        UNION SELECT DISTINCT {account_key('platform', 'account_id')} FROM logins"""
+
+
+def shared_selector_links(engine: Engine, types: tuple[str, ...], max_accounts: int) -> None:
+    """Link entities sharing a strong selector, unless too many accounts share it.
+
+    Each entity is linked to the smallest key in its group (a star, not a clique); a
+    selector held by more than ``max_accounts`` accounts is a shared resource (a family
+    phone, a cafe's device), not an identity, and links nothing.
+    """
+    in_types = ", ".join(f"'{t}'" for t in types)
+    engine.execute(
+        f"""INSERT INTO person_links
+        WITH s AS (
+            SELECT DISTINCT entity_type, entity_key, selector_type, value
+            FROM selectors WHERE selector_type IN ({in_types})),
+        g AS (
+            SELECT selector_type, value, min(entity_key) AS hub,
+                   sum(CASE WHEN entity_type = 'account' THEN 1 ELSE 0 END) AS accounts
+            FROM s GROUP BY selector_type, value)
+        SELECT DISTINCT g.hub, s.entity_key, 'shared_' || s.selector_type, 1.0,
+               s.selector_type, s.value
+        FROM s JOIN g ON s.selector_type = g.selector_type AND s.value = g.value
+        WHERE s.entity_key <> g.hub AND g.accounts <= {max_accounts}"""
+    )
+
+
+def identity_names(engine: Engine) -> list[str]:
+    return [r[0] for r in engine.query("SELECT DISTINCT name FROM payment_identities")]
+
+
+def identity_records(engine: Engine, names: pa.Table) -> pa.Table:
+    """Payment identities with name features, shaped for Splink (``unique_id`` first)."""
+    engine.register("_name_features", names)
+    try:
+        return engine.query_arrow(
+            """SELECT i.identity_key AS unique_id, f.full AS name_full, f.sorted AS name_sorted,
+                      f.first_mp, f.last_mp, f.tokens AS name_tokens, i.phone, i.account,
+                      i.country, lower(trim(i.city)) AS city
+               FROM payment_identities i LEFT JOIN _name_features f ON f.raw = i.name
+               ORDER BY i.identity_key"""
+        )
+    finally:
+        engine.unregister("_name_features")
+
+
+def add_links(engine: Engine, links: pa.Table) -> None:
+    """Append links (a, b, rule, confidence, selector_type, value)."""
+    engine.register("_links", links)
+    try:
+        engine.execute("INSERT INTO person_links SELECT a, b, rule, confidence, "
+                       "selector_type, value FROM _links")
+    finally:
+        engine.unregister("_links")
+
+
+def nodes(engine: Engine) -> list[tuple[str, str]]:
+    """Every account and payment identity: (key, member type), in key order."""
+    return [
+        (str(k), str(t))
+        for k, t in engine.query(
+            f"""SELECT k, 'account' FROM ({all_accounts_sql()})
+                UNION ALL SELECT identity_key, 'payment_identity' FROM payment_identities
+                ORDER BY 1"""
+        )
+    ]
+
+
+def links(engine: Engine) -> list[tuple[str, str, str, float]]:
+    return [
+        (str(a), str(b), str(r), float(c))
+        for a, b, r, c in engine.query(
+            "SELECT a, b, rule, confidence FROM person_links ORDER BY a, b, rule"
+        )
+    ]
+
+
+def replace_members(engine: Engine, members: pa.Table) -> None:
+    engine.execute("DELETE FROM person_members")
+    engine.register("_members", members)
+    try:
+        engine.execute(
+            "INSERT INTO person_members SELECT person_id, member_type, member_key, confidence, "
+            "via FROM _members"
+        )
+    finally:
+        engine.unregister("_members")
+
+
+def add_decision(
+    engine: Engine, action: str, member: str, other: str | None, reason: str, os_user: str
+) -> int:
+    seq = int(engine.scalar("SELECT coalesce(max(seq), 0) + 1 FROM decisions"))
+    engine.execute(
+        "INSERT INTO decisions VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?, ?)",
+        [seq, os_user, action, member, other, reason],
+    )
+    return seq
+
+
+def decisions(engine: Engine) -> list[dict[str, object]]:
+    return engine.query_dicts("SELECT * FROM decisions ORDER BY seq")
+
+
+def person_of(engine: Engine, member_key: str) -> str | None:
+    found = engine.scalar(
+        "SELECT person_id FROM person_members WHERE member_key = ?", [member_key]
+    )
+    return None if found is None else str(found)
+
+
+def person_detail(engine: Engine, person_id: str) -> dict[str, object]:
+    """A person's members, the links between them and the records behind each link."""
+    members = engine.query_dicts(
+        """SELECT m.member_type, m.member_key, m.confidence, m.via,
+                  i.provider, i.name, i.account, i.phone, i.country, i.city
+           FROM person_members m LEFT JOIN payment_identities i ON i.identity_key = m.member_key
+           WHERE m.person_id = ? ORDER BY m.member_type, m.member_key""",
+        [person_id],
+    )
+    keys = [m["member_key"] for m in members]
+    link_rows = engine.query_dicts(
+        """SELECT l.a, l.b, l.rule, l.confidence, l.selector_type, l.value
+           FROM person_links l WHERE list_contains(?, l.a) AND list_contains(?, l.b)
+           ORDER BY l.a, l.b""",
+        [keys, keys],
+    )
+    evidence = engine.query_dicts(
+        """SELECT DISTINCT s.entity_key, s.selector_type, s.value, src.sha256 AS source_sha256,
+                  s.source_id, s."row", s.table_name
+           FROM selectors s JOIN sources src USING (source_id)
+           WHERE list_contains(?, s.entity_key) AND s.selector_type <> 'ip'
+           ORDER BY s.entity_key, s.selector_type, s.source_id, s."row" """,
+        [keys],
+    )
+    return {"person_id": person_id, "members": members, "links": link_rows, "evidence": evidence}
