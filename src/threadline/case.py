@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any
 
 from threadline import __version__
-from threadline.errors import CaseError, KeyRequiredError
+from threadline.errors import CaseError, KeyRequiredError, UsageError
 from threadline.ingest.canonical import (
     IngestReport,
     SourceOptions,
@@ -22,7 +22,8 @@ from threadline.ingest.canonical import (
 )
 from threadline.ingest.files import scan
 from threadline.pipeline import stages
-from threadline.store import audit, custody, open_duckdb, tables
+from threadline.resolve.persons import member_key, recompute_members
+from threadline.store import audit, custody, open_duckdb, resolve_sql, tables
 from threadline.store.engine import Engine
 
 CASE_FILE = "case.json"
@@ -154,12 +155,7 @@ class Case:
 
     # -- status, analysis, verification -------------------------------------------------------
     def status(self) -> CaseStatus:
-        reasons = {
-            str(r): int(n)
-            for r, n in self.engine.query(
-                "SELECT reason, count(*) FROM quarantine GROUP BY reason ORDER BY reason"
-            )
-        }
+        reasons = custody.quarantine_by_reason(self.engine)
         return CaseStatus(
             name=str(self.info.get("name")),
             encrypted=bool(self.info.get("encrypted")),
@@ -206,6 +202,41 @@ class Case:
             report.ok = False
             report.problems.append(f"audit entry {broken[0]}: {broken[1]}")
         return report
+
+    # -- persons -------------------------------------------------------------------------------
+    def persons(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Persons with the most members first."""
+        return resolve_sql.persons_list(self.engine, limit)
+
+    def person(self, person_or_member: str) -> dict[str, Any]:
+        """A person's members, links and the evidence rows behind each link."""
+        key = member_key(self.engine, person_or_member)
+        pid = resolve_sql.person_of(self.engine, key)
+        return resolve_sql.person_detail(self.engine, str(pid))
+
+    def merge(self, a: str, b: str, reason: str) -> str:
+        """Record that two members (or persons) are one person; returns the person id."""
+        return self._decide("merge", a, b, reason)
+
+    def split(self, member: str, reason: str) -> str:
+        """Record that a member is not the person the model joined it to."""
+        return self._decide("split", member, None, reason)
+
+    def _decide(self, action: str, a: str, b: str | None, reason: str) -> str:
+        if not reason.strip():
+            raise UsageError("a decision needs a --reason")
+        ka = member_key(self.engine, a)
+        kb = member_key(self.engine, b) if b else None
+        with self.engine.transaction():
+            seq = resolve_sql.add_decision(self.engine, action, ka, kb, reason, os_user())
+            recompute_members(self.engine)
+            audit.append(
+                self.engine,
+                f"decision:{action}",
+                {"decision": seq, "member": ka, "other": kb, "reason": reason},
+                os_user(),
+            )
+        return str(resolve_sql.person_of(self.engine, ka))
 
     # -- export ------------------------------------------------------------------------------
     def export(self, out: Path | str, format: str = "json") -> Path:

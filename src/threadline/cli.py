@@ -227,6 +227,77 @@ def export(case: Path, fmt: str, out_dir: Path, key_file: Path | None) -> None:
 
 
 @cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--show", "show", help="Person id or member key to show with its evidence.")
+@click.option("--limit", default=30, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@key_option
+def persons(case: Path, show: str | None, limit: int, as_json: bool, key_file: Path | None) -> None:
+    """List resolved persons, or show one with its members, links and evidence rows."""
+    with _open(case, key_file, read_only=True) as c:
+        data: Any = c.person(show) if show else c.persons(limit)
+    if as_json:
+        out.print_json(json.dumps(data, default=str))
+        return
+    if not show:
+        table = Table("person", "members", "accounts", "payment identities", "min confidence")
+        for p in data:
+            table.add_row(
+                p["person_id"],
+                str(p["members"]),
+                str(p["accounts"]),
+                str(p["identities"]),
+                f"{p['min_confidence']:.3f}",
+            )
+        out.print(table)
+        return
+    out.print(f"person {data['person_id']}")
+    members = Table("type", "key", "name / provider", "via", "confidence")
+    for m in data["members"]:
+        label = f"{m['name']} ({m['provider']})" if m["name"] else ""
+        members.add_row(
+            m["member_type"], m["member_key"], label, m["via"], f"{m['confidence']:.3f}"
+        )
+    out.print(members)
+    links = Table("a", "b", "rule", "selector", "confidence")
+    for ln in data["links"]:
+        links.add_row(
+            ln["a"],
+            ln["b"],
+            ln["rule"],
+            f"{ln['selector_type']}={ln['value'] or ''}",
+            f"{ln['confidence']:.3f}",
+        )
+    out.print(links)
+    out.print(f"{len(data['evidence'])} evidence row(s); use --json to list them")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.argument("member_a")
+@click.argument("member_b")
+@click.option("--reason", required=True, help="Why these are one person (kept in the audit).")
+@key_option
+def merge(case: Path, member_a: str, member_b: str, reason: str, key_file: Path | None) -> None:
+    """Confirm that two members (account keys, identity keys or person ids) are one person."""
+    with _open(case, key_file) as c:
+        pid = c.merge(member_a, member_b, reason)
+    out.print(f"merged into person {pid}")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.argument("member")
+@click.option("--reason", required=True, help="Why this member is someone else.")
+@key_option
+def split(case: Path, member: str, reason: str, key_file: Path | None) -> None:
+    """Take a member out of the person the model joined it to (survives re-runs)."""
+    with _open(case, key_file) as c:
+        pid = c.split(member, reason)
+    out.print(f"{member} is now person {pid}")
+
+
+@cli.command()
 @click.argument("out_dir", type=click.Path(path_type=Path))
 @click.option("--scale", default="small", show_default=True)
 @click.option("--seed", default=0, show_default=True, type=int)

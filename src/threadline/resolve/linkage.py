@@ -71,9 +71,9 @@ def settings(prior: float = 1e-4) -> SettingsCreator:
     )
 
 
-def link(engine: Engine, records: pa.Table, threshold: float = MATCH_THRESHOLD) -> tuple[
-    pa.Table, LinkageModel
-]:
+def link(
+    engine: Engine, records: pa.Table, threshold: float = MATCH_THRESHOLD
+) -> tuple[pa.Table, LinkageModel]:
     """Train on ``records`` (unique_id plus the feature columns) and return linked pairs.
 
     Returns a table of (unique_id_l, unique_id_r, match_probability, match_weight) for pairs

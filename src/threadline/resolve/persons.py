@@ -13,6 +13,7 @@ from typing import Any
 import igraph as ig
 import pyarrow as pa
 
+from threadline.errors import UsageError
 from threadline.resolve import linkage, names
 from threadline.store import resolve_sql as sql
 from threadline.store.engine import Engine
@@ -128,3 +129,24 @@ def _components(engine: Engine) -> pa.Table:
             "via": [",".join(sorted(via.get(i, {"self"}))) for i in range(len(node_list))],
         }
     )
+
+
+def recompute_members(engine: Engine) -> int:
+    """Re-form persons from the stored links and all analyst decisions (no re-linking)."""
+    members = _components(engine)
+    sql.replace_members(engine, members)
+    return len(set(members["person_id"].to_pylist()))
+
+
+def member_key(engine: Engine, key: str) -> str:
+    """Accept a member key (``platform:handle``, ``id:...``) or a person id."""
+    if key.startswith("P") and ":" not in key:
+        found = engine.scalar(
+            "SELECT min(member_key) FROM person_members WHERE person_id = ?", [key]
+        )
+        if found is None:
+            raise UsageError(f"no person {key!r}; run `threadline analyze` first")
+        return str(found)
+    if sql.person_of(engine, key.lower() if not key.startswith("id:") else key) is None:
+        raise UsageError(f"no account or payment identity {key!r} in this case")
+    return key.lower() if not key.startswith("id:") else key

@@ -67,3 +67,12 @@ def table_counts(engine: Engine) -> dict[str, int]:
         name: int(engine.scalar(f"SELECT count(*) FROM {quote_ident(name)}"))
         for name in (*KINDS, "quarantine", "sources", "audit")
     }
+
+
+def quarantine_by_reason(engine: Engine) -> dict[str, int]:
+    return {
+        str(r): int(n)
+        for r, n in engine.query(
+            "SELECT reason, count(*) FROM quarantine GROUP BY reason ORDER BY reason"
+        )
+    }

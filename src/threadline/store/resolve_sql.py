@@ -106,10 +106,10 @@ def build_identities(engine: Engine) -> None:
 def all_accounts_sql() -> str:
     """Every account handle seen anywhere (accounts, messages, logins)."""
     return f"""
-        SELECT DISTINCT {account_key('platform', 'account_id')} AS k FROM accounts
-        UNION SELECT DISTINCT {account_key('platform', 'sender')} FROM messages
-        UNION SELECT DISTINCT {account_key('platform', 'recipient')} FROM messages
-        UNION SELECT DISTINCT {account_key('platform', 'account_id')} FROM logins"""
+        SELECT DISTINCT {account_key("platform", "account_id")} AS k FROM accounts
+        UNION SELECT DISTINCT {account_key("platform", "sender")} FROM messages
+        UNION SELECT DISTINCT {account_key("platform", "recipient")} FROM messages
+        UNION SELECT DISTINCT {account_key("platform", "account_id")} FROM logins"""
 
 
 def shared_selector_links(engine: Engine, types: tuple[str, ...], max_accounts: int) -> None:
@@ -159,8 +159,10 @@ def add_links(engine: Engine, links: pa.Table) -> None:
     """Append links (a, b, rule, confidence, selector_type, value)."""
     engine.register("_links", links)
     try:
-        engine.execute("INSERT INTO person_links SELECT a, b, rule, confidence, "
-                       "selector_type, value FROM _links")
+        engine.execute(
+            "INSERT INTO person_links SELECT a, b, rule, confidence, "
+            "selector_type, value FROM _links"
+        )
     finally:
         engine.unregister("_links")
 
@@ -214,9 +216,7 @@ def decisions(engine: Engine) -> list[dict[str, object]]:
 
 
 def person_of(engine: Engine, member_key: str) -> str | None:
-    found = engine.scalar(
-        "SELECT person_id FROM person_members WHERE member_key = ?", [member_key]
-    )
+    found = engine.scalar("SELECT person_id FROM person_members WHERE member_key = ?", [member_key])
     return None if found is None else str(found)
 
 
@@ -245,3 +245,17 @@ def person_detail(engine: Engine, person_id: str) -> dict[str, object]:
         [keys],
     )
     return {"person_id": person_id, "members": members, "links": link_rows, "evidence": evidence}
+
+
+def persons_list(engine: Engine, limit: int) -> list[dict[str, object]]:
+    """Persons with the most members first."""
+    return engine.query_dicts(
+        """SELECT person_id, count(*) AS members,
+                  sum(CASE WHEN member_type = 'account' THEN 1 ELSE 0 END) AS accounts,
+                  sum(CASE WHEN member_type = 'payment_identity' THEN 1 ELSE 0 END)
+                      AS identities,
+                  min(confidence) AS min_confidence
+           FROM person_members GROUP BY person_id
+           ORDER BY members DESC, person_id LIMIT ?""",
+        [limit],
+    )
