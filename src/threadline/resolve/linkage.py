@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
+from splink.internals.exceptions import SplinkException
 
 from threadline.store.engine import Engine
 
@@ -49,35 +51,55 @@ def _name_comparison() -> cl.CustomComparison:
     )
 
 
-def settings(prior: float = 1e-4) -> SettingsCreator:
-    return SettingsCreator(
-        link_type="dedupe_only",
-        probability_two_random_records_match=prior,
-        comparisons=[
-            _name_comparison(),
-            cl.ExactMatch("phone"),
-            cl.ExactMatch("account"),
-            cl.ExactMatch("country"),
-            cl.JaroWinklerAtThresholds("city", [0.9]),
-        ],
-        blocking_rules_to_generate_predictions=[
-            block_on("name_sorted"),
-            block_on("phone"),
-            block_on("account"),
-            block_on("first_mp", "last_mp"),
-        ],
-        retain_intermediate_calculation_columns=False,
-        retain_matching_columns=False,
-    )
+@dataclass(frozen=True)
+class LinkageSpec:
+    """A linkage model: comparisons and blocking (as Splink settings) and how to train it."""
+
+    comparisons: tuple[Any, ...]
+    blocking: tuple[Any, ...]
+    prior_rules: tuple[Any, ...]  # deterministic rules to estimate the match prior
+    prior_recall: float
+    em_rules: tuple[Any, ...]  # blocking rules for the EM passes
+    threshold: float = MATCH_THRESHOLD
+
+    def settings(self, prior: float = 1e-4) -> SettingsCreator:
+        return SettingsCreator(
+            link_type="dedupe_only",
+            probability_two_random_records_match=prior,
+            comparisons=list(self.comparisons),
+            blocking_rules_to_generate_predictions=list(self.blocking),
+            retain_intermediate_calculation_columns=False,
+            retain_matching_columns=False,
+        )
+
+
+PAYMENT_IDENTITIES = LinkageSpec(
+    comparisons=(
+        _name_comparison(),
+        cl.ExactMatch("phone"),
+        cl.ExactMatch("account"),
+        cl.ExactMatch("country"),
+        cl.JaroWinklerAtThresholds("city", [0.9]),
+    ),
+    blocking=(
+        block_on("name_sorted"),
+        block_on("phone"),
+        block_on("account"),
+        block_on("first_mp", "last_mp"),
+    ),
+    prior_rules=(block_on("phone"), block_on("account"), block_on("name_sorted", "city")),
+    prior_recall=0.6,
+    em_rules=(block_on("name_sorted"), block_on("phone"), block_on("first_mp", "last_mp")),
+)
 
 
 def link(
-    engine: Engine, records: pa.Table, threshold: float = MATCH_THRESHOLD
+    engine: Engine, records: pa.Table, spec: LinkageSpec = PAYMENT_IDENTITIES
 ) -> tuple[pa.Table, LinkageModel]:
-    """Train on ``records`` (unique_id plus the feature columns) and return linked pairs.
+    """Train ``spec`` on ``records`` (``unique_id`` plus feature columns); return linked pairs.
 
-    Returns a table of (unique_id_l, unique_id_r, match_probability, match_weight) for pairs
-    at or above ``threshold``.
+    Returns (unique_id_l, unique_id_r, match_probability) for pairs at or above the spec's
+    threshold, and a summary of the model for the audit log.
     """
     empty = pa.table(
         {
@@ -87,28 +109,24 @@ def link(
         }
     )
     if records.num_rows < 3:
-        return empty, LinkageModel(0, 0, threshold, {})
+        return empty, LinkageModel(0, 0, spec.threshold, {})
     db_api = engine.splink_api()
     source = db_api.register(records)
-    linker = Linker(source, settings(), log_level="ERROR")
-    training = linker.training
-    training.estimate_probability_two_random_records_match(
-        [block_on("phone"), block_on("account"), block_on("name_sorted", "city")], recall=0.6
+    linker = Linker(source, spec.settings(), log_level="ERROR")
+    linker.training.estimate_probability_two_random_records_match(
+        list(spec.prior_rules), recall=spec.prior_recall
     )
     if not linker.misc.save_model_to_json()["probability_two_random_records_match"]:
         # No deterministic match at all (tiny or selector-poor case): keep a small prior.
-        linker = Linker(source, settings(1.0 / max(records.num_rows, 2)), log_level="ERROR")
-        training = linker.training
-    training.estimate_u_using_random_sampling(max_pairs=2e6, seed=SEED)
-    for rule in (block_on("name_sorted"), block_on("phone"), block_on("first_mp", "last_mp")):
+        linker = Linker(source, spec.settings(1.0 / max(records.num_rows, 2)), log_level="ERROR")
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=SEED)
+    for rule in spec.em_rules:
         try:
-            training.estimate_parameters_using_expectation_maximisation(rule)
-        except Exception as exc:  # noqa: BLE001 - too few pairs under this rule to train on
-            del exc
-    predictions = linker.inference.predict(threshold_match_probability=0.5)
-    table = predictions.as_pyarrow_table()
-    compared = table.num_rows
-    mask = pa.compute.greater_equal(table["match_probability"], threshold)
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        except SplinkException:
+            continue  # too few pairs under this rule to train on: the others still train
+    table = linker.inference.predict(threshold_match_probability=0.5).as_pyarrow_table()
+    mask = pc.greater_equal(table["match_probability"], spec.threshold)
     linked = table.filter(mask).select(["unique_id_l", "unique_id_r", "match_probability"])
     params = linker.misc.save_model_to_json()
-    return linked, LinkageModel(compared, linked.num_rows, threshold, params)
+    return linked, LinkageModel(table.num_rows, linked.num_rows, spec.threshold, params)

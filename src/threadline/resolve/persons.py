@@ -7,7 +7,7 @@ link graph, minus the links an analyst split off, plus the merges an analyst con
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import igraph as ig
@@ -51,7 +51,9 @@ def resolve(engine: Engine, params: Parameters | None = None) -> dict[str, Any]:
     sql.build_identities(engine)
     engine.execute("DELETE FROM person_links")
     sql.shared_selector_links(engine, p.strong_selectors, p.max_accounts_per_selector)
-    pairs, model = linkage.link(engine, _identity_records(engine), p.match_threshold)
+    spec = replace(linkage.PAYMENT_IDENTITIES, threshold=p.match_threshold)
+    scored, model = linkage.link(engine, _identity_records(engine), spec)
+    pairs = sql.corroborated(engine, scored)
     sql.add_links(
         engine,
         pa.table(
@@ -73,7 +75,8 @@ def resolve(engine: Engine, params: Parameters | None = None) -> dict[str, Any]:
         "members": members.num_rows,
         "links": int(engine.scalar("SELECT count(*) FROM person_links")),
         "splink_pairs_scored": model.pairs_compared,
-        "splink_pairs_linked": model.pairs_linked,
+        "splink_pairs_above_threshold": model.pairs_linked,
+        "splink_pairs_linked": pairs.num_rows,
     }
 
 

@@ -110,14 +110,14 @@ class DuckDBEngine(Engine):
     def query_arrow(self, sql: str) -> pa.Table:
         with self._lock:
             try:
-                return self.con.execute(sql).fetch_arrow_table()
+                return self.con.execute(sql).to_arrow_table()
             except duckdb.Error as exc:
                 raise EngineError(str(exc), sql) from exc
 
     def iter_batches(self, sql: str, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
         with self._lock:
             try:
-                reader = self.con.execute(sql).fetch_record_batch(batch_rows)
+                reader = self.con.execute(sql).to_arrow_reader(batch_rows)
             except duckdb.Error as exc:
                 raise EngineError(str(exc), sql) from exc
             yield from reader

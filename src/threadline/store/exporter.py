@@ -36,10 +36,22 @@ def _select(table: str) -> str:
     return f"SELECT {', '.join(exprs)} FROM {quote_ident(table)} ORDER BY {order}"
 
 
+def analysis_files() -> dict[str, str]:
+    """The analysis files of the export contract: file stem -> SQL producing its rows."""
+    from threadline.store.resolve_sql import persons_export_sql
+
+    return {"persons": persons_export_sql()}
+
+
 def export_tables(engine: Engine, out: Path) -> dict[str, dict[str, object]]:
-    """Export every canonical and system table to ``out/<table>.jsonl``."""
+    """Export every canonical and system table, and each analysis file, as JSON Lines."""
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, object]] = {}
+    for name, sql in analysis_files().items():
+        target = out / f"{name}.jsonl"
+        engine.execute(f"COPY ({sql}) TO {quote_literal(str(target))} (FORMAT json)")
+        rows = int(engine.scalar(f"SELECT count(*) FROM ({sql})"))
+        files[target.name] = {"rows": rows, "sha256": _sha256(target)}
     for table in (*KINDS, *SYSTEM_TABLES):
         target = out / f"{table}.jsonl"
         sql = _select(table)

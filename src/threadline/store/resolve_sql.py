@@ -259,3 +259,56 @@ def persons_list(engine: Engine, limit: int) -> list[dict[str, object]]:
            ORDER BY members DESC, person_id LIMIT ?""",
         [limit],
     )
+
+
+def persons_export_sql() -> str:
+    """``persons.jsonl`` of the export contract (role and networks come from the graph stage)."""
+    return """
+        WITH m AS (
+            SELECT m.person_id, m.member_type, m.member_key, i.provider, i.name, i.account,
+                   i.country AS identity_country
+            FROM person_members m
+            LEFT JOIN payment_identities i ON i.identity_key = m.member_key),
+        c AS (
+            SELECT m.person_id, a.country
+            FROM m JOIN accounts a
+              ON m.member_key = lower(trim(a.platform)) || ':' || lower(trim(a.account_id))
+            WHERE a.country IS NOT NULL
+            UNION SELECT person_id, identity_country FROM m WHERE identity_country IS NOT NULL)
+        SELECT m.person_id,
+               coalesce(list({'platform': split_part(m.member_key, ':', 1),
+                              'account_id': substr(m.member_key, strpos(m.member_key, ':') + 1)}
+                             ORDER BY m.member_key)
+                        FILTER (WHERE m.member_type = 'account'), []) AS accounts,
+               coalesce(list({'provider': m.provider, 'name': m.name, 'account': m.account}
+                             ORDER BY m.member_key)
+                        FILTER (WHERE m.member_type = 'payment_identity'), []) AS payment_parties,
+               'other' AS role,
+               CAST([] AS VARCHAR[]) AS network_ids,
+               coalesce((SELECT list(DISTINCT c.country ORDER BY c.country) FROM c
+                         WHERE c.person_id = m.person_id), []) AS countries
+        FROM m GROUP BY m.person_id ORDER BY m.person_id"""
+
+
+def corroborated(engine: Engine, pairs: pa.Table) -> pa.Table:
+    """Keep identity pairs that agree on more than a name and contradict on nothing.
+
+    A name, however rare, never merges two parties on its own: the pair must also share a
+    phone, a payment account or a city, and must not hold two different phones or two
+    different accounts on the same provider.
+    """
+    engine.register("_pairs", pairs)
+    try:
+        return engine.query_arrow(
+            """SELECT p.* FROM _pairs p
+               JOIN payment_identities l ON l.identity_key = p.unique_id_l
+               JOIN payment_identities r ON r.identity_key = p.unique_id_r
+               WHERE NOT coalesce(l.phone <> r.phone, false)
+                 AND NOT coalesce(l.provider = r.provider AND l.account <> r.account, false)
+                 AND coalesce(l.phone = r.phone
+                              OR (l.provider = r.provider AND l.account = r.account)
+                              OR lower(trim(l.city)) = lower(trim(r.city)), false)
+               ORDER BY p.unique_id_l, p.unique_id_r"""
+        )
+    finally:
+        engine.unregister("_pairs")
