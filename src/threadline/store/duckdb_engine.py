@@ -170,7 +170,8 @@ class DuckDBEngine(Engine):
         )
         return self._stage(reader, table, first_row=1)
 
-    def stage_arrow(self, records: pa.Table, table: str) -> StagedFile:
+    def stage_arrow(self, records: pa.Table | pa.RecordBatchReader, table: str) -> StagedFile:
+        # A RecordBatchReader (a parser streaming a large export) is scanned exactly once.
         self.register(f"{table}_arrow", records)
         try:
             self.execute(
@@ -183,7 +184,8 @@ class DuckDBEngine(Engine):
             f"CREATE OR REPLACE TEMP VIEW {quote_ident(table)} AS "
             f"SELECT * FROM {quote_ident(table + '_raw')}"
         )
-        return StagedFile(table=table, rows=records.num_rows, rejects=[])
+        rows = int(self.scalar(f"SELECT count(*) FROM {quote_ident(table + '_raw')}"))
+        return StagedFile(table=table, rows=rows, rejects=[])
 
     def _stage(self, reader: str, table: str, *, first_row: int) -> StagedFile:
         t = quote_ident(table)

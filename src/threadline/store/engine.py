@@ -118,8 +118,11 @@ class Engine(ABC):
         """Load a headered CSV file as text columns into a temporary staging table."""
 
     @abstractmethod
-    def stage_arrow(self, records: pa.Table, table: str) -> StagedFile:
-        """Stage records parsed in Python (text columns plus ``_row``) like a file."""
+    def stage_arrow(self, records: pa.Table | pa.RecordBatchReader, table: str) -> StagedFile:
+        """Stage records parsed in Python (text columns plus ``_row``) like a file.
+
+        A RecordBatchReader is consumed once, batch by batch.
+        """
 
     @abstractmethod
     def stage_lines(self, path: Path, table: str) -> StagedFile:

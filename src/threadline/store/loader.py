@@ -5,7 +5,7 @@ Runs inside the caller's transaction, so a failure anywhere leaves nothing of th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -64,8 +64,9 @@ class LoadPlan:
     ignored_fields: tuple[str, ...] = ()
     # Records a format parser produced: text columns named as the kind's fields plus
     # ``_row`` (where the record sits in the original file), and what it could not read.
-    records: pa.Table | None = None
-    rejects: tuple[tuple[int, str, str], ...] = ()
+    # A streaming parser may still be filling ``rejects`` until ``records`` is consumed.
+    records: pa.Table | pa.RecordBatchReader | None = None
+    rejects: Sequence[tuple[int, str, str]] = ()
     # Test hook: raise after this many statements to prove atomicity.
     fail_after_stage: bool = False
 
@@ -92,7 +93,7 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
         if plan.records is not None:
             staged = engine.stage_arrow(plan.records, stage)
             staged = StagedFile(staged.table, staged.rows, list(plan.rejects))
-            columns = [c for c in plan.records.column_names if c != "_row"]
+            columns = [c for c in plan.records.schema.names if c != "_row"]
         else:
             staged = engine.stage_csv(plan.path, plan.header, stage)
             columns = list(plan.header)
@@ -331,6 +332,7 @@ def _quarantine_rejects(engine: Engine, stage: str, plan: LoadPlan, staged: Stag
     engine.execute(
         f'INSERT INTO quarantine SELECT {quote_literal(plan.meta.source_id)}, "row", NULL, '
         f"CASE WHEN detail LIKE '%ENCODING%' THEN 'invalid_encoding' "
+        f"WHEN detail LIKE 'filtered:%' THEN 'filtered' "  # left out by a mapping's filter
         f"ELSE 'malformed_record' END, detail, original FROM {name}"
     )
     engine.unregister(name)

@@ -51,9 +51,11 @@ def stored_columns(kind: Kind) -> list[tuple[str, str]]:
 
 def create_all(engine: Engine) -> None:
     """Create every table of an empty case."""
+    from threadline.store.findings_sql import create_tables as create_findings_tables
     from threadline.store.resolve_sql import create_tables as create_person_tables
 
     create_person_tables(engine)
+    create_findings_tables(engine)
     layouts = {**SYSTEM_TABLES, **{k.name: stored_columns(k) for k in KINDS.values()}}
     for name, columns in layouts.items():
         cols = ", ".join(f"{quote_ident(n)} {t}" for n, t in columns)
