@@ -107,6 +107,9 @@ class Case:
             key = None
         (path / "tmp").mkdir(exist_ok=True)
         engine = open_duckdb(path / DB_FILE, key=key, read_only=read_only)
+        if not read_only:  # cases made by an older version gain the newer tables
+            with engine.transaction():
+                tables.create_all(engine)
         return cls(path, engine, info)
 
     def close(self) -> None:
