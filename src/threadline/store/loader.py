@@ -351,7 +351,9 @@ def _unread_tail(
 ) -> tuple[int, str, str] | None:
     """Lines the CSV reader silently swallowed (an unterminated quote runs to the end)."""
     cols = [quote_ident(c) for c in plan.header]
-    newlines = " + ".join(f"(length({c}) - length(replace({c}, chr(10), '')))" for c in cols)
+    newlines = " + ".join(
+        f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in cols
+    )
     has_newline = " OR ".join(f"contains({c}, chr(10))" for c in cols)
     consumed = engine.scalar(
         f"SELECT (SELECT count(*) FROM {stage}) + "
