@@ -29,12 +29,16 @@ class Parameters:
     strong_selectors: tuple[str, ...] = STRONG
     max_accounts_per_selector: int = MAX_ACCOUNTS_PER_SELECTOR
     match_threshold: float = linkage.MATCH_THRESHOLD
+    max_accounts_per_ip: int = 3
+    min_name_similarity: float = 0.9
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "strong_selectors": list(self.strong_selectors),
             "max_accounts_per_selector": self.max_accounts_per_selector,
             "match_threshold": self.match_threshold,
+            "max_accounts_per_ip": self.max_accounts_per_ip,
+            "min_name_similarity": self.min_name_similarity,
         }
 
 
@@ -51,6 +55,7 @@ def resolve(engine: Engine, params: Parameters | None = None) -> dict[str, Any]:
     sql.build_identities(engine)
     engine.execute("DELETE FROM person_links")
     sql.shared_selector_links(engine, p.strong_selectors, p.max_accounts_per_selector)
+    sql.ip_and_name_links(engine, p.max_accounts_per_ip, p.min_name_similarity)
     spec = replace(linkage.PAYMENT_IDENTITIES, threshold=p.match_threshold)
     scored, model = linkage.link(engine, _identity_records(engine), spec)
     pairs = sql.corroborated(engine, scored)

@@ -12,16 +12,21 @@ ACCOUNT_KEY = "lower(trim({p})) || ':' || lower(trim({a}))"
 IDENTITY_FIELDS = ("provider", "name", "account", "phone", "country", "city")
 
 
-def _identity_key(prefix: str) -> str:
+def identity_key_sql(side: str, alias: str | None = None) -> str:
+    """Key of the payment identity on ``side`` (sender/receiver) of a payments row."""
+    a = f"{alias}." if alias else ""
     cols = [
-        "lower(trim(provider))",
-        f"coalesce(lower(trim({prefix}_name)), '')",
-        f"coalesce(lower(trim({prefix}_account)), '')",
-        f"coalesce({prefix}_phone, '')",
-        f"coalesce({prefix}_country, '')",
-        f"coalesce(lower(trim({prefix}_city)), '')",
+        f"lower(trim({a}provider))",
+        f"coalesce(lower(trim({a}{side}_name)), '')",
+        f"coalesce(lower(trim({a}{side}_account)), '')",
+        f"coalesce({a}{side}_phone, '')",
+        f"coalesce({a}{side}_country, '')",
+        f"coalesce(lower(trim({a}{side}_city)), '')",
     ]
     return "'id:' || md5(" + " || chr(31) || ".join(cols) + ")"
+
+
+_identity_key = identity_key_sql
 
 
 def account_key(platform: str, account: str) -> str:
@@ -78,6 +83,13 @@ def build_selectors(engine: Engine) -> None:
                        WHERE {side}_account IS NOT NULL""",
             f"""SELECT 'identity', {key}, 'name', {side}_name, sent_at, 'payments', record_id,
                        source_id, "row" FROM payments""",
+            # Wallets and online remitters use an e-mail or a phone number as the account.
+            f"""SELECT 'identity', {key}, 'email', lower(trim({side}_account)), sent_at,
+                       'payments', record_id, source_id, "row" FROM payments
+                       WHERE {side}_account LIKE '%_@_%._%'""",
+            f"""SELECT 'identity', {key}, 'phone', {side}_account, sent_at, 'payments',
+                       record_id, source_id, "row" FROM payments
+                       WHERE regexp_matches({side}_account, '^\+[1-9][0-9]{{7,14}}$')""",
         ]
     engine.execute("INSERT INTO selectors " + " UNION ALL ".join(parts))
 
@@ -312,3 +324,31 @@ def corroborated(engine: Engine, pairs: pa.Table) -> pa.Table:
         )
     finally:
         engine.unregister("_pairs")
+
+
+def ip_and_name_links(engine: Engine, max_accounts_per_ip: int, min_similarity: float) -> None:
+    """Link accounts that share an uncrowded IP address *and* carry the same name.
+
+    Either alone is weak: an IP is shared by a household or a whole carrier, a name by
+    strangers. Together — a registration or login address used by at most a few accounts,
+    and display names that agree — they point to one person.
+    """
+    engine.execute(
+        f"""INSERT INTO person_links
+        WITH ipacc AS (
+            SELECT DISTINCT value AS ip, entity_key FROM selectors
+            WHERE selector_type = 'ip' AND entity_type = 'account'),
+        quiet AS (SELECT ip FROM ipacc GROUP BY ip HAVING count(*) <= {max_accounts_per_ip}),
+        names AS (
+            SELECT DISTINCT entity_key, lower(trim(value)) AS name FROM selectors
+            WHERE selector_type = 'name' AND entity_type = 'account'),
+        pairs AS (
+            SELECT a.entity_key AS a, b.entity_key AS b, min(a.ip) AS ip
+            FROM ipacc a JOIN ipacc b ON a.ip = b.ip AND a.entity_key < b.entity_key
+            JOIN quiet q ON q.ip = a.ip GROUP BY a.entity_key, b.entity_key)
+        SELECT p.a, p.b, 'ip_and_name', max(jaro_winkler_similarity(na.name, nb.name)),
+               'ip', p.ip
+        FROM pairs p JOIN names na ON na.entity_key = p.a JOIN names nb ON nb.entity_key = p.b
+        GROUP BY p.a, p.b, p.ip
+        HAVING max(jaro_winkler_similarity(na.name, nb.name)) >= {min_similarity}"""
+    )
