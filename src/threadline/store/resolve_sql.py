@@ -89,7 +89,7 @@ def build_selectors(engine: Engine) -> None:
                        WHERE {side}_account LIKE '%_@_%._%'""",
             f"""SELECT 'identity', {key}, 'phone', {side}_account, sent_at, 'payments',
                        record_id, source_id, "row" FROM payments
-                       WHERE regexp_matches({side}_account, '^\+[1-9][0-9]{{7,14}}$')""",
+                       WHERE regexp_matches({side}_account, '^[+][1-9][0-9]{{7,14}}$')""",
         ]
     engine.execute("INSERT INTO selectors " + " UNION ALL ".join(parts))
 
