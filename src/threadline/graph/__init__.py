@@ -1,1 +1,1 @@
-"""Graph stage (see DESIGN.md)."""
+"""Graph: person edges, roles and facilitator networks."""

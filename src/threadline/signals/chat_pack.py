@@ -36,9 +36,7 @@ class ChatPack:
 
     def patterns(self) -> dict[str, str]:
         """Category -> one regular expression over folded text."""
-        return {
-            c.name: "|".join(re.escape(fold(t)) for t in c.terms) for c in self.categories
-        }
+        return {c.name: "|".join(re.escape(fold(t)) for t in c.terms) for c in self.categories}
 
 
 def fold(text: str) -> str:
@@ -50,8 +48,10 @@ def fold(text: str) -> str:
 def load(path: Path | None = None) -> ChatPack:
     """Load a pack file; without a path, the default pack shipped with Threadline."""
     if path is None:
-        text = resources.files("threadline.signals").joinpath("packs/default.yaml").read_text(
-            encoding="utf-8"
+        text = (
+            resources.files("threadline.signals")
+            .joinpath("packs/default.yaml")
+            .read_text(encoding="utf-8")
         )
         where = "default pack"
     else:

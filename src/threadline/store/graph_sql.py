@@ -12,10 +12,30 @@ from threadline.store.resolve_sql import account_key
 # Rough mid-2024 US dollar values of the currencies in remittance corridors, to compare
 # amounts across currencies (the amounts themselves stay exact in their own currency).
 USD_PER_UNIT = {
-    "USD": 1.0, "EUR": 1.08, "GBP": 1.27, "AUD": 0.66, "CAD": 0.73, "NZD": 0.61,
-    "SEK": 0.095, "NOK": 0.094, "DKK": 0.145, "CHF": 1.12, "JPY": 0.0064, "KRW": 0.00073,
-    "SGD": 0.74, "HKD": 0.128, "AED": 0.27, "SAR": 0.27, "QAR": 0.27, "KWD": 3.26,
-    "PHP": 0.0171, "INR": 0.012, "MYR": 0.21, "TWD": 0.031, "ILS": 0.27, "PLN": 0.25,
+    "USD": 1.0,
+    "EUR": 1.08,
+    "GBP": 1.27,
+    "AUD": 0.66,
+    "CAD": 0.73,
+    "NZD": 0.61,
+    "SEK": 0.095,
+    "NOK": 0.094,
+    "DKK": 0.145,
+    "CHF": 1.12,
+    "JPY": 0.0064,
+    "KRW": 0.00073,
+    "SGD": 0.74,
+    "HKD": 0.128,
+    "AED": 0.27,
+    "SAR": 0.27,
+    "QAR": 0.27,
+    "KWD": 3.26,
+    "PHP": 0.0171,
+    "INR": 0.012,
+    "MYR": 0.21,
+    "TWD": 0.031,
+    "ILS": 0.27,
+    "PLN": 0.25,
 }
 FOLD_FROM, FOLD_TO = "013457@$", "oieastas"
 
@@ -56,9 +76,9 @@ def build_chat_hits(engine: Engine, patterns: dict[str, str]) -> None:
     for category, pattern in sorted(patterns.items()):
         engine.execute(
             f"""INSERT INTO chat_hits
-                SELECT record_id, {account_key('platform', 'sender')},
-                       {account_key('platform', 'recipient')}, sent_at, ?, source_id, "row"
-                FROM messages WHERE regexp_matches({folded_text('text')}, ?)""",
+                SELECT record_id, {account_key("platform", "sender")},
+                       {account_key("platform", "recipient")}, sent_at, ?, source_id, "row"
+                FROM messages WHERE regexp_matches({folded_text("text")}, ?)""",
             [category, pattern],
         )
 
@@ -74,8 +94,8 @@ def build_edges(engine: Engine) -> None:
             SELECT s.person_id, r.person_id, 'message', count(*), NULL, min(m.sent_at),
                    max(m.sent_at)
             FROM messages m
-            JOIN {_MEMBERS} s ON s.member_key = {account_key('m.platform', 'm.sender')}
-            JOIN {_MEMBERS} r ON r.member_key = {account_key('m.platform', 'm.recipient')}
+            JOIN {_MEMBERS} s ON s.member_key = {account_key("m.platform", "m.sender")}
+            JOIN {_MEMBERS} r ON r.member_key = {account_key("m.platform", "m.recipient")}
             WHERE s.person_id <> r.person_id
             GROUP BY s.person_id, r.person_id"""
     )
@@ -86,8 +106,8 @@ def build_edges(engine: Engine) -> None:
                        sum(CAST(p.amount AS DOUBLE) * coalesce(fx.usd, 1.0)), min(p.sent_at),
                        max(p.sent_at)
                 FROM payments p
-                JOIN payment_identities si ON si.identity_key = {_identity('p', side_from)}
-                JOIN payment_identities ri ON ri.identity_key = {_identity('p', side_to)}
+                JOIN payment_identities si ON si.identity_key = {_identity("p", side_from)}
+                JOIN payment_identities ri ON ri.identity_key = {_identity("p", side_to)}
                 JOIN {_MEMBERS} s ON s.member_key = si.identity_key
                 JOIN {_MEMBERS} r ON r.member_key = ri.identity_key
                 LEFT JOIN fx_rates fx ON fx.currency = p.currency
@@ -131,8 +151,8 @@ def build_features(engine: Engine) -> None:
             SELECT arg_min(s.person_id, m.sent_at) AS initiator,
                    arg_min(r.person_id, m.sent_at) AS answered
             FROM messages m
-            JOIN acct s ON s.member_key = {account_key('m.platform', 'm.sender')}
-            JOIN acct r ON r.member_key = {account_key('m.platform', 'm.recipient')}
+            JOIN acct s ON s.member_key = {account_key("m.platform", "m.sender")}
+            JOIN acct r ON r.member_key = {account_key("m.platform", "m.recipient")}
             GROUP BY least(s.person_id, r.person_id), greatest(s.person_id, r.person_id)),
         init AS (SELECT answered AS p, count(*) AS n FROM starts GROUP BY answered),
         hits AS (
@@ -156,8 +176,8 @@ def build_features(engine: Engine) -> None:
                    p.receiver_country AS rc, p.sent_at,
                    CAST(p.amount AS DOUBLE) * coalesce(fx.usd, 1.0) AS usd
             FROM payments p
-            JOIN person_members si ON si.member_key = {_identity('p', 'sender')}
-            JOIN person_members ri ON ri.member_key = {_identity('p', 'receiver')}
+            JOIN person_members si ON si.member_key = {_identity("p", "sender")}
+            JOIN person_members ri ON ri.member_key = {_identity("p", "receiver")}
             LEFT JOIN fx_rates fx ON fx.currency = p.currency),
         pin AS (
             SELECT rp AS p, count(DISTINCT sp) AS senders,
@@ -194,3 +214,203 @@ def build_features(engine: Engine) -> None:
         LEFT JOIN pout ON pout.p = pe.person_id
         ORDER BY pe.person_id"""
     )
+
+
+def features(engine: Engine) -> list[dict[str, object]]:
+    return engine.query_dicts("SELECT * FROM person_features ORDER BY person_id")
+
+
+def edges(engine: Engine, kinds: tuple[str, ...]) -> list[tuple[str, str, str, int, float]]:
+    in_kinds = ", ".join(quote_literal(k) for k in kinds)
+    return [
+        (str(a), str(b), str(k), int(n), float(u or 0.0))
+        for a, b, k, n, u in engine.query(
+            f"SELECT a, b, kind, n, usd FROM person_edges WHERE kind IN ({in_kinds}) "
+            "ORDER BY a, b, kind"
+        )
+    ]
+
+
+def chat_evidence(
+    engine: Engine, per_kind: int = 3
+) -> dict[str, dict[str, list[dict[str, object]]]]:
+    """Per person and chat-indicator category, the first few message rows it sent."""
+    rows = engine.query(
+        f"""SELECT person_id, category, source_sha256, "row" FROM (
+              SELECT m.person_id, h.category, src.sha256 AS source_sha256, h."row",
+                     row_number() OVER (PARTITION BY m.person_id, h.category
+                                        ORDER BY h.sent_at, h.source_id, h."row") AS k
+              FROM chat_hits h JOIN person_members m ON m.member_key = h.sender
+              JOIN sources src ON src.source_id = h.source_id)
+            WHERE k <= {int(per_kind)} ORDER BY person_id, category, k"""
+    )
+    out: dict[str, dict[str, list[dict[str, object]]]] = {}
+    for person, category, sha, row in rows:
+        out.setdefault(str(person), {}).setdefault(str(category), []).append(
+            {"source_sha256": sha, "row": int(row), "table": "messages", "note": category}
+        )
+    return out
+
+
+def payment_evidence(
+    engine: Engine, per_side: int = 3
+) -> dict[str, dict[str, list[dict[str, object]]]]:
+    """Per person and side (sender/receiver), the first few payment rows."""
+    parts = " UNION ALL ".join(
+        f"""SELECT m.person_id, '{side}' AS side, src.sha256 AS source_sha256, p."row",
+                   p.sent_at, p.provider || ' ' || p.transaction_id AS note
+            FROM payments p JOIN person_members m ON m.member_key = {_identity("p", side)}
+            JOIN sources src ON src.source_id = p.source_id"""
+        for side in ("sender", "receiver")
+    )
+    rows = engine.query(
+        f"""SELECT person_id, side, source_sha256, "row", note FROM (
+              SELECT *, row_number() OVER (PARTITION BY person_id, side
+                                           ORDER BY sent_at, source_sha256, "row") AS k
+              FROM ({parts}))
+            WHERE k <= {int(per_side)} ORDER BY person_id, side, k"""
+    )
+    out: dict[str, dict[str, list[dict[str, object]]]] = {}
+    for person, side, sha, row, note in rows:
+        out.setdefault(str(person), {}).setdefault(str(side), []).append(
+            {"source_sha256": sha, "row": int(row), "table": "payments", "note": note}
+        )
+    return out
+
+
+def write_roles(engine: Engine, rows: list[dict[str, object]]) -> None:
+    import pyarrow as pa
+
+    engine.execute("DELETE FROM person_roles")
+    if not rows:
+        return
+    engine.register("_roles", pa.Table.from_pylist(rows))
+    try:
+        engine.execute(
+            "INSERT INTO person_roles SELECT person_id, role, confidence, reasons, evidence, "
+            "overridden FROM _roles"
+        )
+    finally:
+        engine.unregister("_roles")
+
+
+def role_overrides(engine: Engine) -> dict[str, tuple[str, str]]:
+    """Latest analyst role per person: person -> (role, reason)."""
+    return {
+        str(p): (str(r), str(why))
+        for p, r, why in engine.query(
+            "SELECT person_id, arg_max(role, seq), arg_max(reason, seq) FROM role_overrides "
+            "GROUP BY person_id"
+        )
+    }
+
+
+def add_role_override(engine: Engine, person_id: str, role: str, reason: str, user: str) -> None:
+    seq = int(engine.scalar("SELECT coalesce(max(seq), 0) + 1 FROM role_overrides"))
+    engine.execute(
+        "INSERT INTO role_overrides VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?)",
+        [seq, user, person_id, role, reason],
+    )
+
+
+def roles(engine: Engine) -> dict[str, str]:
+    return {str(p): str(r) for p, r in engine.query("SELECT person_id, role FROM person_roles")}
+
+
+def shared_selector_ties(
+    engine: Engine, persons: list[str], types: tuple[str, ...]
+) -> list[tuple[str, str, int]]:
+    """Pairs of the given persons that hold a common phone, device, e-mail or account."""
+    import pyarrow as pa
+
+    in_types = ", ".join(quote_literal(t) for t in types)
+    engine.register("_focus", pa.table({"person_id": pa.array(persons, pa.string())}))
+    try:
+        rows = engine.query(
+            f"""WITH s AS (
+                  SELECT DISTINCT m.person_id, s.selector_type, s.value
+                  FROM selectors s JOIN person_members m ON m.member_key = s.entity_key
+                  JOIN _focus f ON f.person_id = m.person_id
+                  WHERE s.selector_type IN ({in_types}))
+                SELECT a.person_id, b.person_id, count(*) FROM s a JOIN s b
+                  ON a.selector_type = b.selector_type AND a.value = b.value
+                 AND a.person_id < b.person_id
+                GROUP BY a.person_id, b.person_id ORDER BY 1, 2"""
+        )
+    finally:
+        engine.unregister("_focus")
+    return [(str(a), str(b), int(c)) for a, b, c in rows]
+
+
+def chat_then_pay_ties(
+    engine: Engine, sellers: list[str], receivers: list[str], hours: int
+) -> list[tuple[str, str, int]]:
+    """(seller, receiver, n): a person negotiated with the seller, then paid the receiver.
+
+    Counts distinct payers who, within ``hours`` after a negotiation message exchanged with
+    the seller, paid the receiver — the trace of a pickup name given in the chat.
+    """
+    import pyarrow as pa
+
+    engine.register("_sellers", pa.table({"person_id": pa.array(sellers, pa.string())}))
+    engine.register("_receivers", pa.table({"person_id": pa.array(receivers, pa.string())}))
+    try:
+        rows = engine.query(
+            f"""WITH neg AS (
+                  SELECT DISTINCT sm.person_id AS seller, bm.person_id AS payer,
+                         date_trunc('hour', h.sent_at) AS at
+                  FROM chat_hits h
+                  JOIN person_members sm ON sm.member_key IN (h.sender, h.recipient)
+                  JOIN _sellers USING (person_id)
+                  JOIN person_members bm ON bm.member_key IN (h.sender, h.recipient)
+                  WHERE bm.person_id <> sm.person_id AND h.category IN ('price', 'payment_logistics')),
+                pay AS (
+                  SELECT DISTINCT sm.person_id AS payer, rm.person_id AS receiver, p.sent_at
+                  FROM payments p
+                  JOIN person_members sm ON sm.member_key = {_identity("p", "sender")}
+                  JOIN person_members rm ON rm.member_key = {_identity("p", "receiver")}
+                  JOIN _receivers r ON r.person_id = rm.person_id)
+                SELECT neg.seller, pay.receiver, count(DISTINCT pay.payer)
+                FROM neg JOIN pay ON pay.payer = neg.payer
+                 AND pay.sent_at BETWEEN neg.at - INTERVAL 1 HOUR
+                                     AND neg.at + INTERVAL {int(hours)} HOUR
+                WHERE neg.seller <> pay.receiver
+                GROUP BY neg.seller, pay.receiver ORDER BY 1, 2"""
+        )
+    finally:
+        engine.unregister("_sellers")
+        engine.unregister("_receivers")
+    return [(str(a), str(b), int(c)) for a, b, c in rows]
+
+
+def write_networks(
+    engine: Engine, networks: list[dict[str, object]], members: list[dict[str, object]]
+) -> None:
+    import pyarrow as pa
+
+    engine.execute("DELETE FROM networks")
+    engine.execute("DELETE FROM network_members")
+    if networks:
+        engine.register("_nets", pa.Table.from_pylist(networks))
+        engine.execute(
+            "INSERT INTO networks SELECT network_id, size, sellers, buyers, "
+            "CAST(first_activity AS TIMESTAMP), CAST(last_activity AS TIMESTAMP), summary "
+            "FROM _nets"
+        )
+        engine.unregister("_nets")
+    if members:
+        engine.register("_nm", pa.Table.from_pylist(members))
+        engine.execute(
+            "INSERT INTO network_members SELECT network_id, person_id, role, centrality, bridge "
+            "FROM _nm"
+        )
+        engine.unregister("_nm")
+
+
+def activity(engine: Engine) -> dict[str, tuple[object, object]]:
+    return {
+        str(p): (f, l)
+        for p, f, l in engine.query(
+            "SELECT person_id, first_activity, last_activity FROM person_features"
+        )
+    }

@@ -1,0 +1,147 @@
+"""Roles of persons — facilitator, buyer, mule, benign hub, other — each with its reasons.
+
+Rules over behaviour that holds in real cases: sellers quote prices to many different
+people who came to them; buyers ask sellers for sessions or pay them; mules receive the
+money of several buyers without negotiating; hubs talk to many people with no payment or
+negotiation pattern. Thresholds are parameters, recorded with every run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from threadline.store import graph_sql as sql
+from threadline.store.engine import Engine
+
+ROLES = ("facilitator", "buyer", "mule", "hub", "other")
+# Roles as the export contract names them.
+CONTRACT_ROLE = {"facilitator": "facilitator", "buyer": "buyer"}
+
+
+@dataclass(frozen=True)
+class RoleRules:
+    min_price_partners: int = 1  # distinct people a seller quoted prices to
+    min_requesters: int = 2  # distinct people who asked a seller for a session
+    min_buyer_senders_for_mule: int = 2  # distinct buyers paying one non-negotiating receiver
+    hub_min_counterparts: int = 15
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Decision:
+    role: str = "other"
+    confidence: float = 0.5
+    reasons: list[str] | None = None
+    evidence: list[dict[str, object]] | None = None
+
+
+def classify(engine: Engine, rules: RoleRules | None = None) -> dict[str, Decision]:
+    r = rules or RoleRules()
+    feats = {str(f["person_id"]): f for f in sql.features(engine)}
+    chats = sql.chat_evidence(engine)
+    pays = sql.payment_evidence(engine)
+    out = {p: Decision(reasons=[], evidence=[]) for p in feats}
+    msg_nbrs: dict[str, set[str]] = defaultdict(set)
+    pay_in: dict[str, set[str]] = defaultdict(set)
+    pay_out: dict[str, set[str]] = defaultdict(set)
+    for a, b, kind, _, _ in sql.edges(engine, ("message", "payment")):
+        if kind == "message":
+            msg_nbrs[a].add(b)
+            msg_nbrs[b].add(a)
+        else:
+            pay_out[a].add(b)
+            pay_in[b].add(a)
+
+    def n(p: str, col: str) -> int:
+        return int(feats[p][col] or 0)  # type: ignore[call-overload]
+
+    # 1. Facilitators: several people came to them asking for sessions, and they named a
+    #    price. Buyers name prices too ("ok [PRICE] is fine") but nobody asks them.
+    for p in feats:
+        price, asked = n(p, "price_sent"), n(p, "request_received")
+        if asked >= r.min_requesters and price >= r.min_price_partners:
+            d = out[p]
+            d.role = "facilitator"
+            d.confidence = min(1.0, 0.6 + 0.05 * (price + asked))
+            d.reasons = [
+                f"asked for sessions by {asked} people",
+                f"quoted prices to {price} people",
+                f"{n(p, 'initiated_by_others')} people started the conversation",
+            ]
+            if n(p, "ph_signals"):
+                d.reasons.append("Philippine phone or account")
+            d.evidence = chats.get(p, {}).get("price", []) + chats.get(p, {}).get("live", [])
+    sellers = {p for p, d in out.items() if d.role == "facilitator"}
+    # 2. Buyers by chat: asked a facilitator for a session or joined one.
+    for p in feats:
+        if p in sellers:
+            continue
+        asks = n(p, "request_sent") + n(p, "live_sent")
+        talked = msg_nbrs[p] & sellers
+        if asks and talked:
+            d = out[p]
+            d.role = "buyer"
+            d.confidence = min(1.0, 0.6 + 0.1 * asks)
+            d.reasons = [f"asked {len(talked)} facilitator(s) for sessions"]
+            d.evidence = chats.get(p, {}).get("request", []) + chats.get(p, {}).get("live", [])
+    buyers = {p for p, d in out.items() if d.role == "buyer"}
+    # 3. Mules: receive from several buyers and never negotiate.
+    for p in feats:
+        if p in sellers or p in buyers:
+            continue
+        paying = pay_in[p] & buyers
+        if len(paying) >= r.min_buyer_senders_for_mule or (paying and msg_nbrs[p] & sellers):
+            d = out[p]
+            d.role = "mule"
+            d.confidence = min(1.0, 0.5 + 0.1 * len(paying))
+            d.reasons = [f"received money from {len(paying)} buyers without negotiating"]
+            d.evidence = pays.get(p, {}).get("receiver", [])
+    mules = {p for p, d in out.items() if d.role == "mule"}
+    # 4. Buyers by money: paid a facilitator or a mule.
+    for p in feats:
+        if out[p].role != "other":
+            continue
+        paid = pay_out[p] & (sellers | mules)
+        if paid:
+            d = out[p]
+            d.role = "buyer"
+            d.confidence = min(1.0, 0.5 + 0.1 * len(paid))
+            d.reasons = [f"paid {len(paid)} facilitator(s) or mule(s)"]
+            d.evidence = pays.get(p, {}).get("sender", [])
+    # 5. Benign hubs: many contacts, no negotiation, no payment pattern.
+    for p in feats:
+        if out[p].role == "other" and n(p, "counterparts") >= r.hub_min_counterparts:
+            out[p].role = "hub"
+            out[p].reasons = [f"{n(p, 'counterparts')} contacts, no negotiation or payments"]
+    return out
+
+
+def write(engine: Engine, decisions: dict[str, Decision]) -> dict[str, int]:
+    overrides = sql.role_overrides(engine)
+    rows = []
+    for p, d in sorted(decisions.items()):
+        role, reasons, overridden = d.role, list(d.reasons or []), False
+        if p in overrides:
+            role, why = overrides[p]
+            reasons = [f"analyst: {why}", *reasons]
+            overridden = True
+        rows.append(
+            {
+                "person_id": p,
+                "role": role,
+                "confidence": 1.0 if overridden else d.confidence,
+                "reasons": json.dumps(reasons),
+                "evidence": json.dumps(d.evidence or []),
+                "overridden": overridden,
+            }
+        )
+    sql.write_roles(engine, rows)
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        counts[str(row["role"])] += 1
+    return dict(counts)

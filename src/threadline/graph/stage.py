@@ -1,0 +1,31 @@
+"""The graph stage: chat indicators, person edges and features, roles, networks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from threadline.graph import networks, roles
+from threadline.pipeline import Stage
+from threadline.signals import chat_pack
+from threadline.store import graph_sql
+from threadline.store.engine import Engine
+
+ROLE_RULES = roles.RoleRules()
+NETWORK_RULES = networks.NetworkRules()
+
+
+def run(engine: Engine) -> dict[str, Any]:
+    graph_sql.create_tables(engine)
+    graph_sql.build_chat_hits(engine, chat_pack.load().patterns())
+    graph_sql.build_edges(engine)
+    graph_sql.build_features(engine)
+    counts = roles.write(engine, roles.classify(engine, ROLE_RULES))
+    summary = networks.build(engine, graph_sql.roles(engine), NETWORK_RULES)
+    return {"roles": counts, **summary}
+
+
+STAGE = Stage(
+    "graph",
+    run,
+    {"roles": ROLE_RULES.as_dict(), "networks": NETWORK_RULES.as_dict(), "chat_pack": "default"},
+)
