@@ -21,7 +21,12 @@ class Stage:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
-STAGE_MODULES: tuple[str, ...] = ("threadline.resolve.stage",)
+STAGE_MODULES: tuple[str, ...] = (
+    "threadline.resolve.stage",
+    "threadline.graph.stage",
+    "threadline.signals.stage",
+    "threadline.media.stage",
+)
 
 
 def stages() -> list[Stage]:

@@ -1,0 +1,173 @@
+"""SQL of paid-session detection: chat episodes, candidate payments, logins around them."""
+
+from __future__ import annotations
+
+from threadline.store.engine import Engine
+from threadline.store.graph_sql import folded_text
+from threadline.store.resolve_sql import account_key, identity_key_sql
+
+SESSION_TABLES = {
+    "chat_episodes": """episode_id VARCHAR, buyer VARCHAR, seller VARCHAR, buyer_person VARCHAR,
+        seller_person VARCHAR, "start" TIMESTAMP, "end" TIMESTAMP, messages BIGINT,
+        requests BIGINT, prices BIGINT, lives BIGINT, first_live TIMESTAMP, text VARCHAR,
+        hit_rows VARCHAR[]""",
+    "session_candidates": """episode_id VARCHAR, record_id VARCHAR, transaction_id VARCHAR,
+        provider VARCHAR, sent_at TIMESTAMP, code_named BOOLEAN, receiver_named BOOLEAN,
+        payer_is_buyer BOOLEAN, receiver_in_network BOOLEAN, sender_identity VARCHAR,
+        source_id VARCHAR, "row" BIGINT""",
+}
+
+
+def create_tables(engine: Engine) -> None:
+    for name, body in SESSION_TABLES.items():
+        engine.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
+
+
+def build_episodes(engine: Engine, gap_hours: int) -> None:
+    """Conversations between a facilitator's account and another account, cut at silences.
+
+    The buyer side is the account that is not the facilitator's. Only episodes with a
+    negotiation or live indicator are kept, with their folded text (to find pickup names
+    and remittance codes).
+    """
+    engine.execute("DELETE FROM chat_episodes")
+    sender = account_key("m.platform", "m.sender")
+    recipient = account_key("m.platform", "m.recipient")
+    engine.execute(
+        f"""INSERT INTO chat_episodes
+        WITH sellers AS (
+            SELECT m.member_key, m.person_id FROM person_members m
+            JOIN person_roles r ON r.person_id = m.person_id
+            WHERE r.role = 'facilitator' AND m.member_type = 'account'),
+        msg AS (
+            SELECT m.record_id, m.sent_at, m.text,
+                   CASE WHEN ss.member_key IS NOT NULL THEN {recipient} ELSE {sender} END
+                       AS buyer,
+                   coalesce(ss.member_key, rs.member_key) AS seller,
+                   coalesce(ss.person_id, rs.person_id) AS seller_person
+            FROM messages m
+            LEFT JOIN sellers ss ON ss.member_key = {sender}
+            LEFT JOIN sellers rs ON rs.member_key = {recipient}
+            WHERE (ss.member_key IS NULL) <> (rs.member_key IS NULL)),
+        marked AS (
+            SELECT *, CASE WHEN sent_at - lag(sent_at) OVER w > INTERVAL {int(gap_hours)} HOUR
+                           THEN 1 ELSE 0 END AS cut
+            FROM msg WINDOW w AS (PARTITION BY buyer, seller ORDER BY sent_at, record_id)),
+        numbered AS (
+            SELECT *, sum(cut) OVER (PARTITION BY buyer, seller ORDER BY sent_at, record_id
+                                     ROWS UNBOUNDED PRECEDING) AS k
+            FROM marked),
+        hits AS (SELECT record_id, any_value(category) AS category, any_value(source_id) AS source_id,
+                        any_value("row") AS "row" FROM chat_hits GROUP BY record_id)
+        SELECT md5(n.buyer || '|' || n.seller || '|' || CAST(min(n.sent_at) AS VARCHAR)),
+               n.buyer, n.seller, any_value(bp.person_id), any_value(n.seller_person),
+               min(n.sent_at), max(n.sent_at), count(*),
+               count(*) FILTER (WHERE h.category = 'request'),
+               count(*) FILTER (WHERE h.category = 'price'),
+               count(*) FILTER (WHERE h.category = 'live'),
+               min(n.sent_at) FILTER (WHERE h.category = 'live'),
+               string_agg({folded_text("n.text")}, ' | ' ORDER BY n.sent_at),
+               (list(h.source_id || ':' || CAST(h."row" AS VARCHAR) ORDER BY n.sent_at)
+                    FILTER (WHERE h.category IS NOT NULL))[1:5]
+        FROM numbered n LEFT JOIN hits h ON h.record_id = n.record_id
+        LEFT JOIN person_members bp ON bp.member_key = n.buyer
+        GROUP BY n.buyer, n.seller, n.k
+        HAVING count(h.category) FILTER (WHERE h.category IN ('request', 'price', 'live')) > 0"""
+    )
+
+
+def build_candidates(engine: Engine, before_minutes: int, after_minutes: int) -> None:
+    """Payments in the time window of an episode, with what ties each to it."""
+    engine.execute("DELETE FROM session_candidates")
+    sender = identity_key_sql("sender", "p")
+    receiver = identity_key_sql("receiver", "p")
+    engine.execute(
+        f"""INSERT INTO session_candidates
+        WITH net AS (
+            SELECT DISTINCT a.person_id AS seller_person, b.person_id AS member
+            FROM network_members a JOIN network_members b USING (network_id)
+            WHERE a.role = 'facilitator' AND b.role IN ('facilitator', 'mule')
+            UNION SELECT person_id, person_id FROM person_roles WHERE role = 'facilitator')
+        SELECT e.episode_id, p.record_id, p.transaction_id, p.provider, p.sent_at,
+               contains(e.text, lower(p.transaction_id)),
+               contains(e.text, {folded_text("p.receiver_name")}),
+               coalesce(sm.person_id = e.buyer_person, false),
+               net.member IS NOT NULL,
+               {sender}, p.source_id, p."row"
+        FROM chat_episodes e
+        JOIN payments p
+          ON p.sent_at BETWEEN e."start" - INTERVAL {int(before_minutes)} MINUTE
+                           AND e."end" + INTERVAL {int(after_minutes)} MINUTE
+        LEFT JOIN person_members sm ON sm.member_key = {sender}
+        LEFT JOIN person_members rm ON rm.member_key = {receiver}
+        LEFT JOIN net ON net.seller_person = e.seller_person AND net.member = rm.person_id
+        WHERE contains(e.text, lower(p.transaction_id))
+           OR contains(e.text, {folded_text("p.receiver_name")})
+           OR coalesce(sm.person_id = e.buyer_person, false)
+           OR net.member IS NOT NULL"""
+    )
+
+
+def candidates(engine: Engine) -> list[dict[str, object]]:
+    return engine.query_dicts(
+        """SELECT c.*, e.buyer, e.seller, e.buyer_person, e.seller_person, e."start", e."end",
+                  e.first_live, e.requests, e.prices, e.lives, e.hit_rows,
+                  src.sha256 AS source_sha256
+           FROM session_candidates c JOIN chat_episodes e USING (episode_id)
+           JOIN sources src ON src.source_id = c.source_id
+           ORDER BY c.episode_id, c.sent_at, c.record_id"""
+    )
+
+
+def login_ips(
+    engine: Engine, windows: list[tuple[str, str, object, object]]
+) -> dict[str, list[str]]:
+    """Login IPs of each buyer account around each session: session id -> sorted IPs."""
+    import pyarrow as pa
+
+    if not windows:
+        return {}
+    engine.register(
+        "_windows",
+        pa.table(
+            {
+                "session_id": [w[0] for w in windows],
+                "buyer": [w[1] for w in windows],
+                "lo": pa.array([w[2] for w in windows], pa.timestamp("us")),
+                "hi": pa.array([w[3] for w in windows], pa.timestamp("us")),
+            }
+        ),
+    )
+    try:
+        rows = engine.query(
+            f"""SELECT w.session_id, list(DISTINCT l.ip ORDER BY l.ip)
+                FROM _windows w JOIN logins l
+                  ON {account_key("l.platform", "l.account_id")} = w.buyer
+                 AND l."at" BETWEEN w.lo AND w.hi
+                GROUP BY w.session_id"""
+        )
+    finally:
+        engine.unregister("_windows")
+    return {str(s): list(ips) for s, ips in rows}
+
+
+def write_sessions(engine: Engine, rows: list[dict[str, object]]) -> None:
+    import pyarrow as pa
+
+    engine.execute("DELETE FROM sessions")
+    if not rows:
+        return
+    engine.register("_sessions", pa.Table.from_pylist(rows))
+    try:
+        engine.execute(
+            """INSERT INTO sessions SELECT session_id, buyer_platform, buyer_account,
+                   seller_platform, seller_account, buyer_person, seller_person,
+                   CAST("start" AS TIMESTAMP), CAST("end" AS TIMESTAMP),
+                   payment_transaction_ids, login_ips, confidence, evidence FROM _sessions"""
+        )
+    finally:
+        engine.unregister("_sessions")
+
+
+def source_hashes(engine: Engine) -> dict[str, str]:
+    return {str(i): str(h) for i, h in engine.query("SELECT source_id, sha256 FROM sources")}
