@@ -77,18 +77,29 @@ def classify(engine: Engine, rules: RoleRules | None = None) -> dict[str, Decisi
                 d.reasons.append("Philippine phone or account")
             d.evidence = chats.get(p, {}).get("price", []) + chats.get(p, {}).get("live", [])
     sellers = {p for p, d in out.items() if d.role == "facilitator"}
-    # 2. Buyers by chat: asked a facilitator for a session or joined one.
+    # 2. Buyers by chat: asked a facilitator for a session, joined one, or were quoted a
+    #    price by one (window shoppers who walked away are buyers too).
+    asked_sellers: dict[str, set[str]] = defaultdict(set)
+    quoted_by: dict[str, set[str]] = defaultdict(set)
+    for a, b, category, _ in sql.hit_edges(engine):
+        if b in sellers and category in ("request", "live"):
+            asked_sellers[a].add(b)
+        if a in sellers and category in ("price", "payment_logistics"):
+            quoted_by[b].add(a)
     for p in feats:
-        if p in sellers:
+        if p in sellers or not (asked_sellers[p] or quoted_by[p]):
             continue
-        asks = n(p, "request_sent") + n(p, "live_sent")
-        talked = msg_nbrs[p] & sellers
-        if asks and talked:
-            d = out[p]
-            d.role = "buyer"
-            d.confidence = min(1.0, 0.6 + 0.1 * asks)
-            d.reasons = [f"asked {len(talked)} facilitator(s) for sessions"]
-            d.evidence = chats.get(p, {}).get("request", []) + chats.get(p, {}).get("live", [])
+        d = out[p]
+        d.role = "buyer"
+        d.confidence = min(1.0, 0.6 + 0.1 * len(asked_sellers[p] | quoted_by[p]))
+        d.reasons = []
+        if asked_sellers[p]:
+            d.reasons.append(f"asked {len(asked_sellers[p])} facilitator(s) for sessions")
+        if quoted_by[p]:
+            d.reasons.append(f"quoted a price or payment details by {len(quoted_by[p])}")
+        d.evidence = chats.get(p, {}).get("request", []) + chats.get(p, {}).get("live", [])
+        if not d.evidence:
+            d.evidence = _received(engine, p)
     buyers = {p for p, d in out.items() if d.role == "buyer"}
     # 3. Mules: receive from several buyers and never negotiate.
     for p in feats:
@@ -119,6 +130,10 @@ def classify(engine: Engine, rules: RoleRules | None = None) -> dict[str, Decisi
             out[p].role = "hub"
             out[p].reasons = [f"{n(p, 'counterparts')} contacts, no negotiation or payments"]
     return out
+
+
+def _received(engine: Engine, person: str) -> list[dict[str, object]]:
+    return sql.received_hits(engine, person, ("price", "payment_logistics"))
 
 
 def write(engine: Engine, decisions: dict[str, Decision]) -> dict[str, int]:

@@ -414,3 +414,33 @@ def activity(engine: Engine) -> dict[str, tuple[object, object]]:
             "SELECT person_id, first_activity, last_activity FROM person_features"
         )
     }
+
+
+def hit_edges(engine: Engine) -> list[tuple[str, str, str, int]]:
+    """(sender person, recipient person, category, messages) of chat-indicator hits."""
+    return [
+        (str(a), str(b), str(c), int(n))
+        for a, b, c, n in engine.query(
+            """SELECT s.person_id, r.person_id, h.category, count(*)
+               FROM chat_hits h JOIN person_members s ON s.member_key = h.sender
+               JOIN person_members r ON r.member_key = h.recipient
+               WHERE s.person_id <> r.person_id
+               GROUP BY s.person_id, r.person_id, h.category ORDER BY 1, 2, 3"""
+        )
+    ]
+
+
+def received_hits(
+    engine: Engine, person_id: str, categories: tuple[str, ...]
+) -> list[dict[str, object]]:
+    """A few indicator messages a person's accounts received (evidence for a quoted buyer)."""
+    in_cats = ", ".join(quote_literal(c) for c in categories)
+    return engine.query_dicts(
+        f"""SELECT src.sha256 AS source_sha256, h."row", 'messages' AS "table",
+                   'received ' || h.category AS note
+            FROM chat_hits h JOIN person_members m ON m.member_key = h.recipient
+            JOIN sources src ON src.source_id = h.source_id
+            WHERE m.person_id = ? AND h.category IN ({in_cats})
+            ORDER BY h.sent_at, h."row" LIMIT 3""",
+        [person_id],
+    )
