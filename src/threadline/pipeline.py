@@ -25,6 +25,7 @@ STAGE_MODULES: tuple[str, ...] = (
     "threadline.resolve.stage",
     "threadline.graph.stage",
     "threadline.signals.stage",
+    "threadline.score.stage",
     "threadline.media.stage",
 )
 

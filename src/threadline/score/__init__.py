@@ -1,1 +1,1 @@
-"""Score stage (see DESIGN.md)."""
+"""Score: buyer risk, jurisdiction, facilitator rescue priority."""

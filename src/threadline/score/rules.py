@@ -1,0 +1,88 @@
+"""Indicator rules as data: load, check and apply the YAML rule file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from threadline.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    metric: str
+    weight: float
+    description: str
+    source: str
+    at_least: float | None = None
+    above: float | None = None
+    per_unit: float = 0.0
+    applies_to_foreign: bool = False
+
+    def contribution(self, value: float | None) -> float:
+        """This rule's share of the score for a metric value (0 when it does not fire)."""
+        if value is None:
+            return 0.0
+        if self.at_least is not None and value >= self.at_least:
+            return min(0.95, self.weight + self.per_unit * (value - self.at_least))
+        if self.above is not None and value > self.above:
+            return self.weight
+        return 0.0
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    low_value_usd: float
+    innocuous_narratives: tuple[str, ...]
+    hosting_asn_keywords: tuple[str, ...]
+    origin: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "low_value_usd": self.low_value_usd,
+            "rules": {r.id: {"metric": r.metric, "weight": r.weight} for r in self.rules},
+        }
+
+
+def load(path: Path | None = None) -> RuleSet:
+    if path is None:
+        text = (
+            resources.files("threadline.signals")
+            .joinpath("indicators.yaml")
+            .read_text(encoding="utf-8")
+        )
+        origin = "default indicators"
+    else:
+        text, origin = path.read_text(encoding="utf-8"), str(path)
+    data: Any = yaml.safe_load(text)
+    try:
+        rules = tuple(
+            Rule(
+                id=str(r["id"]),
+                metric=str(r["metric"]),
+                weight=float(r["weight"]),
+                description=str(r["description"]),
+                source=str(r["source"]),
+                at_least=r.get("at_least"),
+                above=r.get("above"),
+                per_unit=float(r.get("per_unit", 0.0)),
+                applies_to_foreign=bool(r.get("applies_to_foreign", False)),
+            )
+            for r in data["rules"]
+        )
+        return RuleSet(
+            rules,
+            float(data["low_value_usd"]),
+            tuple(data["innocuous_narratives"]),
+            tuple(data["hosting_asn_keywords"]),
+            origin,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UsageError(f"{origin}: invalid indicator rules: {exc}") from None

@@ -1,0 +1,29 @@
+"""The score stage: geolocation, indicators, buyer targets and facilitator rescue priority."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from threadline.pipeline import Stage
+from threadline.score import rules as rule_files
+from threadline.score.rescue import rescue
+from threadline.score.targets import score
+from threadline.signals import geo
+from threadline.store import score_sql
+from threadline.store.engine import Engine
+
+RULES = rule_files.load()
+
+
+def run(engine: Engine) -> dict[str, Any]:
+    score_sql.create_tables(engine)
+    score_sql.write_ip_geo(
+        engine, geo.ip_table(score_sql.distinct_ips(engine), list(RULES.hosting_asn_keywords))
+    )
+    score_sql.build_metrics(engine, RULES.low_value_usd, list(RULES.innocuous_narratives))
+    targets = score(engine, RULES)
+    homes = rescue(engine)
+    return {"targets": len(targets), "facilitators": len(homes)}
+
+
+STAGE = Stage("score", run, RULES.as_dict())

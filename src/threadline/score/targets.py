@@ -1,0 +1,153 @@
+"""Buyer risk scores and jurisdictions: every contribution listed with the rows behind it.
+
+The score combines the rules that fire as independent pieces of evidence (noisy-OR:
+1 - prod(1 - c_i)), so each reason's contribution is visible and no single weak indicator
+can make a target. Only persons classified as buyers are scored; family remitters, hubs
+and contacts never enter the list however many indicators they trip.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from threadline.score.rules import RuleSet
+from threadline.signals import geo
+from threadline.store import graph_sql, score_sql
+from threadline.store.engine import Engine
+
+# How much each kind of residence evidence weighs when choosing a buyer's jurisdiction.
+RESIDENCE_WEIGHT = {
+    "account country": 3.0,
+    "phone": 3.0,
+    "payment sender country": 1.0,
+    "home login address": 0.5,
+}
+
+
+def jurisdictions(engine: Engine) -> dict[str, tuple[str, list[str]]]:
+    """Person -> (country, reasons) from residence evidence, ignoring VPN exits and travel."""
+    votes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    why: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for person, country, kind, n in score_sql.residence_votes(engine):
+        votes[person][country] += RESIDENCE_WEIGHT[kind] * min(n, 5)
+        why[person][country].append(f"{kind} {country} ({n})")
+    for person, phone in score_sql.person_phones(engine):
+        country = geo.phone_country(phone)
+        if country:
+            votes[person][country] += RESIDENCE_WEIGHT["phone"]
+            why[person][country].append(f"phone {phone[:4]}… ({country})")
+    out = {}
+    for person, counts in votes.items():
+        foreign = {c: v for c, v in counts.items() if c != "PH"}
+        pool = foreign or counts  # a foreign person's Philippine traces are travel
+        best = max(sorted(pool), key=lambda c: pool[c])
+        out[person] = (best, why[person][best])
+    return out
+
+
+def score(engine: Engine, rules: RuleSet) -> list[dict[str, Any]]:
+    metrics = score_sql.metrics(engine)
+    places = jurisdictions(engine)
+    chats = graph_sql.chat_evidence(engine)
+    sessions = _session_evidence(engine)
+    rows = []
+    for person, m in metrics.items():
+        if m["role"] != "buyer":
+            continue
+        country, country_why = places.get(person, (None, []))
+        reasons = []
+        remaining = 1.0
+        for rule in rules.rules:
+            if rule.applies_to_foreign and country in (None, "PH"):
+                continue
+            c = rule.contribution(_num(m.get(rule.metric)))
+            if c <= 0:
+                continue
+            evidence = _evidence(engine, person, rule.id, chats, sessions)
+            if not evidence:
+                continue  # a reason without rows behind it is not given
+            remaining *= 1.0 - c
+            reasons.append(
+                {
+                    "signal": rule.id,
+                    "weight": round(c, 3),
+                    "description": rule.description,
+                    "source": rule.source,
+                    "evidence": evidence,
+                }
+            )
+        if not reasons:
+            continue
+        rows.append(
+            {
+                "person_id": person,
+                "score": round(1.0 - remaining, 4),
+                "role": "buyer",
+                "country": country,
+                "reasons": reasons,
+                "jurisdiction": country_why,
+            }
+        )
+    rows.sort(key=lambda r: (-r["score"], r["person_id"]))
+    out = []
+    for rank, r in enumerate(rows, start=1):
+        reasons = r["reasons"] + [
+            {
+                "signal": "jurisdiction",
+                "weight": 0.0,
+                "description": "; ".join(r["jurisdiction"]),
+                "source": "residence evidence",
+                "evidence": r["reasons"][0]["evidence"][:1],
+            }
+        ]
+        out.append(
+            {
+                "person_id": r["person_id"],
+                "rank": rank,
+                "score": r["score"],
+                "role": "buyer",
+                "country": r["country"],
+                "reasons": json.dumps(reasons, default=str),
+            }
+        )
+    score_sql.write_rows(
+        engine, "targets", out, ["person_id", '"rank"', "score", "role", "country", "reasons"]
+    )
+    return out
+
+
+def _num(v: object) -> float | None:
+    return None if v is None else float(v)  # type: ignore[arg-type]
+
+
+def _session_evidence(engine: Engine) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for person, evidence in engine_sessions(engine):
+        if len(out[person]) < 6:
+            out[person].extend(json.loads(evidence)[:2])
+    return out
+
+
+def engine_sessions(engine: Engine) -> list[tuple[str, str]]:
+    return score_sql.session_evidence(engine)
+
+
+def _evidence(
+    engine: Engine,
+    person: str,
+    rule: str,
+    chats: dict[str, dict[str, list[dict[str, object]]]],
+    sessions: dict[str, list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    if rule == "paid_sessions":
+        return sessions.get(person, [])
+    if rule == "negotiation":
+        c = chats.get(person, {})
+        return [*c.get("request", []), *c.get("live", [])][:3]
+    if rule == "vpn_or_hosting":
+        return score_sql.evidence_rows(engine, person, "hosting_logins")
+    if rule == "travel_to_philippines":
+        return score_sql.evidence_rows(engine, person, "ph_logins")
+    return score_sql.evidence_rows(engine, person, "payments")

@@ -1,0 +1,244 @@
+"""SQL of indicators, jurisdiction and home estimates: per-person metrics with their rows."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from threadline.store.engine import Engine
+from threadline.store.resolve_sql import account_key, identity_key_sql
+
+SCORE_TABLES = {
+    "ip_geo": "ip VARCHAR, country VARCHAR, asn VARCHAR, hosting BOOLEAN",
+    "person_metrics": """person_id VARCHAR, sessions BIGINT, session_confidence DOUBLE,
+        payments_to_ph BIGINT, low_value_to_ph BIGINT, amount_slope DOUBLE,
+        night_payments BIGINT, innocuous_narratives BIGINT, hosting_logins BIGINT,
+        ph_logins BIGINT, home_logins BIGINT, negotiation_messages BIGINT,
+        paid_sellers BIGINT""",
+}
+SENDER = identity_key_sql("sender", "p")
+
+
+def create_tables(engine: Engine) -> None:
+    for name, body in SCORE_TABLES.items():
+        engine.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
+
+
+def distinct_ips(engine: Engine) -> list[str]:
+    return [str(r[0]) for r in engine.query("SELECT DISTINCT ip FROM logins ORDER BY ip")]
+
+
+def write_ip_geo(engine: Engine, table: pa.Table) -> None:
+    engine.execute("DELETE FROM ip_geo")
+    engine.register("_geo", table)
+    try:
+        engine.execute("INSERT INTO ip_geo SELECT ip, country, asn, hosting FROM _geo")
+    finally:
+        engine.unregister("_geo")
+
+
+def build_metrics(engine: Engine, low_value_usd: float, innocuous: list[str]) -> None:
+    """Per-person indicator metrics from payments, logins, chats and sessions."""
+    engine.execute("DELETE FROM person_metrics")
+    narratives = "|".join(innocuous) or "^$"
+    acct = account_key("l.platform", "l.account_id")
+    engine.execute(
+        f"""INSERT INTO person_metrics
+        WITH pay AS (
+            SELECT m.person_id, p.sent_at, p.receiver_country,
+                   CAST(p.amount AS DOUBLE) * coalesce(fx.usd, 1.0) AS usd,
+                   p.narrative, p.sent_at_original, rr.role AS receiver_role
+            FROM payments p
+            JOIN person_members m ON m.member_key = {SENDER}
+            LEFT JOIN person_members rm ON rm.member_key = {identity_key_sql("receiver", "p")}
+            LEFT JOIN person_roles rr ON rr.person_id = rm.person_id
+            LEFT JOIN fx_rates fx ON fx.currency = p.currency),
+        paym AS (
+            SELECT person_id,
+                   count(*) FILTER (WHERE receiver_country = 'PH') AS to_ph,
+                   count(*) FILTER (WHERE receiver_country = 'PH' AND usd < {low_value_usd})
+                       AS low_ph,
+                   CASE WHEN count(*) FILTER (WHERE receiver_role IN ('facilitator', 'mule')) >= 3
+                        THEN regr_slope(usd, epoch(sent_at) / 86400.0)
+                                 FILTER (WHERE receiver_role IN ('facilitator', 'mule'))
+                   END AS slope,
+                   count(*) FILTER (WHERE CAST(regexp_extract(sent_at_original,
+                                        '[T ](\\d{{2}}):', 1) AS INTEGER) NOT BETWEEN 6 AND 21
+                                    AND regexp_matches(sent_at_original, '(Z|[+-]\\d{{2}}:?\\d{{2}})$'))
+                       AS night,
+                   count(*) FILTER (WHERE regexp_matches(lower(coalesce(narrative, '')),
+                                                          '{narratives}')
+                                    AND receiver_role IN ('facilitator', 'mule')) AS innocuous,
+                   count(DISTINCT receiver_role) FILTER (WHERE receiver_role IN
+                                                         ('facilitator', 'mule')) AS paid_sellers
+            FROM pay GROUP BY person_id),
+        logm AS (
+            SELECT m.person_id,
+                   count(*) FILTER (WHERE g.hosting) AS hosting,
+                   count(*) FILTER (WHERE g.country = 'PH' AND NOT g.hosting) AS ph,
+                   count(*) FILTER (WHERE g.country <> 'PH' AND NOT g.hosting) AS home
+            FROM logins l JOIN person_members m ON m.member_key = {acct}
+            JOIN ip_geo g ON g.ip = l.ip GROUP BY m.person_id),
+        sess AS (
+            SELECT buyer_person AS person_id, count(*) AS n, max(confidence) AS conf
+            FROM sessions GROUP BY buyer_person),
+        neg AS (
+            SELECT m.person_id, count(*) AS n FROM chat_hits h
+            JOIN person_members m ON m.member_key = h.sender
+            WHERE h.category IN ('request', 'live') GROUP BY m.person_id)
+        SELECT r.person_id, coalesce(sess.n, 0), coalesce(sess.conf, 0),
+               coalesce(paym.to_ph, 0), coalesce(paym.low_ph, 0), paym.slope,
+               coalesce(paym.night, 0), coalesce(paym.innocuous, 0),
+               coalesce(logm.hosting, 0), coalesce(logm.ph, 0), coalesce(logm.home, 0),
+               coalesce(neg.n, 0), coalesce(paym.paid_sellers, 0)
+        FROM person_roles r
+        LEFT JOIN paym ON paym.person_id = r.person_id
+        LEFT JOIN logm ON logm.person_id = r.person_id
+        LEFT JOIN sess ON sess.person_id = r.person_id
+        LEFT JOIN neg ON neg.person_id = r.person_id
+        ORDER BY r.person_id"""
+    )
+
+
+def metrics(engine: Engine) -> dict[str, dict[str, object]]:
+    return {
+        str(r["person_id"]): r
+        for r in engine.query_dicts(
+            """SELECT m.*, r.role FROM person_metrics m JOIN person_roles r USING (person_id)"""
+        )
+    }
+
+
+def residence_votes(engine: Engine) -> list[tuple[str, str, str, int]]:
+    """(person, country, kind of evidence, count) for where each person lives.
+
+    Account countries, phone numbers' countries, the sender country of payments, and the
+    countries of login addresses that are neither hosting/VPN ranges nor the Philippines
+    (a foreign buyer's logins there are travel, not residence).
+    """
+    acct = account_key("a.platform", "a.account_id")
+    login = account_key("l.platform", "l.account_id")
+    return [
+        (str(p), str(c), str(k), int(n))
+        for p, c, k, n in engine.query(
+            f"""SELECT person_id, country, kind, count(*) FROM (
+                  SELECT m.person_id, a.country, 'account country' AS kind FROM accounts a
+                  JOIN person_members m ON m.member_key = {acct} WHERE a.country IS NOT NULL
+                  UNION ALL
+                  SELECT m.person_id, i.country, 'payment sender country' FROM payments p
+                  JOIN person_members m ON m.member_key = {SENDER}
+                  JOIN payment_identities i ON i.identity_key = m.member_key
+                  WHERE i.country IS NOT NULL
+                  UNION ALL
+                  SELECT m.person_id, g.country, 'home login address' FROM logins l
+                  JOIN person_members m ON m.member_key = {login}
+                  JOIN ip_geo g ON g.ip = l.ip WHERE NOT g.hosting AND g.country IS NOT NULL)
+                GROUP BY person_id, country, kind ORDER BY 1, 2, 3"""
+        )
+    ]
+
+
+def person_phones(engine: Engine) -> list[tuple[str, str]]:
+    return [
+        (str(p), str(v))
+        for p, v in engine.query(
+            """SELECT DISTINCT m.person_id, s.value FROM selectors s
+               JOIN person_members m ON m.member_key = s.entity_key
+               WHERE s.selector_type = 'phone' ORDER BY 1, 2"""
+        )
+    ]
+
+
+def evidence_rows(
+    engine: Engine, person_id: str, kind: str, limit: int = 3
+) -> list[dict[str, object]]:
+    """A few rows behind one indicator of one person."""
+    queries = {
+        "hosting_logins": f"""SELECT src.sha256 AS source_sha256, l."row", 'logins' AS "table",
+                   l.ip || ' ' || coalesce(g.asn, '') AS note FROM logins l
+                   JOIN person_members m ON m.member_key = {login_key()}
+                   JOIN ip_geo g ON g.ip = l.ip JOIN sources src ON src.source_id = l.source_id
+                   WHERE m.person_id = ? AND g.hosting ORDER BY l."at" LIMIT {limit}""",
+        "ph_logins": f"""SELECT src.sha256 AS source_sha256, l."row", 'logins' AS "table",
+                   l.ip AS note FROM logins l
+                   JOIN person_members m ON m.member_key = {login_key()}
+                   JOIN ip_geo g ON g.ip = l.ip JOIN sources src ON src.source_id = l.source_id
+                   WHERE m.person_id = ? AND g.country = 'PH' AND NOT g.hosting
+                   ORDER BY l."at" LIMIT {limit}""",
+        "payments": f"""SELECT src.sha256 AS source_sha256, p."row", 'payments' AS "table",
+                   p.amount || ' ' || p.currency || ' to ' || p.receiver_name AS note
+                   FROM payments p JOIN person_members m ON m.member_key = {SENDER}
+                   JOIN sources src ON src.source_id = p.source_id
+                   WHERE m.person_id = ? ORDER BY p.sent_at LIMIT {limit}""",
+        "location": f"""SELECT src.sha256 AS source_sha256, l."row", 'locations' AS "table",
+                   l.subject AS note FROM locations l
+                   JOIN sources src ON src.source_id = l.source_id
+                   JOIN ({person_subjects()}) s ON s.subject = l.subject
+                   WHERE s.person_id = ? ORDER BY l."at" DESC LIMIT {limit}""",
+    }
+    return engine.query_dicts(queries[kind], [person_id])
+
+
+def login_key() -> str:
+    return account_key("l.platform", "l.account_id")
+
+
+def person_subjects() -> str:
+    """Location subjects (phones, devices, accounts) of each person."""
+    return """SELECT DISTINCT m.person_id, s.value AS subject FROM selectors s
+              JOIN person_members m ON m.member_key = s.entity_key
+              WHERE s.selector_type IN ('phone', 'device')
+              UNION SELECT person_id, split_part(member_key, ':', 2) FROM person_members
+              WHERE member_type = 'account'"""
+
+
+def locations_of(engine: Engine, persons: list[str]) -> list[tuple[str, float, float, object]]:
+    engine.register("_who", pa.table({"person_id": pa.array(persons, pa.string())}))
+    try:
+        return [
+            (str(p), float(a), float(o), t)
+            for p, a, o, t in engine.query(
+                f"""SELECT s.person_id, l.lat, l.lon, l."at" FROM locations l
+                    JOIN ({person_subjects()}) s ON s.subject = l.subject
+                    JOIN _who w ON w.person_id = s.person_id ORDER BY 1, 4"""
+            )
+        ]
+    finally:
+        engine.unregister("_who")
+
+
+def write_rows(
+    engine: Engine, table: str, rows: list[dict[str, object]], columns: list[str]
+) -> None:
+    engine.execute(f"DELETE FROM {table}")
+    if not rows:
+        return
+    engine.register("_rows", pa.Table.from_pylist(rows))
+    try:
+        engine.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _rows")
+    finally:
+        engine.unregister("_rows")
+
+
+def session_evidence(engine: Engine) -> list[tuple[str, str]]:
+    return [
+        (str(p), str(e))
+        for p, e in engine.query(
+            "SELECT buyer_person, evidence FROM sessions WHERE buyer_person IS NOT NULL "
+            "ORDER BY buyer_person, confidence DESC, session_id"
+        )
+    ]
+
+
+def facilitators(engine: Engine) -> dict[str, tuple[int, int, object]]:
+    """Facilitator -> (paid sessions, distinct buyers, last activity)."""
+    return {
+        str(p): (int(s), int(b), last)
+        for p, s, b, last in engine.query(
+            """SELECT r.person_id, count(DISTINCT s.session_id),
+                      count(DISTINCT s.buyer_person), max(f.last_activity)
+               FROM person_roles r
+               LEFT JOIN sessions s ON s.seller_person = r.person_id
+               LEFT JOIN person_features f ON f.person_id = r.person_id
+               WHERE r.role = 'facilitator' GROUP BY r.person_id ORDER BY 1"""
+        )
+    }
