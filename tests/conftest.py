@@ -36,3 +36,37 @@ def write(path: Path, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A synthetic 'tiny' operation (seed 3), ingested and analysed once: (data, case)."""
+    from threadline.ingest.manifest import ingest_manifest
+    from threadline.synth import generate
+
+    root = tmp_path_factory.mktemp("tiny")
+    print("synthetic world: scale tiny, seed 3")
+    generate(root / "data", scale="tiny", seed=3)
+    with Case.init(root / "case") as c:
+        ingest_manifest(c, root / "data" / "manifest.json")
+        c.analyze()
+    return root / "data", root / "case"
+
+
+@pytest.fixture
+def tiny_case(tiny_world: tuple[Path, Path]) -> Iterator[Case]:
+    """The analysed tiny case, read-only."""
+    c = Case.open(tiny_world[1], read_only=True)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def tiny_case_copy(tiny_world: tuple[Path, Path], tmp_path: Path) -> Iterator[Case]:
+    """A private writable copy of the analysed tiny case."""
+    import shutil
+
+    shutil.copytree(tiny_world[1], tmp_path / "case")
+    c = Case.open(tmp_path / "case")
+    yield c
+    c.close()

@@ -34,3 +34,35 @@ FINDINGS_TABLES = {
 def create_tables(engine: Engine) -> None:
     for name, body in FINDINGS_TABLES.items():
         engine.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
+
+
+def networks(engine: Engine) -> list[dict[str, object]]:
+    return engine.query_dicts(
+        """SELECT n.*, list(m.person_id ORDER BY m.centrality DESC)
+                          FILTER (WHERE m.role = 'facilitator') AS facilitators,
+                  count(*) FILTER (WHERE m.bridge) AS bridges
+           FROM networks n LEFT JOIN network_members m USING (network_id)
+           GROUP BY ALL ORDER BY n.size DESC, n.network_id"""
+    )
+
+
+def targets(engine: Engine, country: str | None, top: int | None) -> list[dict[str, object]]:
+    where = "WHERE country = ?" if country else ""
+    limit = f"LIMIT {int(top)}" if top else ""
+    return engine.query_dicts(
+        f'SELECT * FROM targets {where} ORDER BY "rank" {limit}', [country] if country else None
+    )
+
+
+def role_of(engine: Engine, person_id: str) -> dict[str, object] | None:
+    rows = engine.query_dicts("SELECT * FROM person_roles WHERE person_id = ?", [person_id])
+    return rows[0] if rows else None
+
+
+def override_role(engine: Engine, person_id: str, role: str, reason: str) -> None:
+    """Apply an analyst's role at once (the graph stage re-applies it on every run)."""
+    engine.execute(
+        "UPDATE person_roles SET role = ?, confidence = 1.0, overridden = true, "
+        "reasons = to_json([? || ?])::VARCHAR || '' WHERE person_id = ?",
+        [role, "analyst: ", reason, person_id],
+    )

@@ -295,12 +295,16 @@ def write_roles(engine: Engine, rows: list[dict[str, object]]) -> None:
 
 
 def role_overrides(engine: Engine) -> dict[str, tuple[str, str]]:
-    """Latest analyst role per person: person -> (role, reason)."""
+    """Latest analyst role per person: person -> (role, reason).
+
+    Overrides are stored against a member key (stable across re-runs), not a person id.
+    """
     return {
         str(p): (str(r), str(why))
         for p, r, why in engine.query(
-            "SELECT person_id, arg_max(role, seq), arg_max(reason, seq) FROM role_overrides "
-            "GROUP BY person_id"
+            "SELECT m.person_id, arg_max(o.role, o.seq), arg_max(o.reason, o.seq) "
+            "FROM role_overrides o JOIN person_members m ON m.member_key = o.person_id "
+            "GROUP BY m.person_id"
         )
     }
 

@@ -1,0 +1,39 @@
+"""What every command module shares: consoles, the case-key option, opening a case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from threadline.case import KEY_ENV, Case
+
+console = Console(stderr=True)
+out = Console(soft_wrap=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def key_option(func: F) -> F:
+    """``--key-file`` for commands that open a case."""
+    return click.option(
+        "--key-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=f"File holding the case key (default: the {KEY_ENV} environment variable).",
+    )(func)
+
+
+def read_key(key_file: Path | None) -> str | None:
+    return key_file.read_text(encoding="utf-8").strip() if key_file else None
+
+
+@contextmanager
+def open_case(case: Path, key_file: Path | None, read_only: bool = False) -> Iterator[Case]:
+    c = Case.open(case, key=read_key(key_file), read_only=read_only)
+    try:
+        yield c
+    finally:
+        c.close()
