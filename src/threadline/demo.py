@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import time
 from pathlib import Path
@@ -35,14 +36,24 @@ def run(out: Path, scale: str, seed: int) -> None:
         case.export(export)
         status = case.status()
         verified = case.verify().ok
-    console.print(f"ingested {len(reports)} files in {time.perf_counter() - started:.1f} s")
+        networks = case.networks()
+        targets = case.targets(top=10)
+    console.print(f"ingested {len(reports)} files, analysed in {time.perf_counter() - started:.1f} s")
     for table, n in status.counts.items():
         console.print(f"  {table:<11} {n:>10,}")
     for reason, n in status.quarantine_by_reason.items():
         console.print(f"  quarantined for {reason}: {n}")
+    console.print(f"networks: {len(networks)}")
+    for n in networks[:5]:
+        console.print(f"  {n['network_id']}: {n['summary']}")
+    console.print("top targets:")
+    for t in targets:
+        reasons = ", ".join(r["signal"] for r in json.loads(str(t["reasons"])))
+        console.print(f"  {t['rank']:>3}. {t['person_id']} {t['country']} {t['score']:.3f}  {reasons}")
     console.print(f"chain of custody verified: {'yes' if verified else 'NO'}")
-    console.print(f"case: {case_dir}   (try: threadline status {case_dir})")
+    console.print(f"case: {case_dir}   (try: threadline targets {case_dir} --top 20)")
     console.print(f"export: {export}/manifest.json")
+    console.print(f"ground truth of the synthetic world: {data / 'truth'}")
 
 
 def main() -> None:
