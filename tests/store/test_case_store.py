@@ -64,7 +64,9 @@ def test_audit_chain_records_every_action(case: Case, tmp_path: Path) -> None:
     case.analyze()
     case.export(tmp_path / "out")
     actions = [r[0] for r in case.engine.query("SELECT action FROM audit ORDER BY seq")]
-    assert actions == ["init"] + ["ingest"] * 7 + ["analyze", "export"]
+    from threadline.pipeline import stages
+
+    assert actions == ["init"] + ["ingest"] * 7 + ["analyze"] * len(stages()) + ["export"]
     assert case.verify().ok
 
 

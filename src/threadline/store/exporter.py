@@ -22,7 +22,7 @@ def _select(table: str) -> str:
         cols = stored_columns(KINDS[table])
         order = "record_id"
     else:
-        cols = SYSTEM_TABLES[table]
+        cols = SYSTEM_TABLES["deliveries" if table == "provenance" else table]
         order = ORDER[table]
     exprs = []
     for name, sql_type in cols:
@@ -38,9 +38,17 @@ def _select(table: str) -> str:
 
 def analysis_files() -> dict[str, str]:
     """The analysis files of the export contract: file stem -> SQL producing its rows."""
+    from threadline.store import media_sql, share_sql
     from threadline.store.resolve_sql import persons_export_sql
 
-    return {"persons": persons_export_sql()}
+    return {
+        "persons": persons_export_sql(),
+        "networks": share_sql.networks_export_sql(),
+        "targets": share_sql.targets_export_sql(),
+        "sessions": share_sql.sessions_export_sql(),
+        "rescue": share_sql.rescue_export_sql(),
+        **media_sql.export_sql(),  # media_matches, media_files, media_groups, media_links
+    }
 
 
 def export_tables(engine: Engine, out: Path) -> dict[str, dict[str, object]]:
@@ -52,7 +60,7 @@ def export_tables(engine: Engine, out: Path) -> dict[str, dict[str, object]]:
         engine.execute(f"COPY ({sql}) TO {quote_literal(str(target))} (FORMAT json)")
         rows = int(engine.scalar(f"SELECT count(*) FROM ({sql})"))
         files[target.name] = {"rows": rows, "sha256": _sha256(target)}
-    for table in (*KINDS, *SYSTEM_TABLES):
+    for table in (*KINDS, "sources", "quarantine", "provenance", "audit"):
         target = out / f"{table}.jsonl"
         sql = _select(table)
         engine.execute(f"COPY ({sql}) TO {quote_literal(str(target))} (FORMAT json)")

@@ -139,19 +139,30 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
     _quarantine_rejects(engine, stage, plan, staged)
     cols = [c for c, _ in stored_columns(kind) if c not in ("record_id", "source_id", "row")]
     col_list = ", ".join(quote_ident(c) for c in cols)
-    engine.execute(
-        f"INSERT INTO provenance SELECT {quote_literal(kind.name)}, record_id, {sid}, _row "
-        f"FROM {stage}_n WHERE _reason IS NULL"
-    )
     table = quote_ident(kind.name)
     before = int(engine.scalar(f"SELECT count(*) FROM {table}"))
-    # The first row of the file wins among in-file duplicates; records already stored stay.
+    good_rows = f"SELECT * FROM {stage}_n WHERE _reason IS NULL"
+    if before:  # records already stored (from another source) stay as they are
+        good_rows += (
+            f" AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.record_id = {stage}_n.record_id)"
+        )
+    in_file_duplicates = engine.scalar(
+        f"SELECT count(*) - count(DISTINCT record_id) FROM {stage}_n WHERE _reason IS NULL"
+    )
+    if in_file_duplicates:  # the first row of the file wins
+        good_rows = (
+            f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _row) "
+            f"AS _k FROM ({good_rows})) WHERE _k = 1"
+        )
     engine.execute(
         f'INSERT INTO {table} (record_id, source_id, "row", {col_list}) '
-        f"SELECT record_id, {sid}, _row, {col_list} FROM ("
-        f"SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _row) AS _k "
-        f"FROM {stage}_n g WHERE _reason IS NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM {table} t WHERE t.record_id = g.record_id)) WHERE _k = 1"
+        f"SELECT record_id, {sid}, _row, {col_list} FROM ({good_rows})"
+    )
+    # Every other delivery of a stored record is kept as a further provenance.
+    engine.execute(
+        f"INSERT INTO deliveries SELECT {quote_literal(kind.name)}, n.record_id, {sid}, n._row "
+        f"FROM {stage}_n n WHERE n._reason IS NULL AND NOT EXISTS (SELECT 1 FROM {table} t "
+        f"WHERE t.record_id = n.record_id AND t.source_id = {sid} AND t.\"row\" = n._row)"
     )
     good = int(engine.scalar(f"SELECT count(*) FROM {stage}_n WHERE _reason IS NULL"))
     result.stored = int(engine.scalar(f"SELECT count(*) FROM {table}")) - before
@@ -297,12 +308,16 @@ def _normalise(
         )
         + " END"
     )
+    keep = ", ".join(
+        f"w.{quote_ident(c)}" for c, _ in stored_columns(kind) if c not in ("record_id", "source_id", "row")
+    )
     detail = (
         f"CASE WHEN w._field IS NULL THEN {text} ELSE w._field || "
         f"coalesce(' ' || chr(39) || {raw_of} || chr(39), '') || ' ' || {text} END"
     )
     engine.execute(
-        f"CREATE OR REPLACE TEMP TABLE {stage}_n AS SELECT w.*, "
+        f"CREATE OR REPLACE TEMP TABLE {stage}_n AS SELECT w._row, {keep}, w._reason, "
+        f"w._field, "
         f"CASE WHEN w._reason IS NULL THEN {record_id_sql(kind, engine.dialect, 'w')} END "
         f"AS record_id, CASE WHEN w._reason IS NOT NULL THEN {detail} END AS _detail FROM ("
         f"SELECT v.*, {', '.join([*originals, reason + ' AS _reason', fld + ' AS _field'])} "

@@ -30,7 +30,9 @@ SYSTEM_TABLES: dict[str, list[tuple[str, str]]] = {
         "source_id VARCHAR, row BIGINT, field VARCHAR, reason VARCHAR, detail VARCHAR,"
         "original VARCHAR"
     ),
-    "provenance": _cols("table_name VARCHAR, record_id VARCHAR, source_id VARCHAR, row BIGINT"),
+    # Further deliveries of records already stored (the first is on the record itself);
+    # the view ``provenance`` unions both.
+    "deliveries": _cols("table_name VARCHAR, record_id VARCHAR, source_id VARCHAR, row BIGINT"),
     "audit": _cols(
         "seq BIGINT, at TIMESTAMP, os_user VARCHAR, action VARCHAR, details VARCHAR,"
         "prev_hash VARCHAR, hash VARCHAR"
@@ -52,11 +54,21 @@ def stored_columns(kind: Kind) -> list[tuple[str, str]]:
 def create_all(engine: Engine) -> None:
     """Create every table of an empty case."""
     from threadline.store.findings_sql import create_tables as create_findings_tables
+    from threadline.store.media_sql import create_tables as create_media_tables
     from threadline.store.resolve_sql import create_tables as create_person_tables
 
     create_person_tables(engine)
     create_findings_tables(engine)
+    create_media_tables(engine)
     layouts = {**SYSTEM_TABLES, **{k.name: stored_columns(k) for k in KINDS.values()}}
     for name, columns in layouts.items():
         cols = ", ".join(f"{quote_ident(n)} {t}" for n, t in columns)
         engine.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(name)} ({cols})")
+    firsts = " UNION ALL ".join(
+        f"SELECT '{k}' AS table_name, record_id, source_id, \"row\" FROM {quote_ident(k)}"
+        for k in KINDS
+    )
+    engine.execute(
+        f"CREATE OR REPLACE VIEW provenance AS {firsts} UNION ALL "
+        'SELECT table_name, record_id, source_id, "row" FROM deliveries'
+    )

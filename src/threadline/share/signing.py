@@ -1,0 +1,184 @@
+"""Signed manifests: every file of a package listed with its sha256, signed with Ed25519.
+
+The manifest is canonical JSON (sorted keys, two-space indent); ``manifest.sig`` holds the
+base64 Ed25519 signature of its exact bytes. Verification needs the signer's public key
+from outside the package (a key found inside a package proves nothing about who made it).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from threadline.errors import UsageError
+
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+PUBLIC_KEY_COPY = "signer-public-key.pem"  # informative only; verify never trusts it
+PRIVATE_KEY_FILE = "package-signing-key.pem"
+PUBLIC_KEY_FILE = "package-signing-key.pub.pem"
+
+
+@dataclass
+class VerifyResult:
+    """The outcome of checking a package against a public key."""
+
+    ok: bool = True
+    files_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def fail(self, problem: str) -> None:
+        self.ok = False
+        self.problems.append(problem)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def generate_keypair(folder: Path) -> tuple[Path, Path]:
+    """Write a new Ed25519 key pair (private key readable by the owner only).
+
+    Args:
+        folder: where ``package-signing-key.pem`` and ``.pub.pem`` are written.
+
+    Returns:
+        The private and public key paths.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    private, public = folder / PRIVATE_KEY_FILE, folder / PUBLIC_KEY_FILE
+    if private.exists():
+        raise UsageError(f"{private} exists; refusing to overwrite a signing key")
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    fd = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    public.write_bytes(public_pem(key.public_key()))
+    return private, public
+
+
+def public_pem(key: Ed25519PublicKey) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise UsageError(f"{path}: not a readable Ed25519 private key ({exc})") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise UsageError(f"{path}: not an Ed25519 private key")
+    return key
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    try:
+        key = serialization.load_pem_public_key(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not a readable Ed25519 public key ({exc})") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise UsageError(f"{path}: not an Ed25519 public key")
+    return key
+
+
+def fingerprint(key: Ed25519PublicKey) -> str:
+    """sha256 of the raw 32-byte public key, hex: what analysts compare by phone."""
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+def canonical_json(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def sign_folder(folder: Path, meta: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    """List every file under ``folder`` with its sha256 and size, sign, and write both.
+
+    Args:
+        folder: the package folder; every file in it (recursively) is listed.
+        meta: fields written beside ``files`` (country, case, times ...).
+        key: the signer's private key.
+
+    Returns:
+        The manifest as written.
+    """
+    (folder / PUBLIC_KEY_COPY).write_bytes(public_pem(key.public_key()))
+    files = {
+        p.relative_to(folder).as_posix(): {"sha256": sha256_file(p), "bytes": p.stat().st_size}
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name not in (MANIFEST, SIGNATURE)
+    }
+    manifest = {
+        **meta,
+        "files": files,
+        "signature": {
+            "algorithm": "Ed25519",
+            "file": SIGNATURE,
+            "public_key_sha256": fingerprint(key.public_key()),
+        },
+    }
+    body = canonical_json(manifest)
+    (folder / MANIFEST).write_bytes(body)
+    (folder / SIGNATURE).write_text(base64.b64encode(key.sign(body)).decode() + "\n")
+    return manifest
+
+
+def verify_folder(folder: Path, public_key: Ed25519PublicKey) -> VerifyResult:
+    """Check the signature, every listed file's hash, and that nothing was added.
+
+    Every problem names the file it concerns.
+    """
+    result = VerifyResult()
+    manifest_path, sig_path = folder / MANIFEST, folder / SIGNATURE
+    if not manifest_path.is_file() or not sig_path.is_file():
+        result.fail(f"{MANIFEST} or {SIGNATURE} missing: not a signed package")
+        return result
+    body = manifest_path.read_bytes()
+    try:
+        public_key.verify(base64.b64decode(sig_path.read_bytes(), validate=False), body)
+    except (InvalidSignature, ValueError):
+        result.fail(
+            f"{MANIFEST}: signature does not match (manifest or {SIGNATURE} altered, "
+            "or signed with another key)"
+        )
+    try:
+        manifest = json.loads(body)
+        files: dict[str, dict[str, Any]] = manifest["files"]
+    except (ValueError, KeyError, TypeError):
+        result.fail(f"{MANIFEST}: not a readable manifest")
+        return result
+    result.manifest = manifest
+    for name, facts in sorted(files.items()):
+        path = folder / name
+        if not path.is_file():
+            result.fail(f"{name}: listed in the manifest but missing")
+            continue
+        result.files_checked += 1
+        if sha256_file(path) != facts.get("sha256"):
+            result.fail(f"{name}: sha256 does not match the manifest (file altered)")
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.is_file() and rel not in files and rel not in (MANIFEST, SIGNATURE):
+            result.fail(f"{rel}: not listed in the manifest (file added)")
+    return result
