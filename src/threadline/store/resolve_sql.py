@@ -274,7 +274,7 @@ def persons_list(engine: Engine, limit: int) -> list[dict[str, object]]:
 
 
 def persons_export_sql() -> str:
-    """``persons.jsonl`` of the export contract (role and networks come from the graph stage)."""
+    """``persons.jsonl`` of the export contract; ``role_detail`` adds mule/hub to its roles."""
     return """
         WITH m AS (
             SELECT m.person_id, m.member_type, m.member_key, i.provider, i.name, i.account,
@@ -295,11 +295,17 @@ def persons_export_sql() -> str:
                coalesce(list({'provider': m.provider, 'name': m.name, 'account': m.account}
                              ORDER BY m.member_key)
                         FILTER (WHERE m.member_type = 'payment_identity'), []) AS payment_parties,
-               'other' AS role,
-               CAST([] AS VARCHAR[]) AS network_ids,
+               coalesce(any_value(CASE r.role WHEN 'facilitator' THEN 'facilitator'
+                                              WHEN 'buyer' THEN 'buyer' ELSE 'other' END),
+                        'other') AS role,
+               coalesce(any_value(r.role), 'other') AS role_detail,
+               coalesce((SELECT list(DISTINCT n.network_id ORDER BY n.network_id)
+                         FROM network_members n WHERE n.person_id = m.person_id),
+                        CAST([] AS VARCHAR[])) AS network_ids,
                coalesce((SELECT list(DISTINCT c.country ORDER BY c.country) FROM c
                          WHERE c.person_id = m.person_id), []) AS countries
-        FROM m GROUP BY m.person_id ORDER BY m.person_id"""
+        FROM m LEFT JOIN person_roles r ON r.person_id = m.person_id
+        GROUP BY m.person_id ORDER BY m.person_id"""
 
 
 def corroborated(engine: Engine, pairs: pa.Table) -> pa.Table:

@@ -68,6 +68,17 @@ def create_all(engine: Engine) -> None:
         f"SELECT '{k}' AS table_name, record_id, source_id, \"row\" FROM {quote_ident(k)}"
         for k in KINDS
     )
+    kind_of = engine.scalar(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = 'provenance' "
+        "AND table_schema = current_schema()"
+    )
+    if kind_of == "BASE TABLE":  # cases made before 0.1 kept every delivery in a table
+        engine.execute(
+            f"INSERT INTO deliveries SELECT p.* FROM provenance p WHERE NOT EXISTS ("
+            f"SELECT 1 FROM ({firsts}) f WHERE f.record_id = p.record_id "
+            f'AND f.source_id = p.source_id AND f."row" = p."row")'
+        )
+        engine.execute("DROP TABLE provenance")
     engine.execute(
         f"CREATE OR REPLACE VIEW provenance AS {firsts} UNION ALL "
         'SELECT table_name, record_id, source_id, "row" FROM deliveries'
