@@ -144,6 +144,7 @@ def test_persons_export_contract(case: Case, tmp_path: Path) -> None:
         "person_id",
         "accounts",
         "payment_parties",
+        "role_detail",
         "role",
         "network_ids",
         "countries",
