@@ -113,17 +113,27 @@ def classify(engine: Engine, rules: RoleRules | None = None) -> dict[str, Decisi
             d.reasons = [f"received money from {len(paying)} buyers without negotiating"]
             d.evidence = pays.get(p, {}).get("receiver", [])
     mules = {p for p, d in out.items() if d.role == "mule"}
-    # 4. Buyers by money: paid a facilitator or a mule.
+    # 4. Money into a network without negotiation: from abroad it is a buyer's; from inside
+    #    the Philippines it is a pickup forwarding to the facilitator (a mule).
     for p in feats:
         if out[p].role != "other":
             continue
         paid = pay_out[p] & (sellers | mules)
-        if paid:
-            d = out[p]
+        if not paid:
+            continue
+        d = out[p]
+        if n(p, "ph_signals") and not n(p, "foreign_signals"):
+            d.role = "mule"
+            d.confidence = 0.6
+            d.reasons = [
+                f"forwarded money to {len(paid)} facilitator(s) or mule(s) from inside "
+                "the Philippines"
+            ]
+        else:
             d.role = "buyer"
             d.confidence = min(1.0, 0.5 + 0.1 * len(paid))
-            d.reasons = [f"paid {len(paid)} facilitator(s) or mule(s)"]
-            d.evidence = pays.get(p, {}).get("sender", [])
+            d.reasons = [f"paid {len(paid)} facilitator(s) or mule(s) from abroad"]
+        d.evidence = pays.get(p, {}).get("sender", [])
     # 5. Benign hubs: many contacts, no negotiation, no payment pattern.
     for p in feats:
         if out[p].role == "other" and n(p, "counterparts") >= r.hub_min_counterparts:
