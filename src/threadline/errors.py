@@ -72,3 +72,14 @@ class UsageError(ThreadlineError):
     """The request itself is wrong (unknown kind, unknown format, bad option)."""
 
     exit_code = 2
+
+
+class MappingError(UsageError):
+    """A mapping file is invalid or does not fit the file it maps; names the file and key."""
+
+    def __init__(self, path: Path | str, key: str | None, reason: str) -> None:
+        self.path = Path(path)
+        self.key = key
+        self.reason = reason
+        where = f"{self.path}: {key}" if key else str(self.path)
+        super().__init__(f"mapping {where}: {reason}")

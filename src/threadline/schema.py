@@ -187,8 +187,32 @@ KINDS: dict[str, Kind] = {
                 Field("series"),
                 Field("victim_identified", T.BOOLEAN),
                 Field("list_name"),
+                # Project VIC (VICS) extras; PhotoDNA is proprietary and kept as opaque text.
+                Field("media_id"),
+                Field("size", T.INTEGER),
+                Field("photodna"),
+                Field("updated_at", T.TIMESTAMP),
+                Field("precategorized", T.BOOLEAN),
+                Field("exif"),  # JSON text of the list's EXIF properties
+                # Exact SHA-256 entries and vPDQ video hashes (threatexchange's compact form:
+                # a JSON list of "pdq_hex,quality,seconds" frame strings).
+                Field("sha256", T.SHA256),
+                Field("vpdq"),
             ),
-            one_of=("md5", "sha1", "pdq"),
+            one_of=("md5", "sha1", "pdq", "sha256", "vpdq"),
+        ),
+        # Chat system lines (joins, group creation, security notices): kept, not messages.
+        Kind(
+            "chat_events",
+            (
+                Field("platform", required=True),
+                Field("conversation_id"),
+                Field("at", T.TIMESTAMP, required=True),
+                Field("actor"),
+                Field("text", required=True),
+                Field("event_type"),
+                Field("event_id"),
+            ),
         ),
     )
 }

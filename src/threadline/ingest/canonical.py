@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +55,7 @@ class IngestReport:
     duplicate: int = 0
     quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what a parser detected or assumed
 
 
 def check_options(options: SourceOptions) -> SourceOptions:
@@ -81,13 +82,15 @@ class ParsedSource:
 
     ``records`` has text columns named after the kind's fields plus ``_row`` (where each
     record sits in the original file); ``rejects`` are (row, detail, original text) of what
-    the parser could not read. The file itself is the source of record.
+    the parser could not read. The file itself is the source of record. ``records`` may be
+    a RecordBatchReader that streams a large export; its parser may fill ``rejects`` while
+    it streams, so they are read only after the records are consumed.
     """
 
     kind: str
     format: str
-    records: pa.Table
-    rejects: tuple[tuple[int, str, str], ...] = ()
+    records: pa.Table | pa.RecordBatchReader
+    rejects: Sequence[tuple[int, str, str]] = ()
 
 
 def ingest_file(
@@ -123,15 +126,22 @@ def ingest_file(
 
 
 def ingest_parsed(
-    engine: Engine, path: Path, options: SourceOptions, parsed: ParsedSource
+    engine: Engine,
+    path: Path,
+    options: SourceOptions,
+    parsed: ParsedSource,
+    facts: FileFacts | None = None,
 ) -> IngestReport:
-    """Ingest records a format parser read from ``path`` (WhatsApp, Telegram, mapping...)."""
+    """Ingest records a format parser read from ``path`` (WhatsApp, Telegram, mapping...).
+
+    ``facts`` (from :func:`scan`) saves hashing the file again for each kind it yields.
+    """
     kind = kind_named(parsed.kind)
-    facts = scan(path)
+    facts = facts or scan(path)
     found = _already(engine, kind, path, facts)
     if found:
         return found
-    unknown = set(parsed.records.column_names) - {*kind.field_names, "_row"}
+    unknown = set(parsed.records.schema.names) - {*kind.field_names, "_row"}
     if unknown:
         raise SourceError(path, f"parser produced unknown {kind.name} field(s): {sorted(unknown)}")
     return _load(
@@ -168,8 +178,8 @@ def _load(
     *,
     header: tuple[str, ...] = (),
     ignored: tuple[str, ...] = (),
-    records: pa.Table | None = None,
-    rejects: tuple[tuple[int, str, str], ...] = (),
+    records: pa.Table | pa.RecordBatchReader | None = None,
+    rejects: Sequence[tuple[int, str, str]] = (),
     fail_after_stage: bool = False,
 ) -> IngestReport:
     source_id = source_id_of(facts.sha256, kind.name)

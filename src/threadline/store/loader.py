@@ -162,7 +162,7 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
     engine.execute(
         f"INSERT INTO deliveries SELECT {quote_literal(kind.name)}, n.record_id, {sid}, n._row "
         f"FROM {stage}_n n WHERE n._reason IS NULL AND NOT EXISTS (SELECT 1 FROM {table} t "
-        f"WHERE t.record_id = n.record_id AND t.source_id = {sid} AND t.\"row\" = n._row)"
+        f'WHERE t.record_id = n.record_id AND t.source_id = {sid} AND t."row" = n._row)'
     )
     good = int(engine.scalar(f"SELECT count(*) FROM {stage}_n WHERE _reason IS NULL"))
     result.stored = int(engine.scalar(f"SELECT count(*) FROM {table}")) - before
@@ -309,7 +309,9 @@ def _normalise(
         + " END"
     )
     keep = ", ".join(
-        f"w.{quote_ident(c)}" for c, _ in stored_columns(kind) if c not in ("record_id", "source_id", "row")
+        f"w.{quote_ident(c)}"
+        for c, _ in stored_columns(kind)
+        if c not in ("record_id", "source_id", "row")
     )
     detail = (
         f"CASE WHEN w._field IS NULL THEN {text} ELSE w._field || "
