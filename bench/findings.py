@@ -21,11 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from truth import account_key, load, our_person_of_truth, truth_accounts  # noqa: E402
-
-from threadline import Case  # noqa: E402
-from threadline.ingest.manifest import ingest_manifest  # noqa: E402
-from threadline.synth import generate  # noqa: E402
+from threadline import Case
+from threadline.ingest.manifest import ingest_manifest
+from threadline.synth import generate
+from truth import account_key, load, our_person_of_truth, truth_accounts
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:

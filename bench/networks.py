@@ -15,12 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sklearn.metrics import adjusted_rand_score  # noqa: E402
-from truth import account_key, load, our_person_of_truth, prf, truth_accounts  # noqa: E402
+from sklearn.metrics import adjusted_rand_score
 
-from threadline import Case  # noqa: E402
-from threadline.ingest.manifest import ingest_manifest  # noqa: E402
-from threadline.synth import generate  # noqa: E402
+from threadline import Case
+from threadline.ingest.manifest import ingest_manifest
+from threadline.synth import generate
+from truth import load, our_person_of_truth, prf, truth_accounts
 
 ROLE_OF_TRUTH = {"facilitator": "facilitator", "buyer": "buyer", "mule": "mule", "hub": "hub"}
 

@@ -38,18 +38,22 @@ def run(out: Path, scale: str, seed: int) -> None:
         verified = case.verify().ok
         networks = case.networks()
         targets = case.targets(top=10)
-    console.print(f"ingested {len(reports)} files, analysed in {time.perf_counter() - started:.1f} s")
+    console.print(
+        f"ingested {len(reports)} files, analysed in {time.perf_counter() - started:.1f} s"
+    )
     for table, n in status.counts.items():
         console.print(f"  {table:<11} {n:>10,}")
     for reason, n in status.quarantine_by_reason.items():
         console.print(f"  quarantined for {reason}: {n}")
     console.print(f"networks: {len(networks)}")
-    for n in networks[:5]:
-        console.print(f"  {n['network_id']}: {n['summary']}")
+    for net in networks[:5]:
+        console.print(f"  {net['network_id']}: {net['summary']}")
     console.print("top targets:")
     for t in targets:
         reasons = ", ".join(r["signal"] for r in json.loads(str(t["reasons"])))
-        console.print(f"  {t['rank']:>3}. {t['person_id']} {t['country']} {t['score']:.3f}  {reasons}")
+        console.print(
+            f"  {t['rank']:>3}. {t['person_id']} {t['country']} {t['score']:.3f}  {reasons}"
+        )
     console.print(f"chain of custody verified: {'yes' if verified else 'NO'}")
     console.print(f"case: {case_dir}   (try: threadline targets {case_dir} --top 20)")
     console.print(f"export: {export}/manifest.json")

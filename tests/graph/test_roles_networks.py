@@ -14,7 +14,7 @@ import pytest
 from threadline import Case
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from truth import truth_accounts  # noqa: E402
+from truth import truth_accounts
 
 
 def test_every_facilitator_and_buyer_has_evidence(tiny_case: Case) -> None:

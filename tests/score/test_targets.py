@@ -13,7 +13,7 @@ from threadline import Case
 from threadline.score import rules as rule_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from findings import homes, targets  # noqa: E402
+from findings import homes, targets
 
 RULES = rule_files.load()
 
@@ -27,7 +27,8 @@ def test_each_rule_fires_on_a_positive_and_not_on_a_negative(rule: rule_files.Ru
     assert rule.contribution(positive) > 0
     assert rule.contribution(negative) == 0
     assert rule.contribution(None) == 0
-    assert rule.source and rule.description
+    assert rule.source
+    assert rule.description
 
 
 def test_targets_against_truth(tiny_world: tuple[Path, Path], tiny_case: Case) -> None:

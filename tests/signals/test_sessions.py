@@ -9,7 +9,7 @@ from pathlib import Path
 from threadline import Case
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from findings import sessions  # noqa: E402
+from findings import sessions
 
 
 def test_sessions_against_truth(tiny_world: tuple[Path, Path], tiny_case: Case) -> None:

@@ -56,7 +56,7 @@ def build(
 
     for a, b, n in sql.shared_selector_ties(engine, core, r.selector_types):
         tie(a, b, 2.0 * n)
-    for a, b, kind, n, _ in sql.edges(engine, ("message",)):
+    for a, b, _kind, n, _ in sql.edges(engine, ("message",)):
         tie(a, b, float(n))
     for a, b, n in sql.chat_then_pay_ties(engine, sellers, core, r.pay_window_hours):
         tie(a, b, float(n))
@@ -100,9 +100,9 @@ def _describe(
         for x, y in ((a, b), (b, a)):
             if y in net_of and roles.get(x) == "buyer":
                 customers[net_of[y]].add(x)
-    bridges = defaultdict(int)
-    for buyers in customers.values():
-        for b in buyers:
+    bridges: dict[str, int] = defaultdict(int)
+    for served in customers.values():
+        for b in served:
             bridges[b] += 1
     graph_nodes = sorted(set(net_of) | {b for s in customers.values() for b in s})
     idx = {p: i for i, p in enumerate(graph_nodes)}

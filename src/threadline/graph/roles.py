@@ -58,7 +58,7 @@ def classify(engine: Engine, rules: RoleRules | None = None) -> dict[str, Decisi
             pay_in[b].add(a)
 
     def n(p: str, col: str) -> int:
-        return int(feats[p][col] or 0)  # type: ignore[call-overload]
+        return int(feats[p][col] or 0)  # type: ignore[call-overload, no-any-return]
 
     # 1. Facilitators: several people came to them asking for sessions, and they named a
     #    price. Buyers name prices too ("ok [PRICE] is fine") but nobody asks them.

@@ -125,7 +125,7 @@ def link(
             linker.training.estimate_parameters_using_expectation_maximisation(rule)
         except SplinkException:
             continue  # too few pairs under this rule to train on: the others still train
-    table = linker.inference.predict(threshold_match_probability=0.5).as_pyarrow_table()
+    table = linker.inference.predict(threshold_match_probability=0.5).as_pyarrow_table()  # type: ignore[no-untyped-call]
     mask = pc.greater_equal(table["match_probability"], spec.threshold)
     linked = table.filter(mask).select(["unique_id_l", "unique_id_r", "match_probability"])
     params = linker.misc.save_model_to_json()

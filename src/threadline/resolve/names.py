@@ -29,7 +29,7 @@ class NameFeatures:
 
 
 def fold(raw: str) -> str:
-    """Lower-case ASCII letters and single spaces ("José  DELA Cruz-Ruiz" -> "jose dela cruz ruiz")."""
+    """Lower-case ASCII letters, single spaces: "José  DELA Cruz-Ruiz" -> "jose dela cruz ruiz"."""
     text = anyascii(raw).lower().replace("-", " ").replace(".", " ")
     return " ".join(_NOT_LETTERS.sub(" ", text).split())
 

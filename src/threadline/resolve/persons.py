@@ -118,9 +118,9 @@ def _components(engine: Engine) -> pa.Table:
             conf[n] = max(conf.get(n, 0.0), c)
     for d in decisions:
         if d["action"] == "merge" and d["member_key"] in index and d["other_key"] in index:
-            a, b = index[str(d["member_key"])], index[str(d["other_key"])]
-            edges.append((a, b))
-            for n in (a, b):
+            ia, ib = index[str(d["member_key"])], index[str(d["other_key"])]
+            edges.append((ia, ib))
+            for n in (ia, ib):
                 via.setdefault(n, set()).add("analyst")
                 conf[n] = 1.0
     graph = ig.Graph(n=len(node_list), edges=edges)

@@ -34,10 +34,10 @@ def jurisdictions(engine: Engine) -> dict[str, tuple[str, list[str]]]:
         votes[person][country] += RESIDENCE_WEIGHT[kind] * min(n, 5)
         why[person][country].append(f"{kind} {country} ({n})")
     for person, phone in score_sql.person_phones(engine):
-        country = geo.phone_country(phone)
-        if country:
-            votes[person][country] += RESIDENCE_WEIGHT["phone"]
-            why[person][country].append(f"phone {phone[:4]}… ({country})")
+        region = geo.phone_country(phone)
+        if region:
+            votes[person][region] += RESIDENCE_WEIGHT["phone"]
+            why[person][region].append(f"phone {phone[:4]}… ({region})")
     out = {}
     for person, counts in votes.items():
         foreign = {c: v for c, v in counts.items() if c != "PH"}
@@ -52,7 +52,7 @@ def score(engine: Engine, rules: RuleSet) -> list[dict[str, Any]]:
     places = jurisdictions(engine)
     chats = graph_sql.chat_evidence(engine)
     sessions = _session_evidence(engine)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for person, m in metrics.items():
         if m["role"] != "buyer":
             continue

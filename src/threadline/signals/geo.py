@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
+from pathlib import Path
 
 import phonenumbers
 import pyarrow as pa
@@ -14,8 +14,8 @@ def _geoip() -> object:
     import geoip2fast
     from geoip2fast import GeoIP2Fast
 
-    folder = os.path.dirname(geoip2fast.__file__)
-    return GeoIP2Fast(geoip2fast_data_file=os.path.join(folder, "geoip2fast-asn.dat.gz"))
+    data = Path(geoip2fast.__file__).parent / "geoip2fast-asn.dat.gz"
+    return GeoIP2Fast(geoip2fast_data_file=str(data))
 
 
 def ip_table(ips: list[str], hosting_keywords: list[str]) -> pa.Table:

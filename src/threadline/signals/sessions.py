@@ -132,8 +132,8 @@ def detect(engine: Engine, rules: SessionRules | None = None) -> dict[str, Any]:
             for s in sessions
         ],
     )
-    for s in sessions:
-        s["login_ips"] = ips.get(s["session_id"], [])
+    for found in sessions:
+        found["login_ips"] = ips.get(found["session_id"], [])
     sql.write_sessions(engine, sessions)
     _feed_links(engine, links)
     return {"sessions": len(sessions), "payer_links": len(links)}

@@ -367,7 +367,8 @@ def chat_then_pay_ties(
                   JOIN person_members sm ON sm.member_key IN (h.sender, h.recipient)
                   JOIN _sellers USING (person_id)
                   JOIN person_members bm ON bm.member_key IN (h.sender, h.recipient)
-                  WHERE bm.person_id <> sm.person_id AND h.category IN ('price', 'payment_logistics')),
+                  WHERE bm.person_id <> sm.person_id
+                    AND h.category IN ('price', 'payment_logistics')),
                 pay AS (
                   SELECT DISTINCT sm.person_id AS payer, rm.person_id AS receiver, p.sent_at
                   FROM payments p
@@ -413,8 +414,8 @@ def write_networks(
 
 def activity(engine: Engine) -> dict[str, tuple[object, object]]:
     return {
-        str(p): (f, l)
-        for p, f, l in engine.query(
+        str(p): (first, last)
+        for p, first, last in engine.query(
             "SELECT person_id, first_activity, last_activity FROM person_features"
         )
     }

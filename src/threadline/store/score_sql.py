@@ -63,7 +63,8 @@ def build_metrics(engine: Engine, low_value_usd: float, innocuous: list[str]) ->
                    END AS slope,
                    count(*) FILTER (WHERE CAST(regexp_extract(sent_at_original,
                                         '[T ](\\d{{2}}):', 1) AS INTEGER) NOT BETWEEN 6 AND 21
-                                    AND regexp_matches(sent_at_original, '(Z|[+-]\\d{{2}}:?\\d{{2}})$'))
+                                    AND regexp_matches(sent_at_original,
+                                                       '(Z|[+-]\\d{{2}}:?\\d{{2}})$'))
                        AS night,
                    count(*) FILTER (WHERE regexp_matches(lower(coalesce(narrative, '')),
                                                           '{narratives}')

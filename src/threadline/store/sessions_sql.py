@@ -57,8 +57,9 @@ def build_episodes(engine: Engine, gap_hours: int) -> None:
             SELECT *, sum(cut) OVER (PARTITION BY buyer, seller ORDER BY sent_at, record_id
                                      ROWS UNBOUNDED PRECEDING) AS k
             FROM marked),
-        hits AS (SELECT record_id, any_value(category) AS category, any_value(source_id) AS source_id,
-                        any_value("row") AS "row" FROM chat_hits GROUP BY record_id)
+        hits AS (SELECT record_id, any_value(category) AS category,
+                        any_value(source_id) AS source_id, any_value("row") AS "row"
+                 FROM chat_hits GROUP BY record_id)
         SELECT md5(n.buyer || '|' || n.seller || '|' || CAST(min(n.sent_at) AS VARCHAR)),
                n.buyer, n.seller, any_value(bp.person_id), any_value(n.seller_person),
                min(n.sent_at), max(n.sent_at), count(*),

@@ -1,0 +1,264 @@
+"""Benchmark the workbench: p50/p95 latency of the main pages under 20 concurrent clients.
+
+The server runs as ``threadline serve`` in its own process on loopback; 20 clients, each
+signed in with its own session, request the main pages in turn for a fixed number of
+rounds. The baseline is ``/api/health`` (no session, no query) under the same load in the
+same run; each page's p95 is also given as a ratio to the baseline's.
+
+Case: the ``medium`` synthetic operation (``threadline.synth``), ingested and analysed,
+when the analysis stages produce networks and targets; otherwise the largest fixture of
+``tests/web/builder.py`` that builds quickly (the script prints which it used, and why).
+
+Usage: ``python bench/web.py [--clients 20] [--rounds 8] [--fixture] [--case DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "bench" / "out" / "web"
+PASSWORD = "bench password, synthetic"  # noqa: S105 (a synthetic case's bench user)
+GOAL_P95_MS = 300.0
+
+
+def build_medium(out: Path) -> tuple[Path, str] | None:
+    """The medium synthetic case with its findings, or None when findings are missing."""
+    try:
+        from threadline.synth import generate
+    except ImportError:
+        return None
+    from threadline import Case
+    from threadline.ingest.manifest import ingest_manifest
+
+    case_dir = out / "medium" / "case"
+    if not (case_dir / "case.json").is_file():
+        data = out / "medium" / "synth"
+        print("generating the medium synthetic operation ...", flush=True)
+        generate(data, "medium", 0)
+        print("ingesting and analysing it ...", flush=True)
+        with Case.init(case_dir) as case:
+            ingest_manifest(case, data / "manifest.json")
+            case.analyze()
+    with Case.open(case_dir, read_only=True) as case:
+        networks = int(case.engine.scalar("SELECT count(*) FROM networks"))
+        targets = int(case.engine.scalar("SELECT count(*) FROM targets"))
+    if not networks or not targets:
+        print(
+            f"medium case has {networks} networks and {targets} targets: the analysis "
+            "stages that fill them are not in this version",
+            flush=True,
+        )
+        return None
+    return case_dir, "synthetic medium (threadline.synth, seed 0)"
+
+
+def build_fixture(out: Path) -> tuple[Path, str]:
+    from tests.web.builder import build
+
+    spec = {"networks": 40, "buyers": 25, "messages": 30}
+    case_dir = out / "fixture" / "case"
+    if not (case_dir / "case.json").is_file():
+        print(f"building the test builder's case at {spec} ...", flush=True)
+        if case_dir.parent.exists():
+            import shutil
+
+            shutil.rmtree(case_dir.parent)
+        build(case_dir.parent, **spec)
+    return case_dir, f"tests/web/builder.py fixture {spec}"
+
+
+def prepare_users(case_dir: Path, clients: int) -> tuple[str, str, list[str], str]:
+    """Bench users of the country with most targets; a top network and visible persons."""
+    from threadline import Case
+    from threadline.store import web_sql
+    from threadline.web.users import add_user
+
+    with Case.open(case_dir) as case:
+        e = case.engine
+        country = str(
+            e.scalar(
+                "SELECT country FROM targets WHERE country IS NOT NULL GROUP BY country "
+                "ORDER BY count(*) DESC, country LIMIT 1"
+            )
+        )
+        with e.transaction():
+            web_sql.create_tables(e)
+        existing = {r[0] for r in e.query("SELECT name FROM web_users")}
+        for i in range(clients):
+            name = f"bench{i:02d}"
+            if name not in existing:
+                add_user(
+                    case, name, agency=country, country=country, role="analyst", password=PASSWORD
+                )
+        network = str(e.scalar("SELECT network_id FROM networks ORDER BY size DESC LIMIT 1"))
+        persons = [
+            str(p)
+            for (p,) in e.query(
+                "SELECT person_id FROM targets WHERE country = ? OR role <> 'buyer' "
+                'ORDER BY "rank" LIMIT 20',
+                [country],
+            )
+        ]
+    return country, network, persons, f"bench{{:02d}} ({country} analysts)"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def sign_in(http: httpx.AsyncClient, name: str) -> dict[str, str]:
+    r = await http.get("/api/session")
+    sid = r.cookies.get("threadline_session") or _cookie(r)
+    csrf = r.json()["csrf"]
+    r = await http.post(
+        "/api/session",
+        json={"name": name, "password": PASSWORD},
+        headers={"Cookie": f"threadline_session={sid}", "X-CSRF-Token": csrf},
+    )
+    r.raise_for_status()
+    return {"Cookie": f"threadline_session={_cookie(r)}"}
+
+
+def _cookie(r: httpx.Response) -> str:
+    for c in r.headers.get_list("set-cookie"):
+        name, _, rest = c.partition("=")
+        if name == "threadline_session":
+            return rest.split(";", 1)[0]
+    raise RuntimeError("no session cookie")
+
+
+async def load(
+    base: str,
+    pages: list[str],
+    clients: int,
+    rounds: int,
+    signed: bool,
+    persons: list[str] | None = None,
+) -> dict[str, list[float]]:
+    """Each client requests every page once per round; ``{person}`` cycles over persons."""
+    timings: dict[str, list[float]] = {p: [] for p in pages}
+    errors: list[str] = []
+
+    async def client(i: int) -> None:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+            headers = await sign_in(http, f"bench{i:02d}") if signed else {}
+            for r in range(rounds):
+                for k in range(len(pages)):
+                    page = pages[(k + i + r) % len(pages)]  # clients start at different pages
+                    path = page
+                    if persons and "{person}" in page:
+                        path = page.format(person=persons[(i * rounds + r) % len(persons)])
+                    t0 = time.perf_counter()
+                    resp = await http.get(path, headers=headers)
+                    timings[page].append((time.perf_counter() - t0) * 1000)
+                    if resp.status_code != 200:
+                        errors.append(f"{page}: {resp.status_code}")
+
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    if errors:
+        raise RuntimeError(f"{len(errors)} failed requests, e.g. {errors[:3]}")
+    return timings
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--rounds", type=int, default=8)
+    ap.add_argument("--fixture", action="store_true", help="skip the synthetic medium case")
+    ap.add_argument("--case", type=Path, help="benchmark this existing case")
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.case:
+        case_dir, what = args.case, f"case {args.case}"
+    else:
+        made = None if args.fixture else build_medium(OUT)
+        case_dir, what = made or build_fixture(OUT)
+    country, network, persons, users = prepare_users(case_dir, args.clients)
+    print(f"case: {what}\nusers: {users}; network {network}; {len(persons)} persons")
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "threadline.cli", "serve", str(case_dir), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("threadline serve did not start")
+            time.sleep(0.3)
+        pages = [
+            "/",
+            "/networks",
+            f"/networks/{network}",
+            f"/api/networks/{network}/graph",
+            f"/targets/{country}",
+            "/sessions",
+            "/media",
+            "/merges",
+            "/persons/{person}",
+            "/api/persons/{person}",
+        ]
+        # One round first: connections open, and each page's first (uncached) read is paid.
+        asyncio.run(load(base, pages, args.clients, 1, True, persons))
+        base_t = asyncio.run(load(base, ["/api/health"], args.clients, args.rounds * 4, False))
+        timings = asyncio.run(load(base, pages, args.clients, args.rounds, True, persons))
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+
+    b95 = pct(base_t["/api/health"], 95)
+    n = sum(len(v) for v in timings.values())
+    print(
+        f"\n{args.clients} concurrent clients, {n} page requests "
+        f"(+ {len(base_t['/api/health'])} baseline)"
+    )
+    print(f"persons: {len(persons)} target profiles, cycled by the clients")
+    print(f"{'page':44} {'p50 ms':>8} {'p95 ms':>8} {'p95/baseline':>13}")
+    print(
+        f"{'/api/health (baseline)':44} {pct(base_t['/api/health'], 50):8.1f} {b95:8.1f} "
+        f"{1.0:13.1f}"
+    )
+    worst = 0.0
+    for page, values in timings.items():
+        p95 = pct(values, 95)
+        worst = max(worst, p95)
+        label = page if len(page) <= 44 else page[:41] + "..."
+        print(f"{label:44} {pct(values, 50):8.1f} {p95:8.1f} {p95 / b95:13.1f}")
+    every = [v for values in timings.values() for v in values]
+    print(
+        f"{'all pages':44} {pct(every, 50):8.1f} {pct(every, 95):8.1f} {pct(every, 95) / b95:13.1f}"
+    )
+    verdict = "meets" if worst <= GOAL_P95_MS else "misses"
+    print(f"\nworst page p95 {worst:.0f} ms: {verdict} the {GOAL_P95_MS:.0f} ms goal")
+
+
+if __name__ == "__main__":
+    main()
