@@ -126,3 +126,23 @@ def test_export_writes_manifest_and_one_file_per_table(case: Case, tmp_path: Pat
     ]
     assert {p["amount"] for p in payments} == {"35.00000000", "40.00000000"}
     assert payments[0]["sent_at"].endswith("Z")
+
+
+def test_editing_a_stored_row_is_detected_and_names_its_source(case: Case) -> None:
+    _ingest_all(case)
+    case.analyze()
+    assert case.verify().ok
+    case.engine.execute("UPDATE messages SET text = 'changed' WHERE message_id = 'm-2'")
+    report = case.verify()
+    assert not report.ok
+    (problem,) = report.problems
+    assert "(messages): stored rows differ" in problem
+
+
+def test_deleting_a_quarantined_row_is_detected(case: Case, tmp_path: Path) -> None:
+    bad = tmp_path / "m.csv"
+    bad.write_text((CANONICAL / "messages.csv").read_text() + "chatapp,m-9,soon,a,b,x,c\n")
+    case.ingest("messages", [bad], agency="AG", seizure="EX-1")
+    assert case.verify().ok
+    case.engine.execute("DELETE FROM quarantine")
+    assert not case.verify().ok

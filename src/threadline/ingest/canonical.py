@@ -228,6 +228,7 @@ def _load(
                 "stored": result.stored,
                 "duplicate": result.duplicate,
                 "quarantined": result.quarantined,
+                "content_digest": custody.content_digest(engine, kind.name, source_id),
             },
             meta.os_user,
         )

@@ -76,3 +76,37 @@ def quarantine_by_reason(engine: Engine) -> dict[str, int]:
             "SELECT reason, count(*) FROM quarantine GROUP BY reason ORDER BY reason"
         )
     }
+
+
+def content_digest(engine: Engine, kind: str, source_id: str) -> str:
+    """A digest of everything a source put in the store: its records, further deliveries
+    and quarantined rows, in row order. Recorded in the (hash-chained) audit entry of the
+    ingest, so an edit to any stored row outside Threadline shows in ``verify``."""
+    from threadline.store.engine import quote_literal
+
+    sid = quote_literal(source_id)
+    parts = [
+        f'SELECT "row", md5(CAST(t AS VARCHAR)) AS h FROM {quote_ident(kind)} t '
+        f"WHERE source_id = {sid}",
+        f'SELECT "row", md5(CAST(d AS VARCHAR)) FROM deliveries d WHERE source_id = {sid}',
+        f'SELECT "row", md5(CAST(q AS VARCHAR)) FROM quarantine q WHERE source_id = {sid}',
+    ]
+    found = engine.scalar(
+        f"SELECT sha256(coalesce(string_agg(h, '' ORDER BY \"row\", h), '')) "
+        f"FROM ({' UNION ALL '.join(parts)})"
+    )
+    return str(found)
+
+
+def ingest_digests(engine: Engine) -> list[tuple[int, str, str, str]]:
+    """(audit seq, kind, source id, digest recorded at ingest) for every ingest entry."""
+    return [
+        (int(seq), str(kind), str(sid), str(digest))
+        for seq, kind, sid, digest in engine.query(
+            "SELECT seq, json_extract_string(details, '$.kind'), "
+            "json_extract_string(details, '$.source_id'), "
+            "json_extract_string(details, '$.content_digest') FROM audit "
+            "WHERE action = 'ingest' AND json_extract_string(details, '$.content_digest') "
+            "IS NOT NULL ORDER BY seq"
+        )
+    ]
