@@ -10,30 +10,17 @@ the time of a plain DuckDB scan of the same messages as a same-run baseline.
 
 from __future__ import annotations
 
-import argparse
 import json
-import math
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 from threadline import Case
-from threadline.ingest.manifest import ingest_manifest
-from threadline.synth import generate
-from truth import account_key, load, our_person_of_truth, truth_accounts
-
-
-def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
+from threadline.score.rescue import distance_km
+from truth import account_key, analysed_world, args, load, our_person_of_truth, truth_accounts
 
 
 def sessions(case: Case, synth: Path) -> dict[str, float]:
@@ -136,7 +123,7 @@ def homes(case: Case, synth: Path) -> dict[str, object]:
     for h in load(synth / "truth" / "facilitator_homes.jsonl"):
         ourp = mapping.get(h["person_id"])
         if ourp in est:
-            errors.append(_km(est[ourp], (h["lat"], h["lon"])))
+            errors.append(distance_km(est[ourp], (h["lat"], h["lon"])))
     return {
         "homes_estimated": len(errors),
         "home_median_error_km": round(statistics.median(errors), 3) if errors else None,
@@ -144,29 +131,19 @@ def homes(case: Case, synth: Path) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", default="small")
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        synth = Path(tmp) / "data"
-        generate(synth, scale=args.scale, seed=args.seed)
-        with Case.init(Path(tmp) / "case") as case:
-            ingest_manifest(case, synth / "manifest.json")
-            t = time.perf_counter()
-            case.analyze()
-            took = time.perf_counter() - t
-            t = time.perf_counter()
-            case.engine.query("SELECT count(*), count(DISTINCT sender), max(sent_at) FROM messages")
-            scan = time.perf_counter() - t
-            result = {
-                "scale": args.scale,
-                "analysis_s": round(took, 1),
-                "baseline_scan_s": round(scan, 3),
-                **sessions(case, synth),
-                **targets(case, synth),
-                **homes(case, synth),
-            }
+    opts = args(__doc__)
+    with analysed_world(opts.scale, opts.seed) as (synth, case, took):
+        t = time.perf_counter()
+        case.engine.query("SELECT count(*), count(DISTINCT sender), max(sent_at) FROM messages")
+        scan = time.perf_counter() - t
+        result = {
+            "scale": opts.scale,
+            "analysis_s": round(took, 1),
+            "baseline_scan_s": round(scan, 3),
+            **sessions(case, synth),
+            **targets(case, synth),
+            **homes(case, synth),
+        }
     print(json.dumps(result, indent=2))
 
 

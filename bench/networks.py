@@ -5,10 +5,7 @@
 
 from __future__ import annotations
 
-import argparse
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -18,9 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from sklearn.metrics import adjusted_rand_score
 
 from threadline import Case
-from threadline.ingest.manifest import ingest_manifest
-from threadline.synth import generate
-from truth import load, our_person_of_truth, prf, truth_accounts
+from truth import analysed_world, args, load, our_person_of_truth, prf, truth_accounts
 
 ROLE_OF_TRUTH = {"facilitator": "facilitator", "buyer": "buyer", "mule": "mule", "hub": "hub"}
 
@@ -98,21 +93,11 @@ def leiden_vs_louvain(case: Case) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", default="small")
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        synth = Path(tmp) / "data"
-        generate(synth, scale=args.scale, seed=args.seed)
-        with Case.init(Path(tmp) / "case") as case:
-            ingest_manifest(case, synth / "manifest.json")
-            t = time.perf_counter()
-            case.analyze()
-            print(f"analysis: {time.perf_counter() - t:.1f} s")
-            print(evaluate(case, synth))
-            print(leiden_vs_louvain(case))
-        shutil.rmtree(synth)
+    opts = args(__doc__)
+    with analysed_world(opts.scale, opts.seed) as (synth, case, took):
+        print(f"analysis: {took:.1f} s")
+        print(evaluate(case, synth))
+        print(leiden_vs_louvain(case))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import tempfile
+import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +46,27 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+@contextmanager
+def analysed_world(scale: str, seed: int) -> Iterator[tuple[Path, Any, float]]:
+    """Generate a synthetic operation, ingest it and analyse it: (data, case, seconds)."""
+    from threadline import Case
+    from threadline.ingest.manifest import ingest_manifest
+    from threadline.synth import generate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        generate(data, scale=scale, seed=seed)
+        with Case.init(Path(tmp) / "case") as case:
+            ingest_manifest(case, data / "manifest.json")
+            started = time.perf_counter()
+            case.analyze()
+            yield data, case, time.perf_counter() - started
+
+
+def args(doc: str | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--scale", default="small")
+    parser.add_argument("--seed", type=int, default=7)
+    return parser.parse_args()

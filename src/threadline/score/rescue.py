@@ -21,7 +21,7 @@ from threadline.store.engine import Engine
 KEEP_KM = 3.0
 
 
-def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
     h = (
         math.sin((lat2 - lat1) / 2) ** 2
@@ -33,9 +33,9 @@ def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
 def home(points: list[tuple[float, float]]) -> tuple[float, float, float]:
     """(lat, lon, radius in metres) of the dense centre of the points."""
     centre = (statistics.median(p[0] for p in points), statistics.median(p[1] for p in points))
-    near = [p for p in points if _km(p, centre) <= KEEP_KM] or points
+    near = [p for p in points if distance_km(p, centre) <= KEEP_KM] or points
     mean = (statistics.fmean(p[0] for p in near), statistics.fmean(p[1] for p in near))
-    dists = sorted(_km(p, mean) * 1000 for p in near)
+    dists = sorted(distance_km(p, mean) * 1000 for p in near)
     radius = dists[min(len(dists) - 1, int(0.9 * len(dists)))] if dists else 0.0
     return mean[0], mean[1], max(radius, 50.0)
 
