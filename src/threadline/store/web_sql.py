@@ -1,0 +1,481 @@
+"""SQL of the web workbench: users and the queries behind each page.
+
+Reads run on a pooled read connection (:mod:`threadline.store.web_pool`); writes (users) on
+the case's engine.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from threadline.store import audit
+from threadline.store.engine import Engine
+from threadline.store.resolve_sql import _identity_key, account_key
+from threadline.store.web_pool import Rows
+
+SENDER_ACCOUNT = account_key("platform", "sender")
+RECIPIENT_ACCOUNT = account_key("platform", "recipient")
+LOGIN_ACCOUNT = account_key("platform", "account_id")
+SENDER_IDENTITY = _identity_key("sender")
+RECEIVER_IDENTITY = _identity_key("receiver")
+
+
+# -- users ------------------------------------------------------------------------------------
+def create_tables(engine: Engine) -> None:
+    engine.execute(
+        """CREATE TABLE IF NOT EXISTS web_users (name VARCHAR, agency VARCHAR, country VARCHAR,
+           role VARCHAR, password_hash VARCHAR, created_at TIMESTAMP, created_by VARCHAR)"""
+    )
+
+
+def add_user(
+    engine: Engine, name: str, agency: str, country: str, role: str, password_hash: str, by: str
+) -> None:
+    engine.execute(
+        "INSERT INTO web_users VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
+        [name, agency, country, role, password_hash, by],
+    )
+
+
+def user(r: Rows, name: str) -> dict[str, Any] | None:
+    rows = r.query_dicts("SELECT * FROM web_users WHERE name = ?", [name])
+    return rows[0] if rows else None
+
+
+def set_password_hash(engine: Engine, name: str, password_hash: str) -> None:
+    engine.execute("UPDATE web_users SET password_hash = ? WHERE name = ?", [password_hash, name])
+
+
+def append_audit(engine: Engine, entries: Sequence[tuple[str, dict[str, Any], str]]) -> None:
+    """Append (action, details, os_user) entries to the audit chain in one statement.
+
+    The same entries, hashes and chain as :func:`threadline.store.audit.append` one by one;
+    call inside a transaction.
+    """
+    if not entries:
+        return
+    last = engine.query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+    seq, prev = (int(last[0][0]), str(last[0][1])) if last else (0, audit.GENESIS)
+    values: list[Any] = []
+    for action, details, os_user in entries:
+        seq += 1
+        at = datetime.now(UTC).replace(tzinfo=None)
+        text = json.dumps(details, sort_keys=True, ensure_ascii=False, default=str)
+        digest = audit.entry_hash(seq, at, os_user, action, text, prev)
+        values += [seq, at, os_user, action, text, prev, digest]
+        prev = digest
+    marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(entries))
+    engine.execute(f"INSERT INTO audit VALUES {marks}", values)
+
+
+def table_exists(r: Rows, name: str) -> bool:
+    return bool(
+        r.query(
+            "SELECT 1 FROM information_schema.tables WHERE table_name = ? "
+            "AND table_catalog = current_database()",
+            [name],
+        )
+    )
+
+
+def columns(r: Rows, table: str) -> list[str]:
+    return [
+        str(c)
+        for (c,) in r.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "AND table_catalog = current_database() ORDER BY ordinal_position",
+            [table],
+        )
+    ]
+
+
+# -- dashboard --------------------------------------------------------------------------------
+COUNTED = (
+    "accounts",
+    "messages",
+    "payments",
+    "logins",
+    "locations",
+    "media",
+    "hashlist",
+    "quarantine",
+    "sources",
+)
+FINDINGS = ("person_roles", "networks", "sessions", "targets", "rescue")
+
+
+def counts(r: Rows, tables: Sequence[str]) -> dict[str, int]:
+    parts = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
+    return {str(t): int(n) for t, n in r.query(parts)}
+
+
+def persons_count(r: Rows) -> int:
+    return int(r.query("SELECT count(DISTINCT person_id) FROM person_members")[0][0])
+
+
+def sources(r: Rows) -> list[dict[str, Any]]:
+    return r.query_dicts(
+        """SELECT source_id, kind, format, agency, seizure, path, sha256, rows_stored,
+                  rows_quarantined, ingested_at FROM sources ORDER BY ingested_at, source_id"""
+    )
+
+
+def quarantine_by_reason(r: Rows) -> list[dict[str, Any]]:
+    return r.query_dicts(
+        "SELECT reason, count(*) AS n FROM quarantine GROUP BY reason ORDER BY n DESC, reason"
+    )
+
+
+def activity(r: Rows) -> list[dict[str, Any]]:
+    """Messages, payments and logins per month."""
+    return r.query_dicts(
+        """SELECT month, kind, count(*) AS n FROM (
+             SELECT date_trunc('month', sent_at) AS month, 'messages' AS kind FROM messages
+             UNION ALL SELECT date_trunc('month', sent_at), 'payments' FROM payments
+             UNION ALL SELECT date_trunc('month', "at"), 'logins' FROM logins)
+           WHERE month IS NOT NULL GROUP BY month, kind ORDER BY month, kind"""
+    )
+
+
+# -- persons and access -----------------------------------------------------------------------
+def person_access(r: Rows) -> list[tuple[str, str, list[str]]]:
+    """(person, role, jurisdictions) of every person.
+
+    The jurisdiction is ``targets.country``; a person with no target row falls back to the
+    countries of its accounts and payment identities.
+    """
+    rows = r.query(
+        f"""WITH t AS (SELECT person_id, list(DISTINCT country) AS cs FROM targets
+                       WHERE country IS NOT NULL GROUP BY person_id),
+             mc AS (
+               SELECT m.person_id, a.country FROM person_members m
+               JOIN accounts a ON m.member_key = {account_key("a.platform", "a.account_id")}
+               WHERE a.country IS NOT NULL
+               UNION SELECT m.person_id, i.country FROM person_members m
+               JOIN payment_identities i ON i.identity_key = m.member_key
+               WHERE i.country IS NOT NULL),
+             f AS (SELECT person_id, list(DISTINCT country) AS cs FROM mc GROUP BY person_id),
+             ro AS (SELECT person_id, any_value(role) AS role FROM person_roles
+                    GROUP BY person_id),
+             p AS (SELECT DISTINCT person_id FROM person_members
+                   UNION SELECT person_id FROM person_roles)
+           SELECT p.person_id, coalesce(ro.role, 'other'), coalesce(t.cs, f.cs, [])
+           FROM p LEFT JOIN t USING (person_id) LEFT JOIN f USING (person_id)
+           LEFT JOIN ro USING (person_id) ORDER BY p.person_id"""
+    )
+    return [(str(p), str(role), sorted(str(c) for c in cs)) for p, role, cs in rows]
+
+
+def person_labels(r: Rows) -> dict[str, str]:
+    """A readable handle per person: its first account, else its first payment name."""
+    rows = r.query(
+        """SELECT m.person_id,
+                  coalesce(min(m.member_key) FILTER (WHERE m.member_type = 'account'),
+                           min(i.provider || ': ' || i.name)) AS label
+           FROM person_members m LEFT JOIN payment_identities i ON i.identity_key = m.member_key
+           GROUP BY m.person_id"""
+    )
+    return {str(p): str(label) for p, label in rows}
+
+
+def person_members(r: Rows, person_id: str) -> list[dict[str, Any]]:
+    return r.query_dicts(
+        """SELECT m.member_type, m.member_key, m.confidence, m.via, a.display_name,
+                  a.email, a.phone AS account_phone, a.country AS account_country,
+                  i.provider, i.name, i.account, i.phone, i.country, i.city, i.payments
+           FROM person_members m
+           LEFT JOIN payment_identities i ON i.identity_key = m.member_key
+           LEFT JOIN (SELECT DISTINCT ON (k) * FROM (SELECT *, """
+        + account_key("platform", "account_id")
+        + """ AS k FROM accounts)) a ON a.k = m.member_key
+           WHERE m.person_id = ? ORDER BY m.member_type, m.member_key""",
+        [person_id],
+    )
+
+
+def person_links(r: Rows, person_id: str) -> list[dict[str, Any]]:
+    return r.query_dicts(
+        """WITH k AS (SELECT member_key FROM person_members WHERE person_id = ?)
+           SELECT l.a, l.b, l.rule, l.confidence, l.selector_type, l.value FROM person_links l
+           WHERE l.a IN (SELECT member_key FROM k) AND l.b IN (SELECT member_key FROM k)
+           ORDER BY l.a, l.b, l.rule""",
+        [person_id],
+    )
+
+
+def link_evidence(r: Rows, person_id: str) -> list[dict[str, Any]]:
+    """The records showing each selector that links the person's members."""
+    return r.query_dicts(
+        """WITH k AS (SELECT member_key FROM person_members WHERE person_id = ?)
+           SELECT DISTINCT s.entity_key, s.selector_type, s.value, src.sha256 AS source_sha256,
+                  s."row", s.table_name
+           FROM selectors s JOIN sources src USING (source_id)
+           WHERE s.entity_key IN (SELECT member_key FROM k) AND s.selector_type <> 'ip'
+           ORDER BY s.entity_key, s.selector_type, s."row" LIMIT 200""",
+        [person_id],
+    )
+
+
+def one_row(r: Rows, table: str, person_id: str) -> dict[str, Any] | None:
+    """The person's row in a findings table (``person_roles``, ``targets``, ``rescue``)."""
+    if table not in ("person_roles", "targets", "rescue"):
+        raise ValueError(table)
+    rows = r.query_dicts(f"SELECT * FROM {table} WHERE person_id = ? LIMIT 1", [person_id])
+    return rows[0] if rows else None
+
+
+def person_networks(r: Rows, person_id: str) -> list[dict[str, Any]]:
+    return r.query_dicts(
+        "SELECT network_id, role, centrality, bridge FROM network_members WHERE person_id = ? "
+        "ORDER BY network_id",
+        [person_id],
+    )
+
+
+# Who is on each side of every message, payment and login: built once per change of persons
+# and held in memory, so a person's timeline or a network's edges need no scan of the events.
+PARTY_INDEX = {
+    "_msg_parties": f"""SELECT m.rowid AS rid, ps.person_id AS sp, pr.person_id AS rp,
+                               m.sent_at AS "at" FROM messages m
+        LEFT JOIN person_members ps ON ps.member_key = {SENDER_ACCOUNT}
+        LEFT JOIN person_members pr ON pr.member_key = {RECIPIENT_ACCOUNT}""",
+    "_pay_parties": f"""SELECT p.rowid AS rid, ps.person_id AS sp, pr.person_id AS rp,
+                               p.sent_at AS "at" FROM payments p
+        LEFT JOIN person_members ps ON ps.member_key = {SENDER_IDENTITY}
+        LEFT JOIN person_members pr ON pr.member_key = {RECEIVER_IDENTITY}""",
+    "_login_parties": f"""SELECT l.rowid AS rid, pm.person_id AS p, l."at" FROM logins l
+        JOIN person_members pm ON pm.member_key = {LOGIN_ACCOUNT}""",
+}
+
+
+def timeline(r: Rows, person_id: str, limit: int) -> list[dict[str, Any]]:
+    """Messages, payments and logins of a person, newest first, with evidence.
+
+    Needs the :data:`PARTY_INDEX` tables registered on the read connection.
+    """
+    return r.query_dicts(
+        f"""WITH mh AS (SELECT rid, sp, rp FROM _msg_parties WHERE sp = $1 OR rp = $1
+                        ORDER BY "at" DESC LIMIT $2),
+             ph AS (SELECT rid, sp, rp FROM _pay_parties WHERE sp = $1 OR rp = $1
+                    ORDER BY "at" DESC LIMIT $2),
+             lh AS (SELECT rid FROM _login_parties WHERE p = $1 ORDER BY "at" DESC LIMIT $2),
+             ev AS (
+               SELECT 'message' AS kind, m.sent_at AS "at", m.source_id, m."row",
+                      CASE WHEN mh.sp = $1 THEN 'sent' ELSE 'received' END AS direction,
+                      CASE WHEN mh.sp = $1 THEN {RECIPIENT_ACCOUNT} ELSE {SENDER_ACCOUNT} END
+                          AS other,
+                      CASE WHEN mh.sp = $1 THEN mh.rp ELSE mh.sp END AS other_person,
+                      m.text AS detail
+               FROM messages m JOIN mh ON m.rowid = mh.rid
+               UNION ALL
+               SELECT 'payment', p.sent_at, p.source_id, p."row",
+                      CASE WHEN ph.sp = $1 THEN 'sent' ELSE 'received' END,
+                      CASE WHEN ph.sp = $1 THEN {RECEIVER_IDENTITY} ELSE {SENDER_IDENTITY} END,
+                      CASE WHEN ph.sp = $1 THEN ph.rp ELSE ph.sp END,
+                      p.provider || ' ' || regexp_replace(CAST(p.amount AS VARCHAR),
+                                                          '\\.?0+$', '') || ' ' || p.currency
+               FROM payments p JOIN ph ON p.rowid = ph.rid
+               UNION ALL
+               SELECT 'login', l."at", l.source_id, l."row", 'login', NULL, NULL,
+                      l.ip || coalesce(' ' || l.device_id, '')
+               FROM logins l JOIN lh ON l.rowid = lh.rid)
+           SELECT ev.kind, ev."at", src.sha256 AS source_sha256, ev."row", ev.direction,
+                  ev.other, ev.other_person, ev.detail
+           FROM ev JOIN sources src USING (source_id)
+           ORDER BY ev."at" DESC, ev.kind, ev."row" LIMIT $2""",
+        [person_id, limit],
+    )
+
+
+def person_sessions(r: Rows, person_id: str) -> list[dict[str, Any]]:
+    return r.query_dicts(
+        """SELECT * FROM sessions WHERE buyer_person = ? OR seller_person = ?
+           ORDER BY "start" DESC LIMIT 200""",
+        [person_id, person_id],
+    )
+
+
+def locations_summary(r: Rows, person_id: str) -> dict[str, Any]:
+    """Count, span and a rounded centre of the location fixes of the person's subjects."""
+    rows = r.query_dicts(
+        """WITH k AS (SELECT member_key FROM person_members WHERE person_id = ?),
+             subj AS (
+               SELECT 'account' AS t, member_key AS v FROM k
+               UNION SELECT selector_type, value FROM selectors
+               WHERE entity_key IN (SELECT member_key FROM k)
+                 AND selector_type IN ('phone', 'device'))
+           SELECT count(*) AS fixes, min("at") AS first, max("at") AS last,
+                  round(avg(lat), 2) AS lat, round(avg(lon), 2) AS lon
+           FROM locations l JOIN subj ON subj.t = l.subject_type
+             AND subj.v = CASE WHEN l.subject_type = 'phone' THEN l.subject
+                               ELSE lower(trim(l.subject)) END""",
+        [person_id],
+    )
+    return rows[0]
+
+
+# -- evidence ---------------------------------------------------------------------------------
+def evidence(r: Rows, source_sha256: str, row: int) -> list[dict[str, Any]]:
+    """The stored records that came from one row of one source file."""
+    return r.query_dicts(
+        """SELECT p.table_name, p.record_id, s.source_id, s.kind, s.agency, s.seizure, s.path,
+                  s.sha256 FROM provenance p JOIN sources s USING (source_id)
+           WHERE s.sha256 = ? AND p."row" = ? ORDER BY p.table_name, p.record_id""",
+        [source_sha256, row],
+    )
+
+
+def record(r: Rows, table: str, record_id: str) -> dict[str, Any] | None:
+    from threadline.schema import KINDS
+
+    if table not in KINDS:
+        raise ValueError(table)
+    extra = ""
+    if table == "messages":
+        extra = f", {SENDER_ACCOUNT} AS _a, {RECIPIENT_ACCOUNT} AS _b"
+    elif table == "payments":
+        extra = f", {SENDER_IDENTITY} AS _a, {RECEIVER_IDENTITY} AS _b"
+    elif table in ("accounts", "logins"):
+        extra = f", {LOGIN_ACCOUNT} AS _a, NULL AS _b"
+    elif table == "media":
+        extra = ", lower(trim(found_on)) AS _a, NULL AS _b"
+    elif table == "locations":  # the subject's owner: an account, or who shows that phone/device
+        extra = """, CASE WHEN subject_type = 'account' THEN lower(trim(subject)) ELSE
+            (SELECT min(s.entity_key) FROM selectors s WHERE s.selector_type = subject_type
+             AND s.value = CASE WHEN subject_type = 'phone' THEN subject
+                                ELSE lower(trim(subject)) END) END AS _a, NULL AS _b"""
+    rows = r.query_dicts(f"SELECT *{extra} FROM {table} WHERE record_id = ? LIMIT 1", [record_id])
+    return rows[0] if rows else None
+
+
+def persons_of(r: Rows, keys: Sequence[str]) -> dict[str, str]:
+    rows = r.query(
+        "SELECT member_key, person_id FROM person_members WHERE list_contains(?, member_key)",
+        [list(keys)],
+    )
+    return {str(k): str(p) for k, p in rows}
+
+
+# -- networks, targets, sessions --------------------------------------------------------------
+def networks(r: Rows) -> list[dict[str, Any]]:
+    return r.query_dicts("SELECT * FROM networks ORDER BY size DESC, network_id")
+
+
+def network(r: Rows, network_id: str) -> dict[str, Any] | None:
+    rows = r.query_dicts("SELECT * FROM networks WHERE network_id = ?", [network_id])
+    return rows[0] if rows else None
+
+
+def network_members(r: Rows, network_id: str) -> list[dict[str, Any]]:
+    return r.query_dicts(
+        """SELECT person_id, role, centrality, bridge FROM network_members
+           WHERE network_id = ? ORDER BY centrality DESC NULLS LAST, person_id""",
+        [network_id],
+    )
+
+
+def person_edges(r: Rows) -> list[tuple[str, str, int, int, int]]:
+    """(a, b, messages, payments, sessions) between every two persons (a < b).
+
+    Needs the :data:`PARTY_INDEX` tables registered on the read connection.
+    """
+    rows = r.query(
+        """WITH e AS (
+             SELECT least(sp, rp) AS a, greatest(sp, rp) AS b, count(*) AS m, 0 AS p, 0 AS s
+             FROM _msg_parties WHERE sp <> rp GROUP BY 1, 2
+             UNION ALL SELECT least(sp, rp), greatest(sp, rp), 0, count(*), 0
+             FROM _pay_parties WHERE sp <> rp GROUP BY 1, 2
+             UNION ALL SELECT least(buyer_person, seller_person),
+                              greatest(buyer_person, seller_person), 0, 0, count(*)
+             FROM sessions WHERE buyer_person <> seller_person GROUP BY 1, 2)
+           SELECT a, b, sum(m), sum(p), sum(s) FROM e GROUP BY a, b ORDER BY a, b"""
+    )
+    return [(str(a), str(b), int(m), int(p), int(s)) for a, b, m, p, s in rows]
+
+
+def targets(r: Rows, country: str | None) -> list[dict[str, Any]]:
+    where, params = ("WHERE country = ?", [country]) if country else ("", [])
+    return r.query_dicts(
+        f'SELECT * FROM targets {where} ORDER BY "rank", score DESC, person_id', params
+    )
+
+
+def target_countries(r: Rows) -> list[dict[str, Any]]:
+    return r.query_dicts(
+        """SELECT country, count(*) AS targets,
+                  count(*) FILTER (WHERE role = 'buyer') AS buyers
+           FROM targets WHERE country IS NOT NULL GROUP BY country ORDER BY country"""
+    )
+
+
+def sessions_list(r: Rows, limit: int) -> list[dict[str, Any]]:
+    return r.query_dicts('SELECT * FROM sessions ORDER BY "start" DESC LIMIT ?', [limit])
+
+
+# -- media ------------------------------------------------------------------------------------
+def media_summary(r: Rows) -> dict[str, int]:
+    return counts(r, ("media", "hashlist"))
+
+
+def media_matches(r: Rows, limit: int, sha256: str | None = None) -> list[dict[str, Any]]:
+    """Rows of ``media_matches`` (written by the media stage) when the table exists."""
+    cols = columns(r, "media_matches")
+    if "sha256" not in cols:
+        return []
+    where, params = ("WHERE sha256 = ?", [sha256]) if sha256 else ("", [])
+    return r.query_dicts(
+        f"SELECT * FROM media_matches {where} ORDER BY sha256 LIMIT ?", [*params, limit]
+    )
+
+
+def media_item(r: Rows, sha256: str) -> list[dict[str, Any]]:
+    return r.query_dicts(
+        """SELECT m.record_id, m.path, m.sha256, m.md5, m.sha1, m.pdq, m.size, m.found_on,
+                  m.created_at, s.sha256 AS source_sha256, m."row"
+           FROM media m JOIN sources s USING (source_id) WHERE m.sha256 = ?
+           ORDER BY m.record_id""",
+        [sha256],
+    )
+
+
+# -- merge review and audit -------------------------------------------------------------------
+def merge_queue(r: Rows, limit: int) -> list[dict[str, Any]]:
+    """Model-made links (record linkage) inside one person that no analyst has decided on."""
+    return r.query_dicts(
+        """SELECT l.a, l.b, l.rule, l.confidence, ma.person_id,
+                  ia.provider AS a_provider, ia.name AS a_name, ia.account AS a_account,
+                  ia.phone AS a_phone, ia.city AS a_city,
+                  ib.provider AS b_provider, ib.name AS b_name, ib.account AS b_account,
+                  ib.phone AS b_phone, ib.city AS b_city
+           FROM person_links l
+           JOIN person_members ma ON ma.member_key = l.a
+           JOIN person_members mb ON mb.member_key = l.b AND mb.person_id = ma.person_id
+           LEFT JOIN payment_identities ia ON ia.identity_key = l.a
+           LEFT JOIN payment_identities ib ON ib.identity_key = l.b
+           WHERE l.confidence < 1.0
+             AND NOT EXISTS (SELECT 1 FROM decisions d
+                             WHERE d.member_key IN (l.a, l.b) OR d.other_key IN (l.a, l.b))
+           ORDER BY l.confidence, l.a, l.b LIMIT ?""",
+        [limit],
+    )
+
+
+def decisions(r: Rows) -> list[dict[str, Any]]:
+    return r.query_dicts(
+        """SELECT d.*, m.person_id FROM decisions d
+           LEFT JOIN person_members m ON m.member_key = d.member_key ORDER BY d.seq DESC"""
+    )
+
+
+def audit_tail(r: Rows, limit: int, agency: str | None) -> list[dict[str, Any]]:
+    """The newest audit entries, optionally only those made by one agency's web users."""
+    where, params = (
+        ("WHERE json_extract_string(details, '$.agency') = ?", [agency]) if agency else ("", [])
+    )
+    return r.query_dicts(
+        f'SELECT seq, "at", os_user, action, details FROM audit {where} ORDER BY seq DESC LIMIT ?',
+        [*params, limit],
+    )

@@ -1,0 +1,232 @@
+"""The JSON API under /api: the same views as the pages, with one error shape.
+
+Every route but ``/api/health`` and ``/api/session`` needs a signed-in session; every
+state-changing route needs the session's CSRF token in an ``X-CSRF-Token`` header.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from threadline.web import views_case, views_media, views_person, views_review
+from threadline.web.deps import login, logout, session_or_new, signed_in, workbench
+from threadline.web.errors import RESPONSES
+from threadline.web.policy import ACTIONS, User
+from threadline.web.sessions import Session
+
+router = APIRouter(prefix="/api", responses=RESPONSES)
+Auth = Annotated[tuple[User, Session], Depends(signed_in)]
+Sha = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
+Country = Annotated[str, Path(pattern=r"^[A-Z]{2}$")]
+
+
+class Loose(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Me(BaseModel):
+    name: str
+    agency: str
+    country: str
+    role: str
+    permissions: list[str]
+    coordinator: bool
+    read_only: bool
+
+
+class SessionOut(BaseModel):
+    user: Me | None
+    csrf: str
+
+
+class LoginIn(BaseModel):
+    name: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ConfirmIn(ReasonIn):
+    a: str = Field(max_length=200, description="member key or person id")
+    b: str = Field(max_length=200, description="member key or person id")
+
+
+class RejectIn(ReasonIn):
+    member: str = Field(max_length=200, description="member key to take out of its person")
+
+
+class ThumbnailGrant(BaseModel):
+    url: str
+
+
+def me(request: Request, user: User) -> Me:
+    wb = workbench(request)
+    return Me(
+        name=user.name,
+        agency=user.agency,
+        country=user.country,
+        role=user.role,
+        permissions=[a for a in ACTIONS if wb.policy.can(user, a)],
+        coordinator=wb.policy.coordinates(user),
+        read_only=wb.read_only,
+    )
+
+
+@router.get("/health", include_in_schema=False)
+def health() -> dict[str, bool]:
+    return {"ok": True}
+
+
+@router.get("/session", response_model=SessionOut)
+def get_session(request: Request, response: Response) -> SessionOut:
+    """The caller's session and its CSRF token (an anonymous session is started if none)."""
+    s = session_or_new(request, response)
+    return SessionOut(user=me(request, s.user) if s.user else None, csrf=s.csrf)
+
+
+@router.post("/session", response_model=SessionOut)
+def post_session(body: LoginIn, request: Request, response: Response) -> SessionOut:
+    """Sign in; failures are rate-limited per client address and per user name."""
+    s = login(request, response, body.name, body.password)
+    return SessionOut(user=me(request, s.user) if s.user else None, csrf=s.csrf)
+
+
+@router.delete("/session", status_code=204)
+def delete_session(request: Request, response: Response) -> Response:
+    logout(request, response)
+    response.status_code = 204
+    return response
+
+
+@router.get("/me", response_model=Me)
+def get_me(request: Request, auth: Auth) -> Me:
+    return me(request, auth[0])
+
+
+@router.get("/policy", response_model=Loose)
+def get_policy(request: Request, auth: Auth) -> dict[str, Any]:
+    return workbench(request).policy.as_dict()
+
+
+@router.get("/dashboard", response_model=Loose)
+def dashboard(request: Request, auth: Auth) -> dict[str, Any]:
+    return views_case.dashboard(workbench(request), auth[0])
+
+
+@router.get("/networks", response_model=list[Loose])
+def networks(request: Request, auth: Auth) -> list[dict[str, Any]]:
+    return views_case.networks(workbench(request), auth[0])
+
+
+@router.get("/networks/{network_id}/graph", response_model=Loose)
+def network_graph(request: Request, auth: Auth, network_id: str) -> dict[str, Any]:
+    """Cytoscape.js elements of one network; restricted persons appear without identity."""
+    return views_case.network_graph(workbench(request), auth[0], network_id)
+
+
+@router.get("/persons/{person_id}", response_model=Loose)
+def person(request: Request, auth: Auth, person_id: str) -> dict[str, Any]:
+    """A person's identities, role, score with reasons and evidence, and timeline (audited)."""
+    return views_person.person(workbench(request), auth[0], person_id)
+
+
+@router.get("/evidence/{source_sha256}/{row}", response_model=Loose)
+def evidence(
+    request: Request, auth: Auth, source_sha256: Sha, row: Annotated[int, Path(ge=0)]
+) -> dict[str, Any]:
+    """The stored records from one row of one source file (audited)."""
+    return views_person.evidence(workbench(request), auth[0], source_sha256, row)
+
+
+@router.get("/targets/{country}", response_model=Loose)
+def targets(request: Request, auth: Auth, country: Country) -> dict[str, Any]:
+    return views_case.targets(workbench(request), auth[0], country)
+
+
+@router.get("/sessions", response_model=Loose)
+def sessions(request: Request, auth: Auth) -> dict[str, Any]:
+    return views_case.sessions(workbench(request), auth[0])
+
+
+@router.get("/media", response_model=Loose)
+def media(request: Request, auth: Auth) -> dict[str, Any]:
+    """Media matched against hash lists: hashes, categories, series, where found."""
+    return views_media.matches(workbench(request), auth[0])
+
+
+@router.get("/media/{sha256}", response_model=Loose)
+def media_item(request: Request, auth: Auth, sha256: Sha) -> dict[str, Any]:
+    return views_media.item(workbench(request), auth[0], sha256)
+
+
+@router.post("/media/{sha256}/thumbnail", response_model=ThumbnailGrant)
+def thumbnail_grant(request: Request, auth: Auth, sha256: Sha, body: ReasonIn) -> ThumbnailGrant:
+    """Ask to see a blurred thumbnail, giving a reason (audited); returns a one-time URL."""
+    grant = views_media.grant_thumbnail(workbench(request), auth[0], auth[1], sha256, body.reason)
+    return ThumbnailGrant(url=f"/api/media/{sha256}/thumbnail?grant={grant}")
+
+
+@router.get(
+    "/media/{sha256}/thumbnail",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+def thumbnail(
+    request: Request, auth: Auth, sha256: Sha, grant: Annotated[str, Query(max_length=64)] = ""
+) -> Response:
+    png = views_media.thumbnail(workbench(request), auth[0], auth[1], sha256, grant)
+    return Response(png, media_type="image/png")
+
+
+@router.get("/merges", response_model=Loose)
+def merges(request: Request, auth: Auth) -> dict[str, Any]:
+    """Model-made merges awaiting review, and the decisions already taken."""
+    return views_review.merges(workbench(request), auth[0])
+
+
+@router.post("/merges/confirm", response_model=Loose)
+def merge_confirm(request: Request, auth: Auth, body: ConfirmIn) -> dict[str, Any]:
+    return views_review.decide(workbench(request), auth[0], "confirm", body.a, body.b, body.reason)
+
+
+@router.post("/merges/reject", response_model=Loose)
+def merge_reject(request: Request, auth: Auth, body: RejectIn) -> dict[str, Any]:
+    return views_review.decide(
+        workbench(request), auth[0], "reject", body.member, None, body.reason
+    )
+
+
+@router.get("/packages", response_model=Loose)
+def packages(request: Request, auth: Auth) -> dict[str, Any]:
+    return views_review.packages(workbench(request), auth[0])
+
+
+@router.post("/packages/{country}", response_model=Loose)
+def package_generate(request: Request, auth: Auth, country: Country) -> dict[str, Any]:
+    """Build a referral package for one country (that country's users only)."""
+    return views_review.generate(workbench(request), auth[0], country)
+
+
+@router.get(
+    "/packages/{country}/{build}/download",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def package_download(request: Request, auth: Auth, country: Country, build: str) -> Response:
+    name, data, media_type = views_review.download(workbench(request), auth[0], country, build)
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/audit", response_model=list[Loose])
+def audit_log(request: Request, auth: Auth) -> list[dict[str, Any]]:
+    """Newest audit entries (admins: their agency's; coordinating agencies: all)."""
+    return views_review.audit_log(workbench(request), auth[0])

@@ -1,0 +1,100 @@
+"""Request dependencies shared by pages and API: the workbench, the signed-in user, CSRF."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+from threadline.web.errors import CsrfFailed, TooManyAttempts, Unauthenticated
+from threadline.web.policy import User
+from threadline.web.sessions import COOKIE, Session
+from threadline.web.users import authenticate
+from threadline.web.workbench import Workbench
+
+SAFE = ("GET", "HEAD", "OPTIONS")
+
+
+def workbench(request: Request) -> Workbench:
+    wb: Workbench = request.app.state.wb
+    return wb
+
+
+def session_of(request: Request) -> Session | None:
+    return workbench(request).sessions.get(request.cookies.get(COOKIE))
+
+
+def signed_in(request: Request) -> tuple[User, Session]:
+    s = session_of(request)
+    if s is None or s.user is None:
+        raise Unauthenticated("sign in first")
+    return s.user, s
+
+
+async def csrf_guard(request: Request) -> None:
+    """Every state-changing request carries the session's CSRF token (header or form field)."""
+    if request.method in SAFE:
+        return
+    token = request.headers.get("x-csrf-token")
+    ctype = request.headers.get("content-type", "")
+    if token is None and ctype.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get("csrf_token")
+        token = value if isinstance(value, str) else None
+    s = session_of(request)
+    if s is None or not s.csrf_ok(token):
+        raise CsrfFailed("missing or wrong CSRF token: reload the page and try again")
+
+
+def set_cookie(response: Response, s: Session) -> None:
+    response.set_cookie(
+        COOKIE, s.sid, httponly=True, secure=True, samesite="strict", path="/", max_age=None
+    )
+
+
+def session_or_new(request: Request, response: Response) -> Session:
+    """The visitor's session, or a new anonymous one (it carries the login form's CSRF token)."""
+    s = session_of(request)
+    if s is None:
+        s = workbench(request).sessions.new()
+        set_cookie(response, s)
+    return s
+
+
+def login(request: Request, response: Response, name: str, password: str) -> Session:
+    """Check the password (rate-limited per address and per name); return a fresh session."""
+    wb = workbench(request)
+    ip = request.client.host if request.client else "unknown"
+    keys = (f"ip:{ip}", f"name:{name.strip().lower()}")
+    wait = wb.limiter.retry_after(*keys)
+    if wait is not None:
+        wb.audit_event("login:blocked", {"user": name[:64], "address": ip})
+        raise TooManyAttempts(
+            f"too many failed sign-ins; try again in {wait} s", headers={"Retry-After": str(wait)}
+        )
+    with wb.reader() as r:
+        user, rehash = authenticate(r, name.strip(), password)
+    if user is None:
+        wb.limiter.failed(*keys)
+        wb.audit_event("login:failed", {"user": name[:64], "address": ip})
+        raise Unauthenticated("wrong name or password")
+    wb.limiter.succeeded(keys[1])
+    if rehash:
+        wb.update_password_hash(user.name, rehash)
+    old = session_of(request)
+    if old is not None:
+        wb.sessions.drop(old.sid)
+    s = wb.sessions.new(user)
+    set_cookie(response, s)
+    wb.audit(user, "login", "session", user.name, address=ip)
+    return s
+
+
+def logout(request: Request, response: Response) -> None:
+    wb = workbench(request)
+    s = session_of(request)
+    if s is not None:
+        if s.user is not None:
+            wb.audit(s.user, "logout", "session", s.user.name)
+        wb.sessions.drop(s.sid)
+    response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")

@@ -1,0 +1,242 @@
+"""Server-rendered pages. They call the same views as the API, so the policy holds alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from threadline import __version__
+from threadline.web import charts, views_case, views_media, views_person, views_review
+from threadline.web.deps import login, logout, session_of, set_cookie, signed_in, workbench
+from threadline.web.errors import TooManyAttempts, Unauthenticated, WebError
+from threadline.web.policy import ACTIONS, User
+from threadline.web.sessions import Session
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+Auth = Annotated[tuple[User, Session], Depends(signed_in)]
+PAGE_ROWS = 100  # long lists show this many rows first, with a link to all
+NAV = (
+    ("/", "Dashboard"),
+    ("/networks", "Networks"),
+    ("/targets", "Targets"),
+    ("/sessions", "Sessions"),
+    ("/media", "Media"),
+    ("/merges", "Merge review"),
+    ("/packages", "Packages"),
+)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    session: Session | None = None,
+) -> Response:
+    s = session or session_of(request)
+    user = s.user if s else None
+    wb = workbench(request)
+    base = {
+        "user": user,
+        "csrf": s.csrf if s else "",
+        "nav": NAV,
+        "path": request.url.path,
+        "version": __version__,
+        "case_name": str(wb.case.info.get("name")),
+        "read_only": wb.read_only,
+        "can": {a: bool(user and wb.policy.can(user, a)) for a in ACTIONS},
+    }
+    return templates.TemplateResponse(
+        request, name, {**base, **context}, status_code=status, headers=headers
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path may follow sign-in (no open redirect)."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return Response(status_code=204)
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    s = session_of(request)
+    fresh = s is None
+    if s is None:
+        s = workbench(request).sessions.new()
+    context = {"next": _safe_next(next), "error": None}
+    response = render(request, "login.html", context, session=s)
+    if fresh:
+        set_cookie(response, s)
+    return response
+
+
+@router.post("/login")
+def login_submit(
+    request: Request,
+    name: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    response: Response = RedirectResponse(_safe_next(next), status_code=303)
+    try:
+        login(request, response, name, password)
+    except (Unauthenticated, TooManyAttempts) as exc:
+        status = exc.status if isinstance(exc, TooManyAttempts) else 401
+        return render(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "error": exc.message},
+            status=status,
+            headers=exc.headers,
+        )
+    return response
+
+
+@router.post("/logout")
+def logout_submit(request: Request) -> Response:
+    response: Response = RedirectResponse("/login", status_code=303)
+    logout(request, response)
+    return response
+
+
+@router.get("/")
+def dashboard(request: Request, auth: Auth) -> Response:
+    data = views_case.dashboard(workbench(request), auth[0])
+    return render(
+        request, "dashboard.html", {"d": data, "chart": charts.activity_bars(data["activity"])}
+    )
+
+
+@router.get("/networks")
+def networks(request: Request, auth: Auth) -> Response:
+    items = views_case.networks(workbench(request), auth[0])
+    return render(request, "networks.html", {"networks": items})
+
+
+@router.get("/networks/{network_id}")
+def network(request: Request, auth: Auth, network_id: str) -> Response:
+    graph = views_case.network_graph(workbench(request), auth[0], network_id)
+    return render(request, "network.html", {"g": graph, "network_id": network_id})
+
+
+@router.get("/persons/{person_id}")
+def person(request: Request, auth: Auth, person_id: str, events: int = 100) -> Response:
+    data = views_person.person(workbench(request), auth[0], person_id, events)
+    return render(request, "person.html", {"p": data})
+
+
+@router.get("/persons/{person_id}/selectors")
+def person_selectors(request: Request, auth: Auth, person_id: str) -> Response:
+    found = views_person.selectors(workbench(request), auth[0], person_id)
+    if request.headers.get("hx-request"):
+        return render(request, "_selectors.html", {"rows": found})
+    return render(request, "selectors.html", {"rows": found, "person_id": person_id})
+
+
+@router.get("/evidence/{source_sha256}/{row}")
+def evidence(request: Request, auth: Auth, source_sha256: str, row: int) -> Response:
+    data = views_person.evidence(workbench(request), auth[0], source_sha256, row)
+    return render(request, "evidence.html", {"e": data})
+
+
+@router.get("/targets")
+def targets_own(request: Request, auth: Auth) -> Response:
+    return RedirectResponse(f"/targets/{auth[0].country}", status_code=303)
+
+
+@router.get("/targets/{country}")
+def targets(request: Request, auth: Auth, country: str, all: bool = False) -> Response:
+    data = views_case.targets(workbench(request), auth[0], country.upper())
+    return render(request, "targets.html", {"t": data, "show": None if all else PAGE_ROWS})
+
+
+@router.get("/sessions")
+def sessions(request: Request, auth: Auth, all: bool = False) -> Response:
+    data = views_case.sessions(workbench(request), auth[0])
+    return render(request, "sessions.html", {"s": data, "show": None if all else PAGE_ROWS})
+
+
+@router.get("/media")
+def media(request: Request, auth: Auth) -> Response:
+    return render(request, "media.html", {"m": views_media.matches(workbench(request), auth[0])})
+
+
+@router.get("/media/{sha256}")
+def media_item(request: Request, auth: Auth, sha256: str) -> Response:
+    data = views_media.item(workbench(request), auth[0], sha256)
+    return render(request, "media_item.html", {"m": data, "thumb": None})
+
+
+@router.post("/media/{sha256}/thumbnail")
+def media_thumbnail(
+    request: Request, auth: Auth, sha256: str, reason: Annotated[str, Form(max_length=2000)]
+) -> Response:
+    wb = workbench(request)
+    grant = views_media.grant_thumbnail(wb, auth[0], auth[1], sha256, reason)
+    data = views_media.item(wb, auth[0], sha256)
+    thumb = f"/api/media/{sha256}/thumbnail?grant={grant}"
+    if request.headers.get("hx-request"):
+        return render(request, "_thumbnail.html", {"thumb": thumb, "m": data})
+    return render(request, "media_item.html", {"m": data, "thumb": thumb})
+
+
+@router.get("/merges")
+def merges(request: Request, auth: Auth) -> Response:
+    return render(request, "merges.html", {"m": views_review.merges(workbench(request), auth[0])})
+
+
+@router.post("/merges/{action}")
+def merge_decide(
+    request: Request,
+    auth: Auth,
+    action: str,
+    a: Annotated[str, Form(max_length=200)],
+    reason: Annotated[str, Form(max_length=2000)],
+    b: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    result = views_review.decide(workbench(request), auth[0], action, a, b or None, reason)
+    if request.headers.get("hx-request"):
+        return render(request, "_decided.html", {"r": result})
+    return RedirectResponse("/merges", status_code=303)
+
+
+@router.get("/packages")
+def packages(request: Request, auth: Auth) -> Response:
+    data = views_review.packages(workbench(request), auth[0])
+    return render(request, "packages.html", {"p": data, "error": None})
+
+
+@router.post("/packages/{country}")
+def package_generate(request: Request, auth: Auth, country: str) -> Response:
+    wb = workbench(request)
+    try:
+        views_review.generate(wb, auth[0], country)
+    except WebError as exc:
+        data = views_review.packages(wb, auth[0])
+        return render(
+            request, "packages.html", {"p": data, "error": exc.message}, status=exc.status
+        )
+    return RedirectResponse("/packages", status_code=303)
+
+
+@router.get("/audit")
+def audit_page(request: Request, auth: Auth) -> Response:
+    entries = views_review.audit_log(workbench(request), auth[0])
+    return render(request, "audit.html", {"entries": entries})

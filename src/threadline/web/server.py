@@ -1,0 +1,64 @@
+"""Run the workbench under uvicorn."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from pathlib import Path
+
+from threadline.case import Case
+from threadline.errors import UsageError
+
+log = logging.getLogger("threadline.web")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    case_path: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    read_only: bool = False,
+    key: str | None = None,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+) -> None:
+    """Serve the case until interrupted. Off loopback, TLS is required (cookies are Secure)."""
+    import uvicorn
+
+    from threadline.web.app import create_app
+
+    if bool(tls_cert) != bool(tls_key):
+        raise UsageError("give both --tls-cert and --tls-key, or neither")
+    if not is_loopback(host) and not tls_cert:
+        raise UsageError(
+            f"{host} is not a loopback address: serve with --tls-cert and --tls-key "
+            "(session cookies are Secure and browsers send them only over HTTPS off loopback)"
+        )
+    case = Case.open(case_path, key=key)
+    try:
+        app = create_app(case, read_only=read_only)
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            server_header=False,
+            proxy_headers=False,
+            ws="none",
+            lifespan="off",
+            ssl_certfile=str(tls_cert) if tls_cert else None,
+            ssl_keyfile=str(tls_key) if tls_key else None,
+        )
+        uvicorn.Server(config).run()
+        app.state.wb.close()
+    finally:
+        case.close()

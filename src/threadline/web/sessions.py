@@ -1,0 +1,113 @@
+"""Server-side sessions, CSRF tokens, one-time media grants and login rate limiting.
+
+Sessions live in the server's memory: a restart signs everyone out, which is the safe
+failure. The cookie carries only a random session id (HttpOnly, Secure, SameSite=Strict).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from threadline.web.policy import User
+
+COOKIE = "threadline_session"
+IDLE_S = 8 * 3600
+ABSOLUTE_S = 12 * 3600
+GRANT_S = 120.0
+
+
+@dataclass
+class Session:
+    sid: str
+    csrf: str
+    user: User | None = None
+    created: float = field(default_factory=time.monotonic)
+    seen: float = field(default_factory=time.monotonic)
+    # One-time permissions to fetch a blurred thumbnail, given after an audited request.
+    grants: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+    def csrf_ok(self, token: str | None) -> bool:
+        return bool(token) and hmac.compare_digest(self.csrf, str(token))
+
+
+class SessionStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sessions: dict[str, Session] = {}
+
+    def new(self, user: User | None = None) -> Session:
+        s = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), user)
+        with self._lock:
+            self._sessions[s.sid] = s
+        return s
+
+    def get(self, sid: str | None) -> Session | None:
+        if not sid:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            s = self._sessions.get(sid)
+            if s is None:
+                return None
+            if now - s.seen > IDLE_S or now - s.created > ABSOLUTE_S:
+                del self._sessions[sid]
+                return None
+            s.seen = now
+            return s
+
+    def drop(self, sid: str) -> None:
+        with self._lock:
+            self._sessions.pop(sid, None)
+
+    def grant(self, s: Session, sha256: str) -> str:
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            s.grants[token] = (sha256, time.monotonic() + GRANT_S)
+        return token
+
+    def use_grant(self, s: Session, token: str, sha256: str) -> bool:
+        with self._lock:
+            found = s.grants.pop(token, None)
+        return found is not None and found[0] == sha256 and found[1] >= time.monotonic()
+
+
+class LoginLimiter:
+    """At most ``limit`` failed logins per client address and per user name in ``window_s``."""
+
+    def __init__(self, limit: int = 5, window_s: float = 900.0) -> None:
+        self.limit = limit
+        self.window_s = window_s
+        self._lock = threading.Lock()
+        self._fails: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        q = self._fails.setdefault(key, deque())
+        while q and now - q[0] > self.window_s:
+            q.popleft()
+        return q
+
+    def retry_after(self, *keys: str) -> int | None:
+        """Seconds until a blocked key may try again, or None when none is blocked."""
+        now = time.monotonic()
+        with self._lock:
+            waits = []
+            for k in keys:
+                q = self._recent(k, now)
+                if len(q) >= self.limit:
+                    waits.append(int(self.window_s - (now - q[0])) + 1)
+            return max(waits) if waits else None
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for k in keys:
+                self._recent(k, now).append(now)
+
+    def succeeded(self, name_key: str) -> None:
+        with self._lock:
+            self._fails.pop(name_key, None)

@@ -1,0 +1,271 @@
+"""Person profiles and evidence rows, with the policy applied and every read audited."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from threadline.store import web_sql
+from threadline.web.errors import BadRequest, Forbidden, NotFound
+from threadline.web.policy import User
+from threadline.web.workbench import SHA256, Workbench, jsonable, rows
+
+TIMELINE_LIMIT = 200
+# Columns that name the party on each side of a record, blanked when that party is restricted.
+PARTY_FIELDS = {
+    "messages": (("sender",), ("recipient",)),
+    "payments": (
+        tuple(
+            f"sender_{f}{s}"
+            for f in ("name", "account", "phone", "country", "city")
+            for s in ("", "_original")
+        ),
+        tuple(
+            f"receiver_{f}{s}"
+            for f in ("name", "account", "phone", "country", "city")
+            for s in ("", "_original")
+        ),
+    ),
+}
+
+
+def href(sha: Any, row: Any) -> str | None:
+    if not isinstance(sha, str) or not SHA256.match(sha):
+        return None
+    try:
+        return f"/evidence/{sha}/{int(row)}"
+    except (TypeError, ValueError):
+        return None
+
+
+def _json(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _evidence_list(items: Any) -> list[dict[str, Any]]:
+    out = []
+    for e in items if isinstance(items, list) else []:
+        if isinstance(e, dict):
+            sha, row = e.get("source_sha256"), e.get("row")
+            out.append(
+                {
+                    "source_sha256": sha,
+                    "row": row,
+                    "table": e.get("table"),
+                    "note": e.get("note"),
+                    "href": href(sha, row),
+                }
+            )
+    return out
+
+
+def reasons(target: dict[str, Any] | None, role: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Every reason behind the person's score and role, each with links to its evidence."""
+    out: list[dict[str, Any]] = []
+    for origin, row in (("score", target), ("role", role)):
+        if not row:
+            continue
+        data = _json(row.get("reasons"))
+        items = data if isinstance(data, list) else ([data] if data else [])
+        for item in items:
+            if isinstance(item, dict):
+                signal = item.get("signal") or item.get("reason") or item.get("name") or "reason"
+                out.append(
+                    {
+                        "origin": origin,
+                        "signal": str(signal),
+                        "weight": item.get("weight"),
+                        "note": item.get("note") or item.get("detail"),
+                        "evidence": _evidence_list(item.get("evidence")),
+                    }
+                )
+            else:
+                out.append(
+                    {
+                        "origin": origin,
+                        "signal": str(item),
+                        "weight": None,
+                        "note": None,
+                        "evidence": [],
+                    }
+                )
+        if origin == "role" and row.get("evidence"):
+            out.append(
+                {
+                    "origin": "role",
+                    "signal": f"role: {row.get('role')}",
+                    "weight": row.get("confidence"),
+                    "note": "records the role decision rests on",
+                    "evidence": _evidence_list(_json(row.get("evidence"))),
+                }
+            )
+    return out
+
+
+def session_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored sessions as JSON values with their evidence parsed (before any redaction)."""
+    out = rows(items)
+    for s in out:
+        s["evidence"] = _evidence_list(_json(s.get("evidence")))
+    return out
+
+
+def redact_sessions(wb: Workbench, user: User, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sessions with a restricted party's handle, payments, addresses and records withheld.
+
+    ``items`` come from :func:`session_rows` and are not changed.
+    """
+    out = []
+    for row in items:
+        s = dict(row)
+        for side in ("buyer", "seller"):
+            pid = s.get(f"{side}_person")
+            if wb.visible(user, pid):
+                s[f"{side}_label"] = f"{s.get(f'{side}_platform')}:{s.get(f'{side}_account')}"
+                continue
+            s[f"{side}_label"] = wb.placeholder(pid)
+            s[f"{side}_platform"] = s[f"{side}_account"] = s[f"{side}_person"] = None
+            s["session_id"] = s["payment_transaction_ids"] = s["login_ips"] = None
+            s["evidence"] = []
+        out.append(s)
+    return out
+
+
+def _person_rows(r: Any, person_id: str) -> dict[str, Any]:
+    """What a profile reads from the store (the same for every user; cached per person)."""
+    link_ev = rows(web_sql.link_evidence(r, person_id))
+    for e in link_ev:
+        e["href"] = href(e["source_sha256"], e["row"])
+    timeline = rows(web_sql.timeline(r, person_id, TIMELINE_LIMIT))
+    for t in timeline:
+        t["href"] = href(t["source_sha256"], t["row"])
+    return {
+        "members": rows(web_sql.person_members(r, person_id)),
+        "links": rows(web_sql.person_links(r, person_id)),
+        "link_evidence": link_ev,
+        "role": web_sql.one_row(r, "person_roles", person_id),
+        "target": web_sql.one_row(r, "targets", person_id),
+        "rescue": web_sql.one_row(r, "rescue", person_id),
+        "networks": rows(web_sql.person_networks(r, person_id)),
+        "timeline": timeline,
+        "sessions": session_rows(web_sql.person_sessions(r, person_id)),
+        "locations": jsonable(web_sql.locations_summary(r, person_id)),
+    }
+
+
+def person(
+    wb: Workbench, user: User, person_id: str, events: int = TIMELINE_LIMIT
+) -> dict[str, Any]:
+    """A person's profile: identities, role, score and reasons, networks, and the newest
+    ``events`` of their timeline (at most :data:`TIMELINE_LIMIT`)."""
+    access = wb.require_person(user, person_id)
+    data = wb.cached(("person", person_id), lambda r: _person_rows(r, person_id))
+    role, target, rescue = data["role"], data["target"], data["rescue"]
+    timeline = []
+    for row in data["timeline"][: max(0, events)]:
+        t = dict(row)  # the cached rows are shared: redact a copy for this user
+        other = t.get("other_person")
+        if other and not wb.visible(user, other):
+            t["other"], t["other_person"] = wb.placeholder(other), None
+        elif t["kind"] == "payment" and other:
+            t["other"] = wb.label(other)
+        timeline.append(t)
+    if rescue:
+        rescue = jsonable(rescue)
+        rescue["evidence"] = _evidence_list(_json(rescue.get("evidence")))
+    messages = sum(1 for t in timeline if t["kind"] == "message")
+    wb.audit(user, "view", "person", person_id, messages=messages, events=len(timeline))
+    return {
+        "person_id": person_id,
+        "label": wb.label(person_id),
+        "role": access.role,
+        "jurisdictions": list(access.countries),
+        "role_detail": {k: jsonable(role.get(k)) for k in ("role", "confidence", "overridden")}
+        if role
+        else None,
+        "score": jsonable({k: target[k] for k in ("rank", "score", "country", "role")})
+        if target
+        else None,
+        "reasons": reasons(target, role),
+        "members": data["members"],
+        "links": data["links"],
+        "link_evidence": data["link_evidence"],
+        "networks": data["networks"],
+        "timeline": timeline,
+        "timeline_total": len(data["timeline"]),
+        "sessions": redact_sessions(wb, user, data["sessions"]),
+        "locations": data["locations"],
+        "rescue": rescue,
+    }
+
+
+def selectors(wb: Workbench, user: User, person_id: str) -> list[dict[str, Any]]:
+    """The records showing each selector that joins the person's members (audited)."""
+    wb.require_person(user, person_id)
+    data = wb.cached(("person", person_id), lambda r: _person_rows(r, person_id))
+    wb.audit(user, "view", "selectors", person_id, rows=len(data["link_evidence"]))
+    found: list[dict[str, Any]] = data["link_evidence"]
+    return found
+
+
+def evidence(wb: Workbench, user: User, source_sha256: str, row: int) -> dict[str, Any]:
+    """The stored records behind one row of one source file, parties redacted by policy."""
+    wb.require(user, "read")
+    if not SHA256.match(source_sha256) or row < 0:
+        raise BadRequest("evidence is named by a source file's sha256 and a row number")
+    with wb.reader() as r:
+        found = web_sql.evidence(r, source_sha256, row)
+        if not found:
+            raise NotFound(f"no stored record from row {row} of source {source_sha256[:12]}")
+        records = []
+        for f in found:
+            rec = web_sql.record(r, f["table_name"], f["record_id"])
+            if rec is None:
+                continue
+            keys = [k for k in (rec.pop("_a", None), rec.pop("_b", None)) if k]
+            owners = web_sql.persons_of(r, keys) if keys else {}
+            records.append((f, rec, keys, owners))
+    out = []
+    for f, rec, keys, owners in records:
+        table = f["table_name"]
+        rec = jsonable(rec)
+        hidden = []
+        for i, key in enumerate(keys):
+            pid = owners.get(key)
+            if wb.visible(user, pid):
+                continue
+            if table not in PARTY_FIELDS:
+                wb.audit(user, "denied", "evidence", f"{source_sha256}:{row}")
+                raise Forbidden("this record belongs to a person restricted to another country")
+            for col in PARTY_FIELDS[table][i]:
+                if col in rec:
+                    rec[col] = wb.placeholder(pid) if not col.endswith("_original") else None
+            hidden.append(wb.placeholder(pid))
+        what = {"messages": "message", "media": "media"}.get(table, "evidence")
+        wb.audit(
+            user,
+            "view",
+            what,
+            str(f["record_id"]),
+            table=table,
+            row=row,
+            source_sha256=source_sha256,
+        )
+        out.append(
+            {
+                "table": table,
+                "record_id": f["record_id"],
+                "source": {k: jsonable(f[k]) for k in ("source_id", "kind", "agency", "seizure")}
+                | {"sha256": source_sha256, "file": str(f["path"]).rsplit("/", 1)[-1]},
+                "row": row,
+                "record": rec,
+                "restricted_parties": hidden,
+                "parties": {k: owners.get(k) for k in keys if wb.visible(user, owners.get(k))},
+            }
+        )
+    return {"source_sha256": source_sha256, "row": row, "records": out}

@@ -1,0 +1,188 @@
+"""Analysts' actions: merge review, referral packages, and the audit log for admins."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import re
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from threadline.errors import UsageError
+from threadline.resolve.persons import member_key
+from threadline.store import web_sql
+from threadline.web.errors import BadRequest, Forbidden, NotAvailable, NotFound
+from threadline.web.policy import User
+from threadline.web.workbench import COUNTRY, PackageBuilder, Workbench, rows
+
+QUEUE_LIMIT = 200
+BUILD = re.compile(r"^\d{8}T\d{6}Z(-\d{1,3})?$")
+PACKAGES_DIR = "packages"
+
+
+# -- merge review -----------------------------------------------------------------------------
+def merges(wb: Workbench, user: User) -> dict[str, Any]:
+    wb.require(user, "read")
+    queue, done = wb.cached(
+        ("merges",),
+        lambda r: (rows(web_sql.merge_queue(r, QUEUE_LIMIT)), rows(web_sql.decisions(r))),
+    )
+    pending = [q for q in queue if wb.visible(user, q["person_id"])]
+    decided = [d for d in done if wb.visible(user, d.get("person_id"))]
+    wb.audit(user, "view", "merges", "queue", pending=len(pending))
+    return {
+        "pending": pending,
+        "restricted": len(queue) - len(pending),
+        "decisions": decided,
+        "can_review": wb.policy.can(user, "review") and not wb.read_only,
+    }
+
+
+def _member(wb: Workbench, user: User, key: str) -> str:
+    try:
+        k = member_key(wb.case.engine, key.strip())
+    except UsageError as exc:
+        raise NotFound(str(exc)) from None
+    with wb.reader() as r:
+        pid = web_sql.persons_of(r, [k]).get(k)
+    if not wb.visible(user, pid):
+        wb.audit(user, "denied", "decision", k)
+        raise Forbidden("this member belongs to a person restricted to another country")
+    return k
+
+
+def decide(
+    wb: Workbench, user: User, action: str, a: str, b: str | None, reason: str
+) -> dict[str, Any]:
+    """Confirm (merge a and b) or reject (split a out of its person) a model's merge."""
+    wb.require(user, "review")
+    wb.require_writable()
+    if not reason.strip():
+        raise BadRequest("a decision needs a reason")
+    ka = _member(wb, user, a)
+    if action == "confirm":
+        if not b:
+            raise BadRequest("confirming a merge needs both members")
+        kb = _member(wb, user, b)
+        pid = wb.case.merge(ka, kb, f"{reason.strip()} (by {user.name}, {user.agency})")
+    elif action == "reject":
+        kb = None
+        pid = wb.case.split(ka, f"{reason.strip()} (by {user.name}, {user.agency})")
+    else:
+        raise BadRequest(f"unknown decision {action!r}")
+    wb.audit(user, "decide", action, ka, other=kb, reason=reason.strip(), person=pid)
+    wb.refresh()
+    return {"action": action, "member": ka, "other": kb, "person_id": pid}
+
+
+# -- packages ---------------------------------------------------------------------------------
+def builder(wb: Workbench) -> PackageBuilder | None:
+    """``threadline.share.package.build_package`` when that module exists."""
+    if wb.package_builder != "auto":
+        return wb.package_builder
+    try:
+        module = importlib.import_module("threadline.share.package")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("threadline.share.package", "threadline.share"):
+            return None
+        raise
+    found = getattr(module, "build_package", None)
+    return found if callable(found) else None
+
+
+def _root(wb: Workbench) -> Path:
+    return wb.case.path / PACKAGES_DIR
+
+
+def _check_country(wb: Workbench, user: User, country: str) -> None:
+    if not COUNTRY.match(country):
+        raise BadRequest(f"{country!r} is not an ISO 3166-1 alpha-2 country code")
+    if not wb.policy.sees_country(user, country):
+        raise Forbidden(f"packages for {country} are for that country's users only")
+
+
+def packages(wb: Workbench, user: User) -> dict[str, Any]:
+    wb.require(user, "read")
+    root = _root(wb)
+    countries = sorted(
+        d.name
+        for d in (root.iterdir() if root.is_dir() else [])
+        if d.is_dir() and COUNTRY.match(d.name) and wb.policy.sees_country(user, d.name)
+    )
+    if user.country not in countries:
+        countries.insert(0, user.country)
+    listed = []
+    for cc in countries:
+        for build in sorted((root / cc).iterdir() if (root / cc).is_dir() else [], reverse=True):
+            if build.is_dir() and BUILD.match(build.name):
+                files = sorted(p for p in build.rglob("*") if p.is_file())
+                listed.append(
+                    {
+                        "country": cc,
+                        "build": build.name,
+                        "files": [str(p.relative_to(build)) for p in files],
+                        "bytes": sum(p.stat().st_size for p in files),
+                        "download": f"/api/packages/{cc}/{build.name}/download",
+                    }
+                )
+    return {
+        "available": builder(wb) is not None,
+        "can_generate": wb.policy.can(user, "package") and not wb.read_only,
+        "countries": countries,
+        "packages": listed,
+    }
+
+
+def generate(wb: Workbench, user: User, country: str) -> dict[str, Any]:
+    wb.require(user, "package")
+    _check_country(wb, user, country)
+    wb.require_writable()
+    build_package = builder(wb)
+    if build_package is None:
+        raise NotAvailable(
+            "referral packaging (threadline.share.package) is not available in this version"
+        )
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out, n = _root(wb) / country / stamp, 1
+    while out.exists():
+        out, n = _root(wb) / country / f"{stamp}-{n}", n + 1
+    out.mkdir(parents=True)
+    build_package(wb.case, country, out)
+    wb.audit(user, "package", "generate", country, build=out.name)
+    return {
+        "country": country,
+        "build": out.name,
+        "download": f"/api/packages/{country}/{out.name}/download",
+    }
+
+
+def download(wb: Workbench, user: User, country: str, build: str) -> tuple[str, bytes, str]:
+    """(file name, bytes, media type): the package's single file, or a zip of its files."""
+    wb.require(user, "read")
+    _check_country(wb, user, country)
+    if not BUILD.match(build):
+        raise BadRequest(f"{build!r} is not a package build")
+    folder = _root(wb) / country / build
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    if not files:
+        raise NotFound(f"no package {country}/{build}")
+    wb.audit(user, "package", "download", country, build=build)
+    if len(files) == 1:
+        media = "application/zip" if files[0].suffix == ".zip" else "application/octet-stream"
+        return files[0].name, files[0].read_bytes(), media
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in files:
+            z.write(p, str(p.relative_to(folder)))
+    return f"threadline-{country}-{build}.zip", buf.getvalue(), "application/zip"
+
+
+# -- audit ------------------------------------------------------------------------------------
+def audit_log(wb: Workbench, user: User, limit: int = 300) -> list[dict[str, Any]]:
+    """Newest audit entries: an admin sees their own agency's, a coordinator's admin all."""
+    wb.require(user, "audit")
+    agency = None if wb.policy.coordinates(user) else user.agency
+    with wb.reader() as r:
+        return rows(web_sql.audit_tail(r, limit, agency))

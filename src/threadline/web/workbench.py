@@ -1,0 +1,185 @@
+"""The server's state: the case, its read pool, the policy, sessions and the access index.
+
+The access index maps every person to its role and jurisdictions; views consult it to
+decide what a user may see. It is rebuilt when an analyst merges or splits persons.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from threadline.case import Case
+from threadline.ingest.canonical import os_user
+from threadline.store import web_sql
+from threadline.store.web_pool import ReadPool, Rows
+from threadline.web.auditlog import AuditWriter
+from threadline.web.errors import BadRequest, Forbidden, NotFound, ReadOnly
+from threadline.web.policy import Policy, User
+from threadline.web.sessions import LoginLimiter, SessionStore
+
+PERSON_ID = re.compile(r"^P[0-9a-f]{6,64}$")
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+PackageBuilder = Callable[[Case, str, Path], Any]
+CACHE_ENTRIES = 1024
+
+
+@dataclass(frozen=True)
+class Access:
+    role: str
+    countries: tuple[str, ...]
+
+
+@dataclass
+class Workbench:
+    case: Case
+    policy: Policy
+    read_only: bool = False
+    pool_size: int = 4
+    time_limit_s: float = 10.0
+    # "auto": threadline.share.package.build_package when installed; None: no packaging.
+    package_builder: PackageBuilder | Literal["auto"] | None = "auto"
+    sessions: SessionStore = field(default_factory=SessionStore)
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+
+    def __post_init__(self) -> None:
+        with self.case.engine.transaction():
+            web_sql.create_tables(self.case.engine)
+        self.pool = ReadPool(self.case.engine, self.pool_size, self.time_limit_s)
+        self.audit_log = AuditWriter(self.case.engine)
+        self._lock = threading.Lock()
+        self._compute = threading.RLock()
+        self.generation = 0
+        self._index: dict[str, Access] = {}
+        self._labels: dict[str, str] = {}
+        self.cache: dict[tuple[Any, ...], Any] = {}
+        self.refresh()
+
+    # -- access index -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-read every person's role and jurisdictions, and who is on each side of every
+        message, payment and login (at start and after a merge or split)."""
+        with self.pool.reader() as r:
+            index = {p: Access(role, tuple(cs)) for p, role, cs in web_sql.person_access(r)}
+            labels = web_sql.person_labels(r)
+            parties = {name: r.query_arrow(sql) for name, sql in web_sql.PARTY_INDEX.items()}
+        self.pool.share(parties)
+        with self._lock:
+            self._index, self._labels = index, labels
+            self.generation += 1
+            self.cache.clear()
+
+    def access(self, person_id: str | None) -> Access:
+        return self._index.get(person_id or "", Access("other", ()))
+
+    def label(self, person_id: str) -> str:
+        return self._labels.get(person_id, person_id)
+
+    def known(self, person_id: str) -> bool:
+        return person_id in self._index
+
+    def visible(self, user: User, person_id: str | None) -> bool:
+        a = self.access(person_id)
+        return self.policy.sees(user, a.role, a.countries)
+
+    def view_key(self, user: User) -> tuple[Any, ...]:
+        """Users with the same key see exactly the same persons (for caching their views)."""
+        p = self.policy
+        return (p.coordinates(user), user.country, p.can(user, "read"))
+
+    def placeholder(self, person_id: str | None) -> str:
+        a = self.access(person_id)
+        where = ", ".join(a.countries) or "jurisdiction unknown"
+        return f"[restricted {a.role} · {where}]"
+
+    # -- checks -----------------------------------------------------------------------------
+    def require(self, user: User, action: str) -> None:
+        if not self.policy.can(user, action):
+            raise Forbidden(f"your role ({user.role}) may not {action}")
+
+    def require_writable(self) -> None:
+        if self.read_only:
+            raise ReadOnly("the workbench is serving this case read-only")
+
+    def require_person(self, user: User, person_id: str) -> Access:
+        if not PERSON_ID.match(person_id):
+            raise BadRequest(f"{person_id!r} is not a person id")
+        if not self.known(person_id):
+            raise NotFound(f"no person {person_id}")
+        if not self.visible(user, person_id):
+            self.audit(user, "denied", "person", person_id)
+            raise Forbidden("this person's identity is restricted to another jurisdiction")
+        return self.access(person_id)
+
+    # -- reads and the audit log --------------------------------------------------------------
+    def reader(self) -> Any:
+        return self.pool.reader()
+
+    def cached(self, key: tuple[Any, ...], make: Callable[[Rows], Any]) -> Any:
+        """A read whose result holds until the next merge or split."""
+        full = (self.generation, *key)
+        if full in self.cache:
+            return self.cache[full]
+        with self._compute:  # concurrent misses wait for the first instead of repeating it
+            if full in self.cache:
+                return self.cache[full]
+            with self.pool.reader() as r:
+                value = make(r)
+            while len(self.cache) >= CACHE_ENTRIES:
+                self.cache.pop(next(iter(self.cache)))  # the oldest entry
+            self.cache[full] = value
+        return value
+
+    def audit(self, user: User, verb: str, what: str, ident: str, **extra: Any) -> None:
+        """Append ``verb:what`` by ``user`` to the case's hash-chained audit log."""
+        details = {
+            "user": user.name,
+            "agency": user.agency,
+            "role": user.role,
+            "what": what,
+            "id": ident,
+            **extra,
+        }
+        self.audit_log.append(f"{verb}:{what}", details, f"web:{os_user()}")
+
+    def audit_event(self, action: str, details: dict[str, Any]) -> None:
+        """An audit entry not made by a signed-in user (failed or blocked sign-ins)."""
+        self.audit_log.append(action, details, f"web:{os_user()}")
+
+    def update_password_hash(self, name: str, password_hash: str) -> None:
+        with self.case.engine.transaction():
+            web_sql.set_password_hash(self.case.engine, name, password_hash)
+
+    def close(self) -> None:
+        self.audit_log.close()
+        self.pool.close()
+
+
+def jsonable(value: Any) -> Any:
+    """Store values as JSON values: exact decimals as text, times as ISO 8601."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+PLAIN = (str, int, float, bool, type(None))
+
+
+def rows(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as JSON values (the common, plain values are passed through untouched)."""
+    return [
+        {k: v if isinstance(v, PLAIN) else jsonable(v) for k, v in item.items()} for item in items
+    ]
