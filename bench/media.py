@@ -183,13 +183,17 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=20_000)
     ap.add_argument("--scale", default="small")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--only", choices=["hashing", "matching", "accuracy"], action="append")
     args = ap.parse_args()
     print(f"seed {args.seed}; load average {os.getloadavg()[0]:.2f}", flush=True)
-    report = {
-        "hashing": bench_hashing(args.images, args.edge, args.seed),
-        "matching": bench_matching(args.list_size, args.queries, args.seed),
-        "accuracy": bench_accuracy(args.scale, args.seed),
-    }
+    parts = args.only or ["hashing", "matching", "accuracy"]
+    report: dict[str, object] = {}
+    if "hashing" in parts:
+        report["hashing"] = bench_hashing(args.images, args.edge, args.seed)
+    if "matching" in parts:
+        report["matching"] = bench_matching(args.list_size, args.queries, args.seed)
+    if "accuracy" in parts:
+        report["accuracy"] = bench_accuracy(args.scale, args.seed)
     report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
 
