@@ -30,8 +30,13 @@ class Op:
     manifest: dict[str, object]
 
     @property
-    def sources(self) -> list[dict[str, object]]:
+    def all_sources(self) -> list[dict[str, object]]:
         return list(self.manifest["sources"])  # type: ignore[arg-type]
+
+    @property
+    def sources(self) -> list[dict[str, object]]:
+        """The event sources (accounts, messages, payments, logins, locations)."""
+        return [s for s in self.all_sources if s["kind"] not in ("media", "hashlist")]
 
     def of_kind(self, kind: str) -> list[dict[str, object]]:
         return [s for s in self.sources if s["kind"] == kind]

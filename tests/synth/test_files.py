@@ -126,6 +126,19 @@ def test_manifest(op: Op) -> None:
     assert sum(1 for s in op.sources if s["timezone"]) >= 1
 
 
+def test_manifest_lists_media_folders_and_hash_lists(op: Op) -> None:
+    media = [s for s in op.all_sources if s["kind"] == "media"]
+    lists = [s for s in op.all_sources if s["kind"] == "hashlist"]
+    assert media
+    assert lists
+    for s in media:
+        assert s["format"] == "folder"
+        assert (op.root / str(s["path"])).is_dir()
+        assert ":" in str(s["found_on"])  # platform:account of a seller's phone
+    for s in lists:
+        assert (op.root / str(s["path"])).is_file()
+
+
 def test_columns_are_canonical(op: Op) -> None:
     for s in op.sources:
         required, optional = FIELDS[str(s["kind"])]

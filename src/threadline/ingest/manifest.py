@@ -25,6 +25,15 @@ def ingest_manifest(
         raise SourceError(manifest, f"not a delivery manifest: {exc}") from None
     reports: list[IngestReport] = []
     for entry in entries:
+        if entry.get("format") == "folder":  # seized media: hashed, never stored
+            reports += case.ingest_media(
+                [manifest.parent / entry["path"]],
+                agency=entry["agency"],
+                seizure=entry["seizure"],
+                found_on=entry.get("found_on"),
+                on_file=on_file,
+            )
+            continue
         reports += case.ingest(
             entry["kind"],
             [manifest.parent / entry["path"]],

@@ -135,12 +135,13 @@ def generate(out: Path | str, scale: str = "small", seed: int = 0) -> SynthSumma
     duplicates = _write_events(out, world, pairs, sessions, book, ids, acc, addr, writers, sc, seed)
     errors = _finish(out, writers, srcs)
     truth_counts = write_truth(out / "truth", world, pairs, sessions, book, ids)
+    media_sources = _media(out, world, scale, seed)
     manifest = {
         "schema_version": 1,
         "generator": "threadline.synth",
         "scale": scale,
         "seed": seed,
-        "sources": [s.manifest() for s in srcs.values()],
+        "sources": [s.manifest() for s in srcs.values()] + media_sources,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     summary = SynthSummary(
@@ -155,6 +156,43 @@ def generate(out: Path | str, scale: str = "small", seed: int = 0) -> SynthSumma
         summary.rows[kind] = summary.rows.get(kind, 0) + w.good
         summary.files[w.source.path] = w.records
     return summary
+
+
+def _media(out: Path, world: World, scale: str, seed: int) -> list[dict[str, object]]:
+    """Seized phones' media folders (generated shapes and noise, with edited copies) and
+    two hash lists, as the Philippine police would deliver them."""
+    from threadline.synth.media import write_media
+
+    holders = [
+        f"{world.accounts[p.accounts[0]].platform}:{world.accounts[p.accounts[0]].account_id}"
+        for p in world.persons
+        if p.role == "facilitator" and p.accounts
+    ]
+    media = write_media(out, seed=seed, scale=scale, holders=holders)
+    entries: list[dict[str, object]] = [
+        {
+            "path": rel,
+            "kind": "hashlist",
+            "format": "csv",
+            "agency": "INTERPOL-ICSE",
+            "seizure": f"ICSE-LIST-{i + 1:02d}",
+            "timezone": None,
+        }
+        for i, rel in enumerate(media.hashlists)
+    ]
+    entries += [
+        {
+            "path": folder,
+            "kind": "media",
+            "format": "folder",
+            "agency": "PH-NBI",
+            "seizure": f"PH-NBI-PHONE-{i + 1:03d}",
+            "timezone": None,
+            "found_on": found_on,
+        }
+        for i, (folder, found_on) in enumerate(sorted(media.folders.items()))
+    ]
+    return entries
 
 
 def _money(world: World, pairs: Pairs, sc: Scale, seed: int) -> tuple[Ledger, Sessions, pa.Array]:
