@@ -16,7 +16,14 @@ SCHEMA_VERSION = "1.0"
 
 
 def export_json(engine: Engine, out: Path, case_name: str) -> dict[str, Any]:
-    """Write the export to ``out`` and return the manifest written beside it."""
+    """Write the export to ``out`` and return the manifest written beside it.
+
+    The manifest is what marks an export complete: an earlier one in ``out`` is removed
+    before any file is rewritten, and the new one appears atomically once every file is
+    written, so an export killed halfway never leaves a manifest over files it does not
+    describe.
+    """
+    (out / "manifest.json").unlink(missing_ok=True)
     files = export_tables(engine, out)
     manifest = {
         "schema_version": SCHEMA_VERSION,
@@ -29,5 +36,7 @@ def export_json(engine: Engine, out: Path, case_name: str) -> dict[str, Any]:
         ],
         "files": files,
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    partial = out / "manifest.json.partial"
+    partial.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    partial.replace(out / "manifest.json")
     return manifest

@@ -89,6 +89,9 @@ def write_graphml(engine: Engine, out: Path) -> dict[str, int]:
     return {"nodes": g.vcount(), "edges": g.ecount()}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def write_i2(engine: Engine, folder: Path) -> dict[str, int]:
     """Write ``i2_links.csv`` (one row per link) and ``i2_entities.csv`` (every person)."""
     nodes = {str(n["person_id"]): n for n in sql.person_nodes(engine)}
@@ -98,7 +101,8 @@ def write_i2(engine: Engine, folder: Path) -> dict[str, int]:
         w = csv.writer(fh)
         w.writerow(I2_ENTITY_COLUMNS)
         for pid, n in nodes.items():
-            w.writerow([pid, "Person", *_end(n)[2:], _text(n["network_id"]), *_target(n)])
+            row = [pid, "Person", *_end(n)[2:], _text(n["network_id"]), *_target(n)]
+            w.writerow([inert(v) for v in row])
     links = 0
     with (folder / "i2_links.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -107,11 +111,17 @@ def write_i2(engine: Engine, folder: Path) -> dict[str, int]:
             if e["source"] not in nodes or e["target"] not in nodes:
                 continue
             link = [e["kind"], "->", e["n"], _text(e["first"]), _text(e["last"]), e["amounts"]]
-            w.writerow(
-                _end(nodes[e["source"]]) + [_text(v) for v in link] + _end(nodes[e["target"]])
-            )
+            row = _end(nodes[e["source"]]) + [_text(v) for v in link] + _end(nodes[e["target"]])
+            w.writerow([inert(v) for v in row])
             links += 1
     return {"entities": len(nodes), "links": links}
+
+
+def inert(value: object) -> object:
+    """Seized text that a spreadsheet would run as a formula is written as plain text."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS and value != "->":
+        return "'" + value
+    return value
 
 
 def _end(n: dict[str, Any]) -> list[str]:

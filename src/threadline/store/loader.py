@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from threadline.errors import InvalidValue
+from threadline.errors import EngineError, InvalidValue, SourceError
 from threadline.schema import Kind, ValueType
 from threadline.store.engine import Engine, StagedFile, quote_ident, quote_literal
 from threadline.store.normalise_sql import (
@@ -95,7 +95,7 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
             staged = StagedFile(staged.table, staged.rows, list(plan.rejects))
             columns = [c for c in plan.records.schema.names if c != "_row"]
         else:
-            staged = engine.stage_csv(plan.path, plan.header, stage)
+            staged = _stage_file(engine, plan, stage)
             columns = list(plan.header)
         raw = {
             f.name: _raw_text(f.type, f"s.{quote_ident(f.name)}")
@@ -106,7 +106,7 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
         original = engine.dialect.json_object([(c, f"s.{quote_ident(c)}") for c in columns])
         ok, where = "true", "true"
     else:
-        staged = engine.stage_lines(plan.path, stage)
+        staged = _stage_file(engine, plan, stage)
         raw = {
             f.name: _raw_text(f.type, engine.dialect.json_text("s.line", f.name))
             for f in kind.fields
@@ -177,6 +177,18 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
     engine.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(stage + '_f')}")
     engine.drop_stage(stage)
     return result
+
+
+def _stage_file(engine: Engine, plan: LoadPlan, stage: str) -> StagedFile:
+    """Stage a seized CSV or line file; a file the reader cannot scan at all (binary data
+    from a device) is the source's fault, reported as a SourceError, not an engine one."""
+    try:
+        if plan.format == "csv":
+            return engine.stage_csv(plan.path, plan.header, stage)
+        return engine.stage_lines(plan.path, stage)
+    except EngineError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SourceError(plan.path, f"not readable as {plan.format} text ({first})") from exc
 
 
 def _raw_text(vtype: ValueType, expr: str) -> str:

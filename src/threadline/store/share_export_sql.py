@@ -175,6 +175,12 @@ def copy_table_csv(engine: Engine, table: str, target: Path) -> int:
             exprs.append(f"{iso(q)} AS {q}")
         elif t.endswith("[]") or t.startswith(("STRUCT", "MAP")):
             exprs.append(f"CAST(to_json({q}) AS VARCHAR) AS {q}")
+        elif t == "VARCHAR":
+            # Seized text a spreadsheet would run as a formula is written as plain text.
+            exprs.append(
+                f"CASE WHEN left({q}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) "
+                f"THEN chr(39) || {q} ELSE {q} END AS {q}"
+            )
         else:
             exprs.append(q)
     sql = f"SELECT {', '.join(exprs)} FROM {quote_ident(table)} ORDER BY ALL"
