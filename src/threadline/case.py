@@ -23,13 +23,14 @@ from threadline.ingest.canonical import (
 from threadline.ingest.files import scan
 from threadline.pipeline import stages
 from threadline.resolve.persons import member_key, recompute_members
-from threadline.store import audit, custody, open_duckdb, resolve_sql, tables
+from threadline.store import audit, custody, open_duckdb, open_spark, resolve_sql, tables
 from threadline.store.engine import Engine
 
 CASE_FILE = "case.json"
 DB_FILE = "case.duckdb"
 FORMAT_VERSION = 1
 KEY_ENV = "THREADLINE_KEY"
+ENGINES = ("duckdb", "spark")
 
 
 @dataclass
@@ -62,11 +63,27 @@ class Case:
 
     # -- life cycle ----------------------------------------------------------------------
     @classmethod
-    def init(cls, path: Path | str, *, encrypt: bool = False, key: str | None = None) -> Case:
-        """Create a new case directory (it must not exist or be empty)."""
+    def init(
+        cls,
+        path: Path | str,
+        *,
+        encrypt: bool = False,
+        key: str | None = None,
+        engine: str = "duckdb",
+        spark_master: str | None = None,
+    ) -> Case:
+        """Create a new case directory (it must not exist or be empty).
+
+        ``engine`` is ``duckdb`` (one file) or ``spark`` (Parquet tables, ``spark_master``
+        default ``local[*]``); the case keeps its engine.
+        """
         path = Path(path)
         if (path / CASE_FILE).exists():
             raise CaseError(f"{path}: a case already exists here")
+        if engine not in ENGINES:
+            raise UsageError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        if encrypt and engine != "duckdb":
+            raise UsageError("--encrypt is DuckDB's encryption at rest; on Spark encrypt storage")
         if encrypt:
             key = key or os.environ.get(KEY_ENV)
             if not key:
@@ -79,17 +96,29 @@ class Case:
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "encrypted": bool(encrypt),
             "tool_version": __version__,
+            "engine": engine,
         }
-        engine = open_duckdb(path / DB_FILE, key=key if encrypt else None)
-        with engine.transaction():
-            tables.create_all(engine)
-            audit.append(engine, "init", {"name": info["name"], "encrypted": encrypt}, os_user())
+        store = _open_engine(path, info, key if encrypt else None, False, spark_master)
+        with store.transaction():
+            tables.create_all(store)
+            audit.append(store, "init", {"name": info["name"], "encrypted": encrypt}, os_user())
         (path / CASE_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        return cls(path, engine, info)
+        return cls(path, store, info)
 
     @classmethod
-    def open(cls, path: Path | str, *, key: str | None = None, read_only: bool = False) -> Case:
-        """Open an existing case; an encrypted one needs its key (argument or THREADLINE_KEY)."""
+    def open(
+        cls,
+        path: Path | str,
+        *,
+        key: str | None = None,
+        read_only: bool = False,
+        engine: str | None = None,
+        spark_master: str | None = None,
+    ) -> Case:
+        """Open an existing case; an encrypted one needs its key (argument or THREADLINE_KEY).
+
+        ``engine`` (default: the case's own) must be the engine the case was made with.
+        """
         path = Path(path)
         info_file = path / CASE_FILE
         if not info_file.is_file():
@@ -106,11 +135,13 @@ class Case:
         else:
             key = None
         (path / "tmp").mkdir(exist_ok=True)
-        engine = open_duckdb(path / DB_FILE, key=key, read_only=read_only)
+        if engine and engine != info.get("engine", "duckdb"):
+            raise CaseError(f"{path}: the case was made on {info.get('engine', 'duckdb')}")
+        store = _open_engine(path, info, key, read_only, spark_master)
         if not read_only:  # cases made by an older version gain the newer tables
-            with engine.transaction():
-                tables.create_all(engine)
-        return cls(path, engine, info)
+            with store.transaction():
+                tables.create_all(store)
+        return cls(path, store, info)
 
     def close(self) -> None:
         self.engine.close()
@@ -139,7 +170,25 @@ class Case:
         format: str | None = None,
         on_file: Callable[[IngestReport], None] | None = None,
     ) -> list[IngestReport]:
-        """Ingest canonical files of one kind; each file is atomic and idempotent."""
+        """Ingest canonical files of one kind; each file is atomic and idempotent.
+
+        Any other ``format`` (``whatsapp``, ``vics``, ``auto``...) goes to :meth:`ingest_export`.
+        """
+        if format and format not in ("csv", "jsonl"):
+            return self.ingest_export(
+                format,
+                files,
+                agency=agency,
+                seizure=seizure,
+                timezone=timezone,
+                country=country,
+                kind=kind,
+                on_file=on_file,
+            )
+        if kind == "media" and not format:
+            return self.ingest_media(
+                files, agency=agency, seizure=seizure, timezone=timezone, on_file=on_file
+            )
         options = check_options(SourceOptions(agency, seizure, timezone, country, format))
         reports = []
         for f in files:
@@ -147,6 +196,87 @@ class Case:
             reports.append(report)
             if on_file:
                 on_file(report)
+        return reports
+
+    def ingest_media(
+        self,
+        items: Iterable[Path | str],
+        *,
+        agency: str,
+        seizure: str,
+        timezone: str | None = None,
+        found_on: str | None = None,
+        workers: int | None = None,
+        thumbnails: bool = False,
+        on_file: Callable[[IngestReport], None] | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> list[IngestReport]:
+        """Ingest media: canonical media lists as files, and seized folders/files by hashing.
+
+        Folders are walked and every file hashed on all cores (sha256, md5, sha1; PDQ for
+        images, vPDQ for videos); ``found_on`` names the device or ``platform:account`` they
+        were found on; ``thumbnails`` also writes blurred greyscale thumbnails (default off).
+        """
+        from threadline.media.ingest import ingest_media_folder, split_inputs
+
+        options = check_options(SourceOptions(agency, seizure, timezone))
+        canonical, seized = split_inputs(items)
+        reports = [ingest_file(self.engine, "media", p, options) for p in canonical]
+        if seized:
+            reports.append(
+                ingest_media_folder(
+                    self.engine,
+                    self.path,
+                    seized,
+                    options,
+                    found_on=found_on,
+                    workers=workers,
+                    thumbnails=thumbnails,
+                    on_progress=on_progress,
+                )
+            )
+        for report in reports:
+            if on_file:
+                on_file(report)
+        return reports
+
+    def ingest_export(
+        self,
+        fmt: str,
+        files: Iterable[Path | str],
+        *,
+        agency: str,
+        seizure: str,
+        timezone: str | None = None,
+        country: str | None = None,
+        owner: str | None = None,
+        owner_name: str | None = None,
+        mapping: Path | str | None = None,
+        day_first: bool | None = None,
+        list_name: str | None = None,
+        kind: str | None = None,
+        on_file: Callable[[IngestReport], None] | None = None,
+    ) -> list[IngestReport]:
+        """Ingest real-world exports: one report per (file, kind) they yield.
+
+        ``fmt`` is ``whatsapp``, ``telegram``, ``discord``, ``vics``, ``csv``/``jsonl``/
+        ``xlsx`` with a ``mapping`` file (canonical csv/jsonl without one, given ``kind``),
+        or ``auto``. ``owner`` is the account of the device owner, ``owner_name`` how the
+        owner appears as a sender; ``day_first`` fixes a WhatsApp export's date order.
+        """
+        from threadline.ingest.formats import ParseOptions
+        from threadline.ingest.formats.runner import ingest_export
+
+        options = check_options(SourceOptions(agency, seizure, timezone, country))
+        how = ParseOptions(
+            owner, owner_name, day_first, Path(mapping) if mapping else None, list_name
+        )
+        reports = []
+        for f in files:
+            for report in ingest_export(self.engine, fmt, Path(f), options, how, kind):
+                reports.append(report)
+                if on_file:
+                    on_file(report)
         return reports
 
     def quarantine(self, source_id: str | None = None) -> list[dict[str, Any]]:
@@ -185,6 +315,36 @@ class Case:
             runs.append(details)
         return runs
 
+    def match_media(self, settings: Any = None) -> dict[str, Any]:
+        """Run the media stage with chosen thresholds (a ``MatchSettings``), audited."""
+        from threadline.media.matching import DEFAULT_SETTINGS, run_media_stage
+
+        chosen = settings or DEFAULT_SETTINGS
+        with self.engine.transaction():
+            summary = run_media_stage(self.engine, chosen)
+            details = {
+                "stage": "media",
+                "parameters": chosen.parameters(),
+                "code_version": __version__,
+                "summary": summary,
+            }
+            audit.append(self.engine, "analyze", details, os_user())
+        return summary
+
+    def export_vics(self, target: Path | str) -> int:
+        """Write a VICS JSON hash set of the matched and new media; return its entries."""
+        from threadline.media.vics_export import export_vics
+
+        count = export_vics(self.engine, Path(target))
+        with self.engine.transaction():
+            audit.append(
+                self.engine,
+                "export",
+                {"format": "vics", "out": str(Path(target).resolve()), "media": count},
+                os_user(),
+            )
+        return count
+
     def verify(self) -> VerifyReport:
         """Re-hash the source files still present and check the audit chain."""
         report = VerifyReport()
@@ -198,6 +358,13 @@ class Case:
                 report.ok = False
                 report.problems.append(
                     f"source {src['source_id']} ({src['path']}): file changed since ingest"
+                )
+        for seq, kind, source_id, digest in custody.ingest_digests(self.engine):
+            if custody.content_digest(self.engine, kind, source_id) != digest:
+                report.ok = False
+                report.problems.append(
+                    f"source {source_id} ({kind}): stored rows differ from those recorded at "
+                    f"ingest (audit entry {seq})"
                 )
         report.audit_entries = len(audit.entries(self.engine))
         broken = audit.first_broken(self.engine)
@@ -241,6 +408,37 @@ class Case:
             )
         return str(resolve_sql.person_of(self.engine, ka))
 
+    # -- findings ------------------------------------------------------------------------------
+    def set_role(self, person: str, role: str, reason: str) -> None:
+        """An analyst's role for a person; audited, and kept over every re-run."""
+        from threadline.graph.roles import ROLES
+        from threadline.store import findings_sql, graph_sql
+
+        if role not in ROLES:
+            raise UsageError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+        if not reason.strip():
+            raise UsageError("a role override needs a --reason")
+        key = member_key(self.engine, person)
+        pid = resolve_sql.person_of(self.engine, key)
+        with self.engine.transaction():
+            graph_sql.add_role_override(self.engine, key, role, reason, os_user())
+            findings_sql.override_role(self.engine, str(pid), role, reason)
+            audit.append(
+                self.engine, "decision:role", {"person": pid, "role": role, "reason": reason},
+                os_user(),
+            )
+
+    def networks(self) -> list[dict[str, Any]]:
+        from threadline.store import findings_sql
+
+        return findings_sql.networks(self.engine)
+
+    def targets(self, country: str | None = None, top: int | None = None) -> list[dict[str, Any]]:
+        """Ranked targets, optionally for one jurisdiction, with their reasons."""
+        from threadline.store import findings_sql
+
+        return findings_sql.targets(self.engine, country.upper() if country else None, top)
+
     # -- export ------------------------------------------------------------------------------
     def export(self, out: Path | str, format: str = "json") -> Path:
         """Write the export contract (manifest.json + one JSON Lines file per table)."""
@@ -256,6 +454,14 @@ class Case:
                 os_user(),
             )
         return out / "manifest.json"
+
+
+def _open_engine(
+    path: Path, info: dict[str, Any], key: str | None, read_only: bool, master: str | None
+) -> Engine:
+    if info.get("engine", "duckdb") == "spark":
+        return open_spark(path, master or os.environ.get("THREADLINE_SPARK_MASTER"))
+    return open_duckdb(path / DB_FILE, key=key, read_only=read_only)
 
 
 def status_dict(status: CaseStatus) -> dict[str, Any]:

@@ -8,6 +8,7 @@ statement; 7 verification found an altered file or audit entry.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,10 @@ from rich.table import Table
 
 from threadline.case import KEY_ENV, Case
 from threadline.errors import ThreadlineError, UsageError
+from threadline.ingest.canonical import IngestReport
+from threadline.ingest.formats import CHOICES as FORMAT_CHOICES
 from threadline.ingest.manifest import ingest_manifest
+from threadline.schema import KINDS
 
 console = Console(stderr=True)
 out = Console(soft_wrap=True)
@@ -62,18 +66,33 @@ def _progress() -> Progress:
 
 @click.group()
 @click.version_option(package_name="threadline")
-def cli() -> None:
+@click.option(
+    "--spark-master",
+    envvar="THREADLINE_SPARK_MASTER",
+    help="Spark master for cases on Spark (local[*], spark://host:7077, yarn, k8s://...).",
+)
+def cli(spark_master: str | None) -> None:
     """Threadline: map live-streamed abuse networks from seized data, with evidence."""
+    if spark_master:
+        os.environ["THREADLINE_SPARK_MASTER"] = spark_master
 
 
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
 @click.option("--encrypt", is_flag=True, help="Encrypt the case database at rest.")
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="Store: one DuckDB file, or Parquet tables analysed on Spark (docs/scaling.md).",
+)
 @key_option
-def init(case: Path, encrypt: bool, key_file: Path | None) -> None:
+def init(case: Path, encrypt: bool, engine: str, key_file: Path | None) -> None:
     """Create a new case directory CASE."""
-    Case.init(case, encrypt=encrypt, key=_key(key_file)).close()
-    out.print(f"created case {case}" + (" (encrypted)" if encrypt else ""))
+    Case.init(case, encrypt=encrypt, key=_key(key_file), engine=engine).close()
+    on = " on Spark" if engine == "spark" else ""
+    out.print(f"created case {case}" + (" (encrypted)" if encrypt else "") + on)
 
 
 @cli.command()
@@ -84,12 +103,34 @@ def init(case: Path, encrypt: bool, key_file: Path | None) -> None:
 @click.option("--seizure", help="Seizure or exhibit reference.")
 @click.option("--timezone", help="IANA zone of timestamps written without an offset.")
 @click.option("--country", help="Default country (dialling region) for phone numbers.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Override detection.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_CHOICES),
+    help="csv/jsonl (canonical, or any table with --mapping), xlsx (with --mapping), "
+    "whatsapp, telegram, discord, vics, or auto to detect and say which.",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML mapping file that maps a CSV/JSONL/XLSX export onto a kind.",
+)
+@click.option("--owner", help="Account of the device owner of a chat export (e.g. a phone).")
+@click.option("--owner-name", help="How the owner appears as a sender in a chat export.")
+@click.option(
+    "--day-first/--month-first",
+    "day_first",
+    default=None,
+    help="Date order of a WhatsApp export (default: detected from the whole file).",
+)
 @click.option(
     "--manifest",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Ingest every file listed in a delivery manifest (as written by `threadline synth`).",
 )
+@click.option("--found-on", help="media: device id or platform:account the files were on.")
+@click.option("--workers", type=int, help="media: hashing processes (default: every core).")
+@click.option("--thumbnails", is_flag=True, help="media: also write blurred greyscale thumbnails.")
 @key_option
 def ingest(
     case: Path,
@@ -100,10 +141,26 @@ def ingest(
     timezone: str | None,
     country: str | None,
     fmt: str | None,
+    mapping: Path | None,
+    owner: str | None,
+    owner_name: str | None,
+    day_first: bool | None,
     manifest: Path | None,
+    found_on: str | None,
+    workers: int | None,
+    thumbnails: bool,
     key_file: Path | None,
 ) -> None:
-    """Ingest canonical CSV / JSON Lines FILES of KIND into CASE."""
+    """Ingest FILES into CASE: canonical files of KIND, or exports (--format, --mapping).
+
+    KIND ``media`` also takes folders of seized media: every file is hashed (sha256, md5,
+    sha1, PDQ, vPDQ) on all cores; only hashes and metadata are stored.
+
+    KIND can be left out when the format says it (chat exports, VICS, mapping files).
+    """
+    export = (fmt not in (None, "csv", "jsonl")) or mapping is not None
+    if export and kind and kind not in KINDS:
+        files, kind = (Path(kind), *files), None  # no KIND given: the first word is a file
     with _open(case, key_file) as c, _progress() as bar:
         if manifest:
             task = bar.add_task("ingest", total=None)
@@ -111,21 +168,57 @@ def ingest(
                 c, manifest, on_file=lambda r: bar.update(task, advance=1, description=r.path)
             )
         else:
-            if not kind or not files:
-                raise UsageError("give KIND and FILE..., or --manifest")
+            if not files or not (kind or export):
+                raise UsageError("give KIND and FILE..., FILE... with --format, or --manifest")
             if not agency or not seizure:
                 raise UsageError("--agency and --seizure are required")
-            task = bar.add_task("ingest", total=len(files))
-            reports = c.ingest(
-                kind,
-                files,
-                agency=agency,
-                seizure=seizure,
-                timezone=timezone,
-                country=country,
-                format=fmt,
-                on_file=lambda r: bar.update(task, advance=1, description=r.path),
-            )
+            task = bar.add_task("ingest", total=None if export else len(files))
+
+            def progress(r: IngestReport) -> None:
+                bar.update(task, advance=1, description=r.path)
+
+            if export:
+                reports = c.ingest_export(
+                    fmt or "auto",
+                    files,
+                    agency=agency,
+                    seizure=seizure,
+                    timezone=timezone,
+                    country=country,
+                    owner=owner,
+                    owner_name=owner_name,
+                    mapping=mapping,
+                    day_first=day_first,
+                    kind=kind,
+                    on_file=progress,
+                )
+            elif kind == "media" and not fmt:
+                hashing = bar.add_task("hash media", total=None)
+                reports = c.ingest_media(
+                    files,
+                    agency=agency,
+                    seizure=seizure,
+                    timezone=timezone,
+                    found_on=found_on,
+                    workers=workers,
+                    thumbnails=thumbnails,
+                    on_file=progress,
+                    on_progress=lambda done, total: bar.update(
+                        hashing, completed=done, total=total
+                    ),
+                )
+            else:
+                reports = c.ingest(
+                    kind or "",
+                    files,
+                    agency=agency,
+                    seizure=seizure,
+                    timezone=timezone,
+                    country=country,
+                    format=fmt,
+                    on_file=progress,
+                )
+    _print_notes(reports)
     table = Table("file", "kind", "source", "stored", "duplicate", "quarantined")
     for r in reports:
         if r.already_ingested:
@@ -135,6 +228,16 @@ def ingest(
                 r.path, r.kind, r.source_id, str(r.stored), str(r.duplicate), str(r.quarantined)
             )
     out.print(table)
+
+
+def _print_notes(reports: list[IngestReport]) -> None:
+    """What each parser detected or assumed (the format chosen by auto, the date order)."""
+    said: set[tuple[str, str]] = set()
+    for r in reports:
+        for note in r.notes:
+            if (r.path, note) not in said:
+                said.add((r.path, note))
+                out.print(f"{r.path}: {note}", highlight=False)
 
 
 @cli.command()
@@ -214,14 +317,60 @@ def analyze(case: Path, key_file: Path | None) -> None:
     out.print(f"{len(runs)} analysis stage(s) run")
 
 
+@cli.command("match-media")
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--max-distance", type=click.IntRange(0, 256), default=31, show_default=True)
+@click.option("--min-quality", type=click.IntRange(0, 100), default=50, show_default=True)
+@click.option("--no-dihedral", is_flag=True, help="Do not query rotations and flips.")
+@click.option(
+    "--vics",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a VICS JSON hash set of the matched and new media to this file.",
+)
+@key_option
+def match_media(
+    case: Path,
+    max_distance: int,
+    min_quality: int,
+    no_dihedral: bool,
+    vics: Path | None,
+    key_file: Path | None,
+) -> None:
+    """Match CASE's media against its hash lists with chosen PDQ thresholds."""
+    from threadline.media.matching import MatchSettings
+
+    settings = MatchSettings(
+        max_distance=max_distance,
+        min_quality=min_quality,
+        dihedral=not no_dihedral,
+        group_max_distance=max_distance,
+    )
+    with _open(case, key_file) as c:
+        summary = c.match_media(settings)
+        if vics:
+            summary["vics_entries"] = c.export_vics(vics)
+    out.print_json(json.dumps(summary))
+
+
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "ftm", "graphml", "i2", "vics"]),
+    default="json",
+    show_default=True,
+)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
 @key_option
 def export(case: Path, fmt: str, out_dir: Path, key_file: Path | None) -> None:
-    """Export every table (JSON Lines) with a manifest."""
+    """Export the case: JSON Lines contract, CSV, FtM, GraphML, i2 or VICS (docs/share.md)."""
     with _open(case, key_file) as c:
+        if fmt != "json":
+            from threadline.share.exports import export_format
+
+            out.print_json(json.dumps(export_format(c, fmt, out_dir)))
+            return
         manifest = c.export(out_dir, format=fmt)
     out.print(f"exported to {manifest.parent}")
 
@@ -324,6 +473,27 @@ def main() -> None:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(exc.exit_code)
 
+
+from threadline.web.cli import serve  # noqa: E402
+
+cli.add_command(serve)
+from threadline.web.cli import user  # noqa: E402
+
+cli.add_command(user)
+
+from threadline.share.cli import package  # noqa: E402
+
+cli.add_command(package)
+from threadline.share.cli import share  # noqa: E402
+
+cli.add_command(share)
+
+from threadline.graph.cli import networks, role  # noqa: E402
+from threadline.score.cli import targets  # noqa: E402
+
+cli.add_command(networks)
+cli.add_command(role)
+cli.add_command(targets)
 
 if __name__ == "__main__":
     main()

@@ -446,6 +446,6 @@ def received_hits(
             FROM chat_hits h JOIN person_members m ON m.member_key = h.recipient
             JOIN sources src ON src.source_id = h.source_id
             WHERE m.person_id = ? AND h.category IN ({in_cats})
-            ORDER BY h.sent_at, h."row" LIMIT 3""",
+            ORDER BY h.sent_at, h.source_id, h."row" LIMIT 3""",
         [person_id],
     )

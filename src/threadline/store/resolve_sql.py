@@ -107,9 +107,9 @@ def build_identities(engine: Engine) -> None:
         )
     engine.execute(
         f"""INSERT INTO payment_identities
-            SELECT identity_key, any_value(provider), any_value(name), any_value(account),
-                   any_value(phone), any_value(country), any_value(city),
-                   CASE WHEN count(DISTINCT side) > 1 THEN 'both' ELSE any_value(side) END,
+            SELECT identity_key, min(provider), min(name), min(account),
+                   min(phone), min(country), min(city),
+                   CASE WHEN count(DISTINCT side) > 1 THEN 'both' ELSE min(side) END,
                    count(*)
             FROM ({" UNION ALL ".join(sides)}) GROUP BY identity_key"""
     )

@@ -158,23 +158,25 @@ def evidence_rows(
                    l.ip || ' ' || coalesce(g.asn, '') AS note FROM logins l
                    JOIN person_members m ON m.member_key = {login_key()}
                    JOIN ip_geo g ON g.ip = l.ip JOIN sources src ON src.source_id = l.source_id
-                   WHERE m.person_id = ? AND g.hosting ORDER BY l."at" LIMIT {limit}""",
+                   WHERE m.person_id = ? AND g.hosting
+                   ORDER BY l."at", src.sha256, l."row" LIMIT {limit}""",
         "ph_logins": f"""SELECT src.sha256 AS source_sha256, l."row", 'logins' AS "table",
                    l.ip AS note FROM logins l
                    JOIN person_members m ON m.member_key = {login_key()}
                    JOIN ip_geo g ON g.ip = l.ip JOIN sources src ON src.source_id = l.source_id
                    WHERE m.person_id = ? AND g.country = 'PH' AND NOT g.hosting
-                   ORDER BY l."at" LIMIT {limit}""",
+                   ORDER BY l."at", src.sha256, l."row" LIMIT {limit}""",
         "payments": f"""SELECT src.sha256 AS source_sha256, p."row", 'payments' AS "table",
                    p.amount || ' ' || p.currency || ' to ' || p.receiver_name AS note
                    FROM payments p JOIN person_members m ON m.member_key = {SENDER}
                    JOIN sources src ON src.source_id = p.source_id
-                   WHERE m.person_id = ? ORDER BY p.sent_at LIMIT {limit}""",
+                   WHERE m.person_id = ? ORDER BY p.sent_at, src.sha256, p."row" LIMIT {limit}""",
         "location": f"""SELECT src.sha256 AS source_sha256, l."row", 'locations' AS "table",
                    l.subject AS note FROM locations l
                    JOIN sources src ON src.source_id = l.source_id
                    JOIN ({person_subjects()}) s ON s.subject = l.subject
-                   WHERE s.person_id = ? ORDER BY l."at" DESC LIMIT {limit}""",
+                   WHERE s.person_id = ?
+                   ORDER BY l."at" DESC, src.sha256, l."row" LIMIT {limit}""",
     }
     return engine.query_dicts(queries[kind], [person_id])
 

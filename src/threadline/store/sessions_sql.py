@@ -57,8 +57,8 @@ def build_episodes(engine: Engine, gap_hours: int) -> None:
             SELECT *, sum(cut) OVER (PARTITION BY buyer, seller ORDER BY sent_at, record_id
                                      ROWS UNBOUNDED PRECEDING) AS k
             FROM marked),
-        hits AS (SELECT record_id, any_value(category) AS category,
-                        any_value(source_id) AS source_id, any_value("row") AS "row"
+        hits AS (SELECT record_id, min(category) AS category,
+                        min(source_id) AS source_id, min("row") AS "row"
                  FROM chat_hits GROUP BY record_id)
         SELECT md5(n.buyer || '|' || n.seller || '|' || CAST(min(n.sent_at) AS VARCHAR)),
                n.buyer, n.seller, any_value(bp.person_id), any_value(n.seller_person),
@@ -67,8 +67,8 @@ def build_episodes(engine: Engine, gap_hours: int) -> None:
                count(*) FILTER (WHERE h.category = 'price'),
                count(*) FILTER (WHERE h.category = 'live'),
                min(n.sent_at) FILTER (WHERE h.category = 'live'),
-               string_agg({folded_text("n.text")}, ' | ' ORDER BY n.sent_at),
-               (list(h.source_id || ':' || CAST(h."row" AS VARCHAR) ORDER BY n.sent_at)
+               string_agg({folded_text("n.text")}, ' | ' ORDER BY n.sent_at, n.record_id),
+               (list(h.source_id || ':' || CAST(h."row" AS VARCHAR) ORDER BY n.sent_at, n.record_id)
                     FILTER (WHERE h.category IS NOT NULL))[1:5]
         FROM numbered n LEFT JOIN hits h ON h.record_id = n.record_id
         LEFT JOIN person_members bp ON bp.member_key = n.buyer
