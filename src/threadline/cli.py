@@ -10,47 +10,20 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from threadline.case import KEY_ENV, Case
+from threadline.case import Case
+from threadline.cli_common import console, key_option, open_case, out, read_key
 from threadline.errors import ThreadlineError, UsageError
 from threadline.ingest.canonical import IngestReport
 from threadline.ingest.formats import CHOICES as FORMAT_CHOICES
 from threadline.ingest.manifest import ingest_manifest
 from threadline.schema import KINDS
-
-console = Console(stderr=True)
-out = Console(soft_wrap=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def key_option(func: F) -> F:
-    return click.option(
-        "--key-file",
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help=f"File holding the case key (default: the {KEY_ENV} environment variable).",
-    )(func)
-
-
-def _key(key_file: Path | None) -> str | None:
-    return key_file.read_text(encoding="utf-8").strip() if key_file else None
-
-
-@contextmanager
-def _open(case: Path, key_file: Path | None, read_only: bool = False) -> Iterator[Case]:
-    c = Case.open(case, key=_key(key_file), read_only=read_only)
-    try:
-        yield c
-    finally:
-        c.close()
 
 
 def _progress() -> Progress:
@@ -90,7 +63,7 @@ def cli(spark_master: str | None) -> None:
 @key_option
 def init(case: Path, encrypt: bool, engine: str, key_file: Path | None) -> None:
     """Create a new case directory CASE."""
-    Case.init(case, encrypt=encrypt, key=_key(key_file), engine=engine).close()
+    Case.init(case, encrypt=encrypt, key=read_key(key_file), engine=engine).close()
     on = " on Spark" if engine == "spark" else ""
     out.print(f"created case {case}" + (" (encrypted)" if encrypt else "") + on)
 
@@ -161,7 +134,7 @@ def ingest(
     export = (fmt not in (None, "csv", "jsonl")) or mapping is not None
     if export and kind and kind not in KINDS:
         files, kind = (Path(kind), *files), None  # no KIND given: the first word is a file
-    with _open(case, key_file) as c, _progress() as bar:
+    with open_case(case, key_file) as c, _progress() as bar:
         if manifest:
             task = bar.add_task("ingest", total=None)
             reports = ingest_manifest(
@@ -247,7 +220,7 @@ def _print_notes(reports: list[IngestReport]) -> None:
 @key_option
 def quarantine(case: Path, source: str | None, as_json: bool, key_file: Path | None) -> None:
     """List refused rows with file, row number, field and reason."""
-    with _open(case, key_file, read_only=True) as c:
+    with open_case(case, key_file, read_only=True) as c:
         rows = c.quarantine(source)
     if as_json:
         for r in rows:
@@ -273,7 +246,7 @@ def quarantine(case: Path, source: str | None, as_json: bool, key_file: Path | N
 @key_option
 def status(case: Path, as_json: bool, key_file: Path | None) -> None:
     """Sources, table counts and quarantine counts of CASE."""
-    with _open(case, key_file, read_only=True) as c:
+    with open_case(case, key_file, read_only=True) as c:
         st = c.status()
     if as_json:
         from threadline.case import status_dict
@@ -294,7 +267,7 @@ def status(case: Path, as_json: bool, key_file: Path | None) -> None:
 @key_option
 def verify(case: Path, key_file: Path | None) -> None:
     """Re-hash the source files and check the audit chain; exit 7 on any mismatch."""
-    with _open(case, key_file, read_only=True) as c:
+    with open_case(case, key_file, read_only=True) as c:
         report = c.verify()
     out.print(
         f"{report.sources_checked} source file(s) re-hashed, {len(report.sources_absent)} absent, "
@@ -312,7 +285,7 @@ def verify(case: Path, key_file: Path | None) -> None:
 @key_option
 def analyze(case: Path, key_file: Path | None) -> None:
     """Run every analysis stage in pipeline order."""
-    with _open(case, key_file) as c:
+    with open_case(case, key_file) as c:
         runs = c.analyze(on_stage=lambda name: console.print(f"stage {name} ..."))
     out.print(f"{len(runs)} analysis stage(s) run")
 
@@ -345,7 +318,7 @@ def match_media(
         dihedral=not no_dihedral,
         group_max_distance=max_distance,
     )
-    with _open(case, key_file) as c:
+    with open_case(case, key_file) as c:
         summary = c.match_media(settings)
         if vics:
             summary["vics_entries"] = c.export_vics(vics)
@@ -365,7 +338,7 @@ def match_media(
 @key_option
 def export(case: Path, fmt: str, out_dir: Path, key_file: Path | None) -> None:
     """Export the case: JSON Lines contract, CSV, FtM, GraphML, i2 or VICS (docs/share.md)."""
-    with _open(case, key_file) as c:
+    with open_case(case, key_file) as c:
         if fmt != "json":
             from threadline.share.exports import export_format
 
@@ -383,7 +356,7 @@ def export(case: Path, fmt: str, out_dir: Path, key_file: Path | None) -> None:
 @key_option
 def persons(case: Path, show: str | None, limit: int, as_json: bool, key_file: Path | None) -> None:
     """List resolved persons, or show one with its members, links and evidence rows."""
-    with _open(case, key_file, read_only=True) as c:
+    with open_case(case, key_file, read_only=True) as c:
         data: Any = c.person(show) if show else c.persons(limit)
     if as_json:
         out.print_json(json.dumps(data, default=str))
@@ -429,7 +402,7 @@ def persons(case: Path, show: str | None, limit: int, as_json: bool, key_file: P
 @key_option
 def merge(case: Path, member_a: str, member_b: str, reason: str, key_file: Path | None) -> None:
     """Confirm that two members (account keys, identity keys or person ids) are one person."""
-    with _open(case, key_file) as c:
+    with open_case(case, key_file) as c:
         pid = c.merge(member_a, member_b, reason)
     out.print(f"merged into person {pid}")
 
@@ -441,7 +414,7 @@ def merge(case: Path, member_a: str, member_b: str, reason: str, key_file: Path 
 @key_option
 def split(case: Path, member: str, reason: str, key_file: Path | None) -> None:
     """Take a member out of the person the model joined it to (survives re-runs)."""
-    with _open(case, key_file) as c:
+    with open_case(case, key_file) as c:
         pid = c.split(member, reason)
     out.print(f"{member} is now person {pid}")
 
