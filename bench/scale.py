@@ -2,9 +2,9 @@
 
 For each synthetic scale, in the same run and on the same files: a plain DuckDB scan of the
 delivery (the baseline), Threadline on DuckDB, and Threadline on Spark in local mode. Each
-runs in its own child process, which samples the memory (PSS) of itself and its children
-(Spark's JVM and Python workers) every 50 ms; peaks are per stage. Prints a Markdown table (paste it into
-docs/scaling.md) and writes the raw figures as JSON.
+runs in its own child process, which samples the memory (PSS) of itself and its
+children (Spark's JVM and Python workers) every 50 ms; peaks are per stage. Prints a
+Markdown table (paste it into docs/scaling.md) and writes the raw figures as JSON.
 
     .venv/bin/python bench/scale.py                       # duckdb tiny..medium, spark tiny..small
     .venv/bin/python bench/scale.py --duckdb tiny,small,medium,europol --spark none
@@ -119,8 +119,8 @@ def child(code: str, *args: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
     )
-    if done.returncode != 0:
-        raise SystemExit(f"child failed ({args}):\n{done.stderr[-4000:]}")
+    if done.returncode != 0:  # a negative code is a signal: -9 is the kernel's OOM killer
+        raise SystemExit(f"child failed ({args}), exit {done.returncode}:\n{done.stderr[-4000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     result["wall"] = time.perf_counter() - started
     return result
@@ -210,6 +210,7 @@ def main() -> None:
                 "x_duckdb": took / duck_s if engine == "spark" and duck_s else None,
             }
             results.append(row)
+            (OUT / "scale.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
             print(
                 f"  {took:.1f} s (scan {scan_s:.2f} s, x{row['x_scan']:.0f}), "
                 f"peak {row['peak']:,.0f} MiB",

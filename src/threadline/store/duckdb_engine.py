@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -15,6 +16,8 @@ from threadline.errors import CaseError, EngineError, KeyRequiredError
 from threadline.store.engine import Dialect, Engine, StagedFile, quote_ident, quote_literal
 
 DIALECT = Dialect("duckdb")
+MEMORY_ENV = "THREADLINE_MEMORY_LIMIT"
+DEFAULT_MEMORY = "6GB"
 # Longest single record we accept (bytes); longer lines are quarantined, not read into memory.
 MAX_LINE_BYTES = 8 * 1024 * 1024
 
@@ -53,8 +56,9 @@ class DuckDBEngine(Engine):
         config: dict[str, Any] = {}
         if threads:
             config["threads"] = threads
-        if memory_limit:
-            config["memory_limit"] = memory_limit
+        # DuckDB would otherwise take 80% of the machine before spilling to CASE/tmp; a bound
+        # keeps a laptop usable (and the Europol goal is under 6 GB).
+        config["memory_limit"] = memory_limit or os.environ.get(MEMORY_ENV, DEFAULT_MEMORY)
         con = duckdb.connect(config=config)
         try:
             if key is not None:
