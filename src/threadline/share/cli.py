@@ -1,42 +1,23 @@
 """Commands of the share layer: ``threadline package ...`` and ``threadline share ...``.
 
 Kept apart from :mod:`threadline.cli` (which adds these groups) so that module stays thin;
-the few helpers duplicated here avoid an import cycle with it.
+the case-opening helpers come from threadline.cli_common, shared by every command module.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from threadline.case import KEY_ENV, Case
+from threadline.cli_common import key_option, open_case, out
 from threadline.share import deconflict, signing
 from threadline.share.package import build_package, case_public_key, verify_package
 
-out = Console(soft_wrap=True)
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-case_key_option = click.option(
-    "--key-file",
-    type=FILE,
-    help=f"File holding the case key (default: the {KEY_ENV} environment variable).",
-)
-
-
-@contextmanager
-def _open(case: Path, key_file: Path | None) -> Iterator[Case]:
-    key = key_file.read_text(encoding="utf-8").strip() if key_file else None
-    c = Case.open(case, key=key)
-    try:
-        yield c
-    finally:
-        c.close()
 
 
 class _DefaultBuild(click.Group):
@@ -62,12 +43,12 @@ def package() -> None:
     type=FILE,
     help="Ed25519 private key (PEM); default THREADLINE_SIGNING_KEY, else the case's own key.",
 )
-@case_key_option
+@key_option
 def build(
     case: Path, country: str, out_dir: Path, signing_key: Path | None, key_file: Path | None
 ) -> None:
     """Write a signed referral package for one country (report PDF + HTML, bundle)."""
-    with _open(case, key_file) as c:
+    with open_case(case, key_file) as c:
         folder = build_package(c, country, out_dir, signing_key=signing_key)
         public = None if signing_key else case_public_key(c)
     manifest = json.loads((folder / signing.MANIFEST).read_text(encoding="utf-8"))
@@ -122,13 +103,13 @@ def share_keygen(out_file: Path) -> None:
 @click.option("--key", "op_key", type=FILE, required=True, help="The operation key file.")
 @click.option("--out", "out_file", type=click.Path(path_type=Path), required=True)
 @click.option("--holder", help="Name of the agency holding this case (default: the case name).")
-@case_key_option
+@key_option
 def selectors(
     case: Path, op_key: Path, out_file: Path, holder: str | None, key_file: Path | None
 ) -> None:
     """Write keyed hashes of CASE's strong selectors (never the raw values) to a file."""
     key = deconflict.load_key(op_key)
-    with _open(case, key_file) as c:
+    with open_case(case, key_file) as c:
         header = deconflict.share_selectors(c, key, out_file, holder)
     kinds = ", ".join(f"{n} {k}" for k, n in header["kinds"].items())
     out.print(f"{header['selectors']} selector hash(es) written to {out_file} ({kinds})")
@@ -139,13 +120,13 @@ def selectors(
 @click.argument("files", nargs=-1, required=True, type=FILE)
 @click.option("--key", "op_key", type=FILE, required=True, help="The operation key file.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-@case_key_option
+@key_option
 def match(
     case: Path, files: tuple[Path, ...], op_key: Path, as_json: bool, key_file: Path | None
 ) -> None:
     """Which of CASE's persons the holders of selector FILES also hold, by selector kind."""
     key = deconflict.load_key(op_key)
-    with _open(case, key_file) as c:
+    with open_case(case, key_file) as c:
         rows = deconflict.share_match(c, key, list(files))
     if as_json:
         for r in rows:
