@@ -83,7 +83,7 @@ def build_fixture(out: Path) -> tuple[Path, str]:
 def prepare_users(case_dir: Path, clients: int) -> tuple[str, str, list[str], str]:
     """Bench users of the country with most targets; a top network and visible persons."""
     from threadline import Case
-    from threadline.store import web_sql
+    from threadline.web import sql as web_sql
     from threadline.web.users import add_user
 
     with Case.open(case_dir) as case:

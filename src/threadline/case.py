@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from threadline import __version__
+from threadline import __version__, pipeline
 from threadline.errors import CaseError, KeyRequiredError, UsageError
-from threadline.ingest.canonical import (
-    IngestReport,
-    SourceOptions,
-    check_options,
-    ingest_file,
-    os_user,
-)
+from threadline.graph import sql as graph_sql
+from threadline.ingest.canonical import IngestReport, SourceOptions, check_options, ingest_file
 from threadline.ingest.files import scan
-from threadline.pipeline import stages
+from threadline.resolve import sql as resolve_sql
 from threadline.resolve.persons import member_key, recompute_members
-from threadline.store import audit, custody, open_duckdb, open_spark, resolve_sql, tables
+from threadline.score import sql as score_sql
+from threadline.store import audit, custody, open_duckdb, open_spark, tables
 from threadline.store.engine import Engine
 
 CASE_FILE = "case.json"
@@ -99,11 +96,11 @@ class Case:
             "engine": engine,
         }
         store = _open_engine(path, info, key if encrypt else None, False, spark_master)
-        with store.transaction():
-            tables.create_all(store)
-            audit.append(store, "init", {"name": info["name"], "encrypted": encrypt}, os_user())
+        case = cls(path, store, info)
+        with case.audited("init", {"name": info["name"], "encrypted": encrypt}):
+            _create_tables(store)
         (path / CASE_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        return cls(path, store, info)
+        return case
 
     @classmethod
     def open(
@@ -140,11 +137,29 @@ class Case:
         store = _open_engine(path, info, key, read_only, spark_master)
         if not read_only:  # cases made by an older version gain the newer tables
             with store.transaction():
-                tables.create_all(store)
+                _create_tables(store)
         return cls(path, store, info)
 
     def close(self) -> None:
+        """Release the store."""
         self.engine.close()
+
+    @contextmanager
+    def audited(
+        self, action: str, details: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """One transaction for a change and its audit entry; yields the entry's details.
+
+        Every change to a case goes through here (or :func:`threadline.store.audit.audited`
+        for ingest, which runs below the case): both are stored, or neither.
+        """
+        with audit.audited(self.engine, action, details) as entry:
+            yield entry
+
+    def note(self, action: str, details: dict[str, Any]) -> None:
+        """Record something done outside the store (an export, a package) in the audit log."""
+        with self.audited(action, details):
+            pass
 
     def __enter__(self) -> Case:
         return self
@@ -300,18 +315,12 @@ class Case:
     def analyze(self, on_stage: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
         """Run every analysis stage in pipeline order, each recorded in the audit log."""
         runs = []
-        for stage in stages():
+        for stage in pipeline.stages():
             if on_stage:
                 on_stage(stage.name)
-            with self.engine.transaction():
-                summary = stage.run(self.engine)
-                details = {
-                    "stage": stage.name,
-                    "parameters": stage.parameters,
-                    "code_version": __version__,
-                    "summary": summary,
-                }
-                audit.append(self.engine, "analyze", details, os_user())
+            base = {"stage": stage.name, "parameters": stage.parameters}
+            with self.audited("analyze", {**base, "code_version": __version__}) as details:
+                details["summary"] = stage.run(self.engine)
             runs.append(details)
         return runs
 
@@ -320,15 +329,10 @@ class Case:
         from threadline.media.matching import DEFAULT_SETTINGS, run_media_stage
 
         chosen = settings or DEFAULT_SETTINGS
-        with self.engine.transaction():
+        details = {"stage": "media", "parameters": chosen.parameters(), "code_version": __version__}
+        with self.audited("analyze", details) as entry:
             summary = run_media_stage(self.engine, chosen)
-            details = {
-                "stage": "media",
-                "parameters": chosen.parameters(),
-                "code_version": __version__,
-                "summary": summary,
-            }
-            audit.append(self.engine, "analyze", details, os_user())
+            entry["summary"] = summary
         return summary
 
     def export_vics(self, target: Path | str) -> int:
@@ -336,13 +340,8 @@ class Case:
         from threadline.media.vics_export import export_vics
 
         count = export_vics(self.engine, Path(target))
-        with self.engine.transaction():
-            audit.append(
-                self.engine,
-                "export",
-                {"format": "vics", "out": str(Path(target).resolve()), "media": count},
-                os_user(),
-            )
+        with self.audited("export", {"format": "vics", "out": str(Path(target).resolve())}) as e:
+            e["media"] = count
         return count
 
     def verify(self) -> VerifyReport:
@@ -397,22 +396,16 @@ class Case:
             raise UsageError("a decision needs a --reason")
         ka = member_key(self.engine, a)
         kb = member_key(self.engine, b) if b else None
-        with self.engine.transaction():
-            seq = resolve_sql.add_decision(self.engine, action, ka, kb, reason, os_user())
+        with self.audited(f"decision:{action}") as entry:
+            seq = resolve_sql.add_decision(self.engine, action, ka, kb, reason, audit.os_user())
             recompute_members(self.engine)
-            audit.append(
-                self.engine,
-                f"decision:{action}",
-                {"decision": seq, "member": ka, "other": kb, "reason": reason},
-                os_user(),
-            )
+            entry.update({"decision": seq, "member": ka, "other": kb, "reason": reason})
         return str(resolve_sql.person_of(self.engine, ka))
 
     # -- findings ------------------------------------------------------------------------------
     def set_role(self, person: str, role: str, reason: str) -> None:
         """An analyst's role for a person; audited, and kept over every re-run."""
         from threadline.graph.roles import ROLES
-        from threadline.store import findings_sql, graph_sql
 
         if role not in ROLES:
             raise UsageError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
@@ -420,39 +413,45 @@ class Case:
             raise UsageError("a role override needs a --reason")
         key = member_key(self.engine, person)
         pid = resolve_sql.person_of(self.engine, key)
-        with self.engine.transaction():
-            graph_sql.add_role_override(self.engine, key, role, reason, os_user())
-            findings_sql.override_role(self.engine, str(pid), role, reason)
-            audit.append(
-                self.engine, "decision:role", {"person": pid, "role": role, "reason": reason},
-                os_user(),
-            )
+        with self.audited("decision:role", {"person": pid, "role": role, "reason": reason}):
+            graph_sql.add_role_override(self.engine, key, role, reason, audit.os_user())
+            graph_sql.override_role(self.engine, str(pid), role, reason)
 
     def networks(self) -> list[dict[str, Any]]:
-        from threadline.store import findings_sql
-
-        return findings_sql.networks(self.engine)
+        """Facilitator networks, largest first, with facilitators and bridge counts."""
+        return graph_sql.networks(self.engine)
 
     def targets(self, country: str | None = None, top: int | None = None) -> list[dict[str, Any]]:
         """Ranked targets, optionally for one jurisdiction, with their reasons."""
-        from threadline.store import findings_sql
-
-        return findings_sql.targets(self.engine, country.upper() if country else None, top)
+        return score_sql.targets(self.engine, country, top)
 
     # -- export ------------------------------------------------------------------------------
-    def export(self, out: Path | str, format: str = "json") -> Path:
-        """Write the export contract (manifest.json + one JSON Lines file per table)."""
+    def export(
+        self,
+        out: Path | str,
+        format: str = "json",
+        on_done: Callable[[dict[str, Any]], None] | None = None,
+    ) -> Path:
+        """Export the case, audited; every export goes through here.
+
+        ``json`` writes the export contract (manifest.json + one JSON Lines file per table)
+        and returns the manifest's path; ``csv``, ``ftm``, ``graphml``, ``i2`` and ``vics``
+        write the standard exports (:mod:`threadline.share.exports`) and return ``out``.
+        ``on_done`` receives what the audit entry records.
+        """
         from threadline.share.export_json import export_json
 
         out = Path(out)
+        if format != "json":
+            from threadline.share.exports import export_format
+
+            details = export_format(self, format, out)
+            if on_done:
+                on_done(details)
+            return out
         manifest = export_json(self.engine, out, str(self.info.get("name")))
-        with self.engine.transaction():
-            audit.append(
-                self.engine,
-                "export",
-                {"format": format, "out": str(out.resolve()), "files": manifest["files"]},
-                os_user(),
-            )
+        with self.audited("export", {"format": format, "out": str(out.resolve())}) as entry:
+            entry["files"] = manifest["files"]
         return out / "manifest.json"
 
 
@@ -460,9 +459,16 @@ def _open_engine(
     path: Path, info: dict[str, Any], key: str | None, read_only: bool, master: str | None
 ) -> Engine:
     if info.get("engine", "duckdb") == "spark":
-        return open_spark(path, master or os.environ.get("THREADLINE_SPARK_MASTER"))
+        return open_spark(path, master)
     return open_duckdb(path / DB_FILE, key=key, read_only=read_only)
 
 
+def _create_tables(engine: Engine) -> None:
+    from threadline.ingest.tables import TABLES as RECORD_TABLES
+
+    tables.create_all(engine, pipeline.tables(), list(RECORD_TABLES))
+
+
 def status_dict(status: CaseStatus) -> dict[str, Any]:
+    """A status as plain data (for ``--json``)."""
     return asdict(status)

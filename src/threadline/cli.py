@@ -8,7 +8,6 @@ statement; 7 verification found an altered file or audit entry.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from threadline.case import Case
-from threadline.cli_common import console, key_option, open_case, out, read_key
+from threadline.cli_common import console, key_option, open_case, out, read_key, spark_master
 from threadline.errors import ThreadlineError, UsageError
 from threadline.ingest.canonical import IngestReport
 from threadline.ingest.formats import CHOICES as FORMAT_CHOICES
@@ -46,8 +45,6 @@ def _progress() -> Progress:
 )
 def cli(spark_master: str | None) -> None:
     """Threadline: map live-streamed abuse networks from seized data, with evidence."""
-    if spark_master:
-        os.environ["THREADLINE_SPARK_MASTER"] = spark_master
 
 
 @cli.command()
@@ -63,7 +60,9 @@ def cli(spark_master: str | None) -> None:
 @key_option
 def init(case: Path, encrypt: bool, engine: str, key_file: Path | None) -> None:
     """Create a new case directory CASE."""
-    Case.init(case, encrypt=encrypt, key=read_key(key_file), engine=engine).close()
+    Case.init(
+        case, encrypt=encrypt, key=read_key(key_file), engine=engine, spark_master=spark_master()
+    ).close()
     on = " on Spark" if engine == "spark" else ""
     out.print(f"created case {case}" + (" (encrypted)" if encrypt else "") + on)
 
@@ -340,9 +339,7 @@ def export(case: Path, fmt: str, out_dir: Path, key_file: Path | None) -> None:
     """Export the case: JSON Lines contract, CSV, FtM, GraphML, i2 or VICS (docs/share.md)."""
     with open_case(case, key_file) as c:
         if fmt != "json":
-            from threadline.share.exports import export_format
-
-            out.print_json(json.dumps(export_format(c, fmt, out_dir)))
+            c.export(out_dir, format=fmt, on_done=lambda d: out.print_json(json.dumps(d)))
             return
         manifest = c.export(out_dir, format=fmt)
     out.print(f"exported to {manifest.parent}")

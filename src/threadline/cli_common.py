@@ -27,12 +27,21 @@ def key_option(func: F) -> F:
 
 
 def read_key(key_file: Path | None) -> str | None:
+    """The case key held in ``key_file``, if one was given."""
     return key_file.read_text(encoding="utf-8").strip() if key_file else None
+
+
+def spark_master() -> str | None:
+    """The ``--spark-master`` given to the ``threadline`` group, if any."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    return root.params.get("spark_master") if root else None
 
 
 @contextmanager
 def open_case(case: Path, key_file: Path | None, read_only: bool = False) -> Iterator[Case]:
-    c = Case.open(case, key=read_key(key_file), read_only=read_only)
+    """Open a case for one command (every command opens cases this way) and close it after."""
+    c = Case.open(case, key=read_key(key_file), read_only=read_only, spark_master=spark_master())
     try:
         yield c
     finally:

@@ -16,7 +16,9 @@ from threadline import Case
 from threadline.errors import UsageError
 from threadline.share import signing
 from threadline.share.package import build_package, case_public_key, verify_package
-from threadline.store import audit, share_sql
+from threadline.store import audit
+from threadline.score import sql as score_sql
+from threadline.share import sql as share_sql
 
 PARTIES = (*SELLERS, *BUYERS)
 
@@ -41,14 +43,14 @@ def identifiers(case: Case, party: Party) -> list[str]:
 @pytest.fixture(scope="module")
 def packages(world: Case, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("packages")
-    return {c: build_package(world, c, out / c) for c in share_sql.target_countries(world.engine)}
+    return {c: build_package(world, c, out / c) for c in [t["country"] for t in score_sql.target_countries(world.engine)]}
 
 
 def test_every_country_gets_a_package(world: Case, packages: dict[str, Path]) -> None:
     assert sorted(packages) == ["AU", "DE", "FR", "GB", "PH", "US"]
     for country, folder in packages.items():
         doc = json.loads((folder / "bundle" / "package.json").read_text())
-        expected = {p["person_id"] for p in share_sql.targets(world.engine, country)}
+        expected = {p["person_id"] for p in score_sql.targets(world.engine, country)}
         assert {t["person_id"] for t in doc["targets"]} == expected
         assert all(t["country"] == country for t in doc["targets"])
 

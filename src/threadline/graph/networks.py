@@ -20,7 +20,7 @@ from typing import Any
 import igraph as ig
 import leidenalg
 
-from threadline.store import graph_sql as sql
+from threadline.graph import sql
 from threadline.store.engine import Engine
 
 SEED = 20240601

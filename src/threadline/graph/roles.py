@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from threadline.store import graph_sql as sql
+from threadline.graph import sql
 from threadline.store.engine import Engine
 
 ROLES = ("facilitator", "buyer", "mule", "hub", "other")

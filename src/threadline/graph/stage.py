@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from threadline.graph import networks, roles
+from threadline.graph import chat_pack, networks, roles
+from threadline.graph import sql as graph_sql
 from threadline.pipeline import Stage
-from threadline.signals import chat_pack
-from threadline.store import graph_sql
 from threadline.store.engine import Engine
 
 ROLE_RULES = roles.RoleRules()
@@ -15,7 +14,7 @@ NETWORK_RULES = networks.NetworkRules()
 
 
 def run(engine: Engine) -> dict[str, Any]:
-    graph_sql.create_tables(engine)
+    graph_sql.write_fx_rates(engine)
     graph_sql.build_chat_hits(engine, chat_pack.load().patterns())
     graph_sql.build_edges(engine)
     graph_sql.build_features(engine)
@@ -24,8 +23,14 @@ def run(engine: Engine) -> dict[str, Any]:
     return {"roles": counts, **summary}
 
 
-STAGE = Stage(
-    "graph",
-    run,
-    {"roles": ROLE_RULES.as_dict(), "networks": NETWORK_RULES.as_dict(), "chat_pack": "default"},
-)
+STAGES = {
+    "graph": Stage(
+        "graph",
+        run,
+        {
+            "roles": ROLE_RULES.as_dict(),
+            "networks": NETWORK_RULES.as_dict(),
+            "chat_pack": "default",
+        },
+    )
+}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -194,7 +193,7 @@ def _load(
         seizure=options.seizure,
         timezone=options.timezone,
         country=options.country,
-        os_user=os_user(),
+        os_user=audit.os_user(),
         tool_version=__version__,
         ingested_at=datetime.now(UTC).replace(tzinfo=None),
     )
@@ -211,12 +210,10 @@ def _load(
         rejects=rejects,
         fail_after_stage=fail_after_stage,
     )
-    with engine.transaction():
+    with audit.audited(engine, "ingest", user=meta.os_user) as entry:
         result = load_source(engine, plan)
         custody.record_source(engine, meta, result, ignored)
-        audit.append(
-            engine,
-            "ingest",
+        entry.update(
             {
                 "source_id": source_id,
                 "sha256": facts.sha256,
@@ -229,8 +226,7 @@ def _load(
                 "duplicate": result.duplicate,
                 "quarantined": result.quarantined,
                 "content_digest": custody.content_digest(engine, kind.name, source_id),
-            },
-            meta.os_user,
+            }
         )
     return IngestReport(
         str(path),
@@ -276,10 +272,3 @@ def _columns(
         )
     ignored = tuple(h for h in header if h not in kind.field_names)
     return header, ignored
-
-
-def os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"

@@ -24,8 +24,8 @@ from threadline.ingest.canonical import (
     SourceOptions,
     ingest_parsed,
 )
+from threadline.media import sql as media_sql
 from threadline.media.hashing import FileHashes, HashOptions, ProgressFn, hash_files, walk
-from threadline.store import media_sql
 from threadline.store.engine import Engine
 
 MANIFEST_DIR = Path("media") / "hash-manifests"
@@ -103,7 +103,6 @@ def ingest_media_folder(
         manifest.write_text(text, encoding="utf-8")
     parsed = ParsedSource("media", FORMAT, media_records(results, found_on))
     with engine.transaction():
-        media_sql.create_tables(engine)
         report = ingest_parsed(engine, manifest, options, parsed)
         if not report.already_ingested:
             media_sql.insert_arrow(engine, "media_files", file_facts(results, report.source_id))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from threadline.media import sql as media_sql
 from threadline.media.index import HammingIndex, Hits
 from threadline.media.pdq import DIHEDRAL, queries, to_bytes
 from threadline.media.series import near_duplicate_groups
@@ -25,7 +26,6 @@ from threadline.media.signals import (
     VPDQ_QUERY_MATCH_PERCENT,
     VpdqSignal,
 )
-from threadline.store import media_sql
 from threadline.store.engine import Engine
 
 
@@ -49,7 +49,6 @@ DEFAULT_SETTINGS = MatchSettings()
 
 def run_media_stage(engine: Engine, settings: MatchSettings = DEFAULT_SETTINGS) -> dict[str, Any]:
     """Recompute matches, near-duplicate groups and links for the whole case."""
-    media_sql.create_tables(engine)
     media_sql.clear_results(engine)
     groups = near_duplicate_groups(
         media_sql.case_files(engine),

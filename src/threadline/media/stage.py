@@ -13,4 +13,4 @@ def _run(engine: Engine) -> dict[str, Any]:
     return run_media_stage(engine, DEFAULT_SETTINGS)
 
 
-STAGE = Stage("media", _run, DEFAULT_SETTINGS.parameters())
+STAGES = {"media": Stage("media", _run, DEFAULT_SETTINGS.parameters())}

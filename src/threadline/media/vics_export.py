@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from threadline.store import media_sql
+from threadline.media import sql as media_sql
 from threadline.store.engine import Engine
 
 ODATA_CONTEXT = (

@@ -14,8 +14,7 @@ import igraph as ig
 import pyarrow as pa
 
 from threadline.errors import UsageError
-from threadline.resolve import linkage, names
-from threadline.store import resolve_sql as sql
+from threadline.resolve import linkage, names, sql
 from threadline.store.engine import Engine
 
 # Selectors that identify one person when held by few accounts.
@@ -50,7 +49,6 @@ def person_id(first_key: str) -> str:
 def resolve(engine: Engine, params: Parameters | None = None) -> dict[str, Any]:
     """Rebuild selectors, links and persons from the stored records and analyst decisions."""
     p = params or Parameters()
-    sql.create_tables(engine)
     sql.build_selectors(engine)
     sql.build_identities(engine)
     engine.execute("DELETE FROM person_links")

@@ -15,7 +15,7 @@ import warnings
 from collections import defaultdict
 from typing import Any
 
-from threadline.store import score_sql
+from threadline.score import sql as score_sql
 from threadline.store.engine import Engine
 
 KEEP_KM = 3.0

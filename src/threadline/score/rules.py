@@ -54,7 +54,7 @@ class RuleSet:
 def load(path: Path | None = None) -> RuleSet:
     if path is None:
         text = (
-            resources.files("threadline.signals")
+            resources.files("threadline.score")
             .joinpath("indicators.yaml")
             .read_text(encoding="utf-8")
         )

@@ -5,18 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from threadline.pipeline import Stage
+from threadline.score import geo
 from threadline.score import rules as rule_files
+from threadline.score import sql as score_sql
 from threadline.score.rescue import rescue
 from threadline.score.targets import score
-from threadline.signals import geo
-from threadline.store import score_sql
 from threadline.store.engine import Engine
 
 RULES = rule_files.load()
 
 
 def run(engine: Engine) -> dict[str, Any]:
-    score_sql.create_tables(engine)
     score_sql.write_ip_geo(
         engine, geo.ip_table(score_sql.distinct_ips(engine), list(RULES.hosting_asn_keywords))
     )
@@ -26,4 +25,4 @@ def run(engine: Engine) -> dict[str, Any]:
     return {"targets": len(targets), "facilitators": len(homes)}
 
 
-STAGE = Stage("score", run, RULES.as_dict())
+STAGES = {"score": Stage("score", run, RULES.as_dict())}

@@ -12,9 +12,10 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from threadline.graph import sql as graph_sql
+from threadline.score import geo
+from threadline.score import sql as score_sql
 from threadline.score.rules import RuleSet
-from threadline.signals import geo
-from threadline.store import graph_sql, score_sql
 from threadline.store.engine import Engine
 
 # How much each kind of residence evidence weighs when choosing a buyer's jurisdiction.

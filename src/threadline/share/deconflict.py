@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from threadline.errors import UsageError
-from threadline.ingest.canonical import os_user
-from threadline.store import audit, share_sql
+from threadline.share import sql as share_sql
 from threadline.store.engine import Engine
 
 if TYPE_CHECKING:
@@ -213,10 +212,7 @@ def share_selectors(case: Case, key: bytes, out: Path, holder: str | None = None
         The file's header.
     """
     header = write_selectors(case.engine, key, out, holder or str(case.info.get("name")))
-    with case.engine.transaction():
-        audit.append(
-            case.engine, "share_selectors", {"out": str(out.resolve()), **header}, os_user()
-        )
+    case.note("share_selectors", {"out": str(out.resolve()), **header})
     return header
 
 
@@ -225,6 +221,5 @@ def share_match(case: Case, key: bytes, files: list[Path]) -> list[dict[str, Any
     rows = match(case.engine, key, files)
     summary = [{k: r[k] for k in ("person_id", "holder", "kinds")} for r in rows]
     details = {"files": [str(f.resolve()) for f in files], "matches": summary}
-    with case.engine.transaction():
-        audit.append(case.engine, "share_match", details, os_user())
+    case.note("share_match", details)
     return rows

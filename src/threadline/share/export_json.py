@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from threadline import __version__
+from threadline import __version__, pipeline
+from threadline.ingest.tables import TABLES as RECORD_TABLES
 from threadline.store import custody
 from threadline.store.engine import Engine
 from threadline.store.exporter import export_tables
@@ -24,7 +25,8 @@ def export_json(engine: Engine, out: Path, case_name: str) -> dict[str, Any]:
     describe.
     """
     (out / "manifest.json").unlink(missing_ok=True)
-    files = export_tables(engine, out)
+    records = {name: spec.columns for name, spec in RECORD_TABLES.items()}
+    files = export_tables(engine, out, records, pipeline.exports())
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "case": case_name,

@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from threadline.errors import UsageError
-from threadline.ingest.canonical import os_user
+from threadline.share import export_sql as sql
 from threadline.share import ftm, graph_export
 from threadline.share.signing import sha256_file
-from threadline.store import audit
-from threadline.store import share_export_sql as sql
 from threadline.store.engine import Engine
 
 if TYPE_CHECKING:
@@ -26,9 +24,7 @@ if TYPE_CHECKING:
 
 def _csv(engine: Engine, out: Path) -> dict[str, int]:
     out.mkdir(parents=True, exist_ok=True)
-    return {
-        t: sql.copy_table_csv(engine, t, out / f"{t}.csv") for t in sql.exportable_tables(engine)
-    }
+    return {t: sql.copy_table_csv(engine, t, out / f"{t}.csv") for t in sql.exportable_tables()}
 
 
 WRITERS: dict[str, tuple[Callable[[Engine, Path], dict[str, int]], str | None]] = {
@@ -66,6 +62,5 @@ def export_format(case: Case, fmt: str, out_dir: Path | str) -> dict[str, Any]:
         if p.is_file() and (p not in before or name is None or p.name == name)
     }
     details = {"format": fmt, "out": str(out.resolve()), "counts": counts, "files": files}
-    with case.engine.transaction():
-        audit.append(case.engine, "export", details, os_user())
+    case.note("export", details)
     return details

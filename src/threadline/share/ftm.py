@@ -17,7 +17,7 @@ from typing import IO, Any
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
 
-from threadline.store import share_export_sql as sql
+from threadline.share import export_sql as sql
 from threadline.store.engine import Engine
 
 NS = "threadline"

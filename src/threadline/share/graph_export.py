@@ -13,7 +13,7 @@ from typing import Any
 
 import igraph as ig
 
-from threadline.store import share_export_sql as sql
+from threadline.share import export_sql as sql
 from threadline.store.engine import Engine
 
 # i2 Analyst's Notebook import layout: one row per link, both ends' identity, type and label

@@ -19,14 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from threadline import __version__
 from threadline.errors import UsageError
-from threadline.ingest.canonical import os_user
 from threadline.share import signing
 from threadline.share.bundle import BUNDLE_VERSION, write_bundle
 from threadline.share.referral import Referral, gather
 from threadline.share.report import build_report
 from threadline.share.report_html import render_html
 from threadline.share.report_pdf import render_pdf
-from threadline.store import audit
 
 if TYPE_CHECKING:
     from threadline.case import Case
@@ -68,8 +66,7 @@ def build_package(
         "manifest_sha256": signing.sha256_file(out / signing.MANIFEST),
         "signer_public_key_sha256": manifest["signature"]["public_key_sha256"],
     }
-    with case.engine.transaction():
-        audit.append(case.engine, "package", details, os_user())
+    case.note("package", details)
     return out
 
 

@@ -26,7 +26,8 @@ import pycountry
 
 from threadline import __version__
 from threadline.errors import UsageError
-from threadline.store import share_sql
+from threadline.score import sql as score_sql
+from threadline.share import sql as share_sql
 from threadline.store.engine import Engine
 
 PERSON_ID = re.compile(r"\bP[0-9a-f]{12}\b")
@@ -97,10 +98,10 @@ def country_code(country: str) -> tuple[str, str]:
 def gather(engine: Engine, case_name: str, country: str) -> Referral:
     """Read a country's targets and everything its package shows about them."""
     code, name = country_code(country)
-    rows = share_sql.targets(engine, code)
+    rows = score_sql.targets(engine, code)
     pids = [str(r["person_id"]) for r in rows]
     own = set(pids)
-    jurisdiction_of = {str(t["person_id"]): t["country"] for t in share_sql.targets(engine)}
+    jurisdiction_of = {str(t["person_id"]): t["country"] for t in score_sql.targets(engine)}
     labels = _Counterparts(own)
     dossiers = {
         str(r["person_id"]): TargetDossier(

@@ -24,8 +24,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from threadline.store import resolve_sql
-from threadline.store import sessions_sql as sql
+from threadline.resolve import sql as resolve_sql
+from threadline.signals import sql
 from threadline.store.engine import Engine
 
 
@@ -56,7 +56,6 @@ def confidence(c: dict[str, Any], competitors: int) -> float:
 
 def detect(engine: Engine, rules: SessionRules | None = None) -> dict[str, Any]:
     r = rules or SessionRules()
-    sql.create_tables(engine)
     sql.build_episodes(engine, r.gap_hours)
     sql.build_candidates(engine, r.before_minutes, r.after_minutes)
     hashes = sql.source_hashes(engine)

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 
@@ -60,6 +60,20 @@ def quote_ident(name: str) -> str:
 
 def json_key(key: str) -> str:
     return '"' + key.replace('"', '\\"') + '"'
+
+
+class Rows(Protocol):
+    """Anything that runs a query: the case engine or a pooled read connection."""
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]: ...
+
+    def query_dicts(
+        self, sql: str, params: Sequence[Any] | None = None
+    ) -> list[dict[str, Any]]: ...
+
+    def query_arrow(self, sql: str) -> pa.Table: ...
+
+    def register(self, name: str, table: pa.Table) -> None: ...
 
 
 @dataclass(frozen=True)

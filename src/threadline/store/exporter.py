@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
-from threadline.schema import KINDS
 from threadline.store.engine import Engine, quote_ident, quote_literal
-from threadline.store.tables import SYSTEM_TABLES, stored_columns
+from threadline.store.tables import TABLES as STORE_TABLES
+from threadline.store.tables import Columns
 
+ISO = "'%Y-%m-%dT%H:%M:%S.%fZ'"
 ORDER = {
     "sources": "ingested_at, source_id",
     "quarantine": 'source_id, "row"',
@@ -17,13 +19,12 @@ ORDER = {
 }
 
 
-def _select(table: str) -> str:
-    if table in KINDS:
-        cols = stored_columns(KINDS[table])
-        order = "record_id"
-    else:
-        cols = SYSTEM_TABLES["deliveries" if table == "provenance" else table]
-        order = ORDER[table]
+def iso(col: str) -> str:
+    """A timestamp column as the export contract's ISO 8601 UTC text."""
+    return f"strftime({col}, {ISO})"
+
+
+def _select(table: str, cols: Columns, order: str) -> str:
     exprs = []
     for name, sql_type in cols:
         q = quote_ident(name)
@@ -36,34 +37,33 @@ def _select(table: str) -> str:
     return f"SELECT {', '.join(exprs)} FROM {quote_ident(table)} ORDER BY {order}"
 
 
-def analysis_files() -> dict[str, str]:
-    """The analysis files of the export contract: file stem -> SQL producing its rows."""
-    from threadline.store import media_sql, share_sql
-    from threadline.store.resolve_sql import persons_export_sql
+def export_tables(
+    engine: Engine,
+    out: Path,
+    records: Mapping[str, Columns],
+    analysis_files: Mapping[str, str],
+) -> dict[str, dict[str, object]]:
+    """Export each analysis file, every canonical table and the custody tables as JSON Lines.
 
-    return {
-        "persons": persons_export_sql(),
-        "networks": share_sql.networks_export_sql(),
-        "targets": share_sql.targets_export_sql(),
-        "sessions": share_sql.sessions_export_sql(),
-        "rescue": share_sql.rescue_export_sql(),
-        **media_sql.export_sql(),  # media_matches, media_files, media_groups, media_links
-    }
-
-
-def export_tables(engine: Engine, out: Path) -> dict[str, dict[str, object]]:
-    """Export every canonical and system table, and each analysis file, as JSON Lines."""
+    ``records`` are the canonical tables (ordered by record id); ``analysis_files`` map a
+    file stem to the SQL giving its rows (see :func:`threadline.pipeline.exports`).
+    """
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, dict[str, object]] = {}
-    for name, sql in analysis_files().items():
+    for name, sql in analysis_files.items():
         target = out / f"{name}.jsonl"
         engine.execute(f"COPY ({sql}) TO {quote_literal(str(target))} (FORMAT json)")
         rows = int(engine.scalar(f"SELECT count(*) FROM ({sql})"))
         files[target.name] = {"rows": rows, "sha256": _sha256(target)}
-    for table in (*KINDS, "sources", "quarantine", "provenance", "audit"):
+    plain = {name: (cols, "record_id") for name, cols in records.items()}
+    for table in ("sources", "quarantine", "provenance", "audit"):
+        spec = STORE_TABLES["deliveries" if table == "provenance" else table]
+        plain[table] = (spec.columns, ORDER[table])
+    for table, (cols, order) in plain.items():
         target = out / f"{table}.jsonl"
-        sql = _select(table)
-        engine.execute(f"COPY ({sql}) TO {quote_literal(str(target))} (FORMAT json)")
+        engine.execute(
+            f"COPY ({_select(table, cols, order)}) TO {quote_literal(str(target))} (FORMAT json)"
+        )
         rows = int(engine.scalar(f"SELECT count(*) FROM {quote_ident(table)}"))
         files[target.name] = {"rows": rows, "sha256": _sha256(target)}
     return files

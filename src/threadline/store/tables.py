@@ -1,8 +1,16 @@
-"""Table layout of a case store, derived from the canonical model in :mod:`threadline.schema`."""
+"""Creating a case's tables: every table is declared as data by the module that writes it.
+
+Each owner (``store`` itself, ``ingest`` and every analysis stage's ``sql`` module) declares a
+``TABLES`` mapping of table name to :class:`Table`; :mod:`threadline.pipeline` lists the owners
+and :func:`create_all` makes every table once, when a case is made or opened.
+"""
 
 from __future__ import annotations
 
-from threadline.schema import KINDS, NORMALISED_TYPES, Kind, ValueType
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from threadline.schema import NORMALISED_TYPES, Kind, ValueType
 from threadline.store.engine import Engine, quote_ident
 
 SQL_TYPES = {
@@ -14,59 +22,79 @@ SQL_TYPES = {
     ValueType.BOOLEAN: "BOOLEAN",
 }
 
-
-def _cols(spec: str) -> list[tuple[str, str]]:
-    return [tuple(p.split()) for p in spec.split(",")]  # type: ignore[misc]
+Columns = tuple[tuple[str, str], ...]
 
 
-SYSTEM_TABLES: dict[str, list[tuple[str, str]]] = {
-    "sources": _cols(
+@dataclass(frozen=True)
+class Table:
+    """A stored table's columns (name, SQL type) in order.
+
+    ``per_table_export`` says whether the table is written by the CSV-per-table export:
+    working tables a stage rebuilds on every run (edges, episodes, metrics) are not.
+    """
+
+    columns: Columns
+    per_table_export: bool = True
+
+
+def columns(spec: str) -> Columns:
+    """Parse ``"a VARCHAR, \\"at\\" TIMESTAMP, ids VARCHAR[]"`` into (name, type) pairs."""
+    pairs = []
+    for part in spec.split(","):
+        name, sql_type = part.split(None, 1)
+        pairs.append((name.strip('"'), sql_type.strip()))
+    return tuple(pairs)
+
+
+def table(spec: str, *, per_table_export: bool = True) -> Table:
+    """A :class:`Table` from a column list written as SQL."""
+    return Table(columns(spec), per_table_export)
+
+
+# What the store itself keeps for every case: custody, quarantine and the audit chain.
+TABLES: dict[str, Table] = {
+    "sources": table(
         "source_id VARCHAR, sha256 VARCHAR, path VARCHAR, size BIGINT, kind VARCHAR,"
         "format VARCHAR, agency VARCHAR, seizure VARCHAR, timezone VARCHAR, country VARCHAR,"
         "rows_read BIGINT, rows_stored BIGINT, rows_duplicate BIGINT, rows_quarantined BIGINT,"
         "ignored_fields VARCHAR, ingested_at TIMESTAMP, os_user VARCHAR, tool_version VARCHAR"
     ),
-    "quarantine": _cols(
+    "quarantine": table(
         "source_id VARCHAR, row BIGINT, field VARCHAR, reason VARCHAR, detail VARCHAR,"
         "original VARCHAR"
     ),
     # Further deliveries of records already stored (the first is on the record itself);
     # the view ``provenance`` unions both.
-    "deliveries": _cols("table_name VARCHAR, record_id VARCHAR, source_id VARCHAR, row BIGINT"),
-    "audit": _cols(
+    "deliveries": table("table_name VARCHAR, record_id VARCHAR, source_id VARCHAR, row BIGINT"),
+    "audit": table(
         "seq BIGINT, at TIMESTAMP, os_user VARCHAR, action VARCHAR, details VARCHAR,"
         "prev_hash VARCHAR, hash VARCHAR"
     ),
 }
 
 
-def stored_columns(kind: Kind) -> list[tuple[str, str]]:
-    """(name, SQL type) of a kind's stored table, in order."""
+def stored_columns(kind: Kind) -> Columns:
+    """(name, SQL type) of a canonical kind's stored table, in order."""
     cols = [("record_id", "VARCHAR"), ("source_id", "VARCHAR"), ("row", "BIGINT")]
     for f in kind.fields:
         cols.append((f.name, SQL_TYPES.get(f.type, "VARCHAR")))
     for f in kind.fields:
         if f.type in NORMALISED_TYPES:
             cols.append((f"{f.name}_original", "VARCHAR"))
-    return cols
+    return tuple(cols)
 
 
-def create_all(engine: Engine) -> None:
-    """Create every table of an empty case."""
-    from threadline.store.findings_sql import create_tables as create_findings_tables
-    from threadline.store.media_sql import create_tables as create_media_tables
-    from threadline.store.resolve_sql import create_tables as create_person_tables
+def create_all(engine: Engine, layouts: Mapping[str, Table], record_tables: Sequence[str]) -> None:
+    """Create every declared table that is missing, and the ``provenance`` view.
 
-    create_person_tables(engine)
-    create_findings_tables(engine)
-    create_media_tables(engine)
-    layouts = {**SYSTEM_TABLES, **{k.name: stored_columns(k) for k in KINDS.values()}}
-    for name, columns in layouts.items():
-        cols = ", ".join(f"{quote_ident(n)} {t}" for n, t in columns)
+    ``record_tables`` are the canonical tables whose rows carry their first delivery.
+    """
+    for name, spec in layouts.items():
+        cols = ", ".join(f"{quote_ident(n)} {t}" for n, t in spec.columns)
         engine.execute(f"CREATE TABLE IF NOT EXISTS {quote_ident(name)} ({cols})")
     firsts = " UNION ALL ".join(
         f"SELECT '{k}' AS table_name, record_id, source_id, \"row\" FROM {quote_ident(k)}"
-        for k in KINDS
+        for k in record_tables
     )
     kind_of = engine.scalar(
         "SELECT table_type FROM information_schema.tables WHERE table_name = 'provenance' "

@@ -12,26 +12,12 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any
 
 import pyarrow as pa
 
 from threadline.errors import EngineError
-from threadline.store.engine import Engine
-
-
-class Rows(Protocol):
-    """Anything that runs a query: the case engine or a pooled read connection."""
-
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]: ...
-
-    def query_dicts(
-        self, sql: str, params: Sequence[Any] | None = None
-    ) -> list[dict[str, Any]]: ...
-
-    def query_arrow(self, sql: str) -> pa.Table: ...
-
-    def register(self, name: str, table: pa.Table) -> None: ...
+from threadline.store.engine import Engine, Rows
 
 
 class QueryTimeout(EngineError):

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from threadline.store import web_sql
+from threadline.store import audit
 from threadline.store.engine import Engine
 
 BATCH = 256
@@ -62,9 +62,7 @@ class AuditWriter:
     def _commit(self, batch: list[_Entry]) -> None:
         try:
             with self._engine.transaction():
-                web_sql.append_audit(
-                    self._engine, [(e.action, e.details, e.os_user) for e in batch]
-                )
+                audit.append_many(self._engine, [(e.action, e.details, e.os_user) for e in batch])
         except Exception as exc:  # noqa: BLE001 - handed to every waiting request
             for e in batch:
                 e.error = exc

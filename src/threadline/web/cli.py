@@ -6,16 +6,9 @@ from pathlib import Path
 
 import click
 
+from threadline.cli_common import key_option, open_case
+
 ROLES = ("admin", "analyst", "reviewer")
-key_file_option = click.option(
-    "--key-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="File holding the case key (default: the THREADLINE_KEY environment variable).",
-)
-
-
-def _key(key_file: Path | None) -> str | None:
-    return key_file.read_text(encoding="utf-8").strip() if key_file else None
 
 
 @click.command()
@@ -29,7 +22,7 @@ def _key(key_file: Path | None) -> str | None:
 )
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@key_file_option
+@key_option
 def serve(
     case: Path,
     host: str,
@@ -42,15 +35,8 @@ def serve(
     """Serve the analyst workbench (web pages and the JSON API under /api) for CASE."""
     from threadline.web.server import serve as run
 
-    run(
-        case,
-        host=host,
-        port=port,
-        read_only=read_only,
-        key=_key(key_file),
-        tls_cert=tls_cert,
-        tls_key=tls_key,
-    )
+    with open_case(case, key_file) as c:
+        run(c, host=host, port=port, read_only=read_only, tls_cert=tls_cert, tls_key=tls_key)
 
 
 @click.group()
@@ -73,7 +59,7 @@ def user() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Read the password from this file instead of prompting.",
 )
-@key_file_option
+@key_option
 def add(
     case: Path,
     name: str,
@@ -84,13 +70,12 @@ def add(
     key_file: Path | None,
 ) -> None:
     """Add user NAME to CASE (the password is hashed with argon2id)."""
-    from threadline.case import Case
     from threadline.web.users import add_user
 
     if password_file:
         password = password_file.read_text(encoding="utf-8").rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with Case.open(case, key=_key(key_file)) as c:
+    with open_case(case, key_file) as c:
         u = add_user(c, name, agency=agency, role=role, password=password, country=country)
     click.echo(f"added {u.role} {u.name} ({u.agency}, jurisdiction {u.country})")

@@ -22,16 +22,15 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(
-    case_path: Path,
+    case: Case,
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
     read_only: bool = False,
-    key: str | None = None,
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
 ) -> None:
-    """Serve the case until interrupted. Off loopback, TLS is required (cookies are Secure)."""
+    """Serve an open case until interrupted. Off loopback, TLS is required (cookies are Secure)."""
     import uvicorn
 
     from threadline.web.app import create_app
@@ -43,9 +42,8 @@ def serve(
             f"{host} is not a loopback address: serve with --tls-cert and --tls-key "
             "(session cookies are Secure and browsers send them only over HTTPS off loopback)"
         )
-    case = Case.open(case_path, key=key)
+    app = create_app(case, read_only=read_only)
     try:
-        app = create_app(case, read_only=read_only)
         config = uvicorn.Config(
             app,
             host=host,
@@ -59,6 +57,5 @@ def serve(
             ssl_keyfile=str(tls_key) if tls_key else None,
         )
         uvicorn.Server(config).run()
-        app.state.wb.close()
     finally:
-        case.close()
+        app.state.wb.close()

@@ -10,9 +10,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from threadline.case import Case
 from threadline.errors import UsageError
-from threadline.ingest.canonical import os_user
-from threadline.store import audit, web_sql
-from threadline.store.web_pool import Rows
+from threadline.store import audit
+from threadline.store.engine import Rows
+from threadline.web import sql as web_sql
 from threadline.web.policy import ROLES, User
 
 MIN_PASSWORD = 12
@@ -46,16 +46,12 @@ def add_user(
         raise UsageError("--agency is required")
     cc = country_of(agency, country)
     engine = case.engine
-    with engine.transaction():
-        web_sql.create_tables(engine)
+    details = {"user": name, "agency": agency.strip(), "country": cc, "role": role}
+    with case.audited("user:add", details):
         if web_sql.user(engine, name) is not None:
             raise UsageError(f"user {name!r} already exists in this case")
-        web_sql.add_user(engine, name, agency.strip(), cc, role, _hasher.hash(password), os_user())
-        audit.append(
-            engine,
-            "user:add",
-            {"user": name, "agency": agency.strip(), "country": cc, "role": role},
-            os_user(),
+        web_sql.add_user(
+            engine, name, agency.strip(), cc, role, _hasher.hash(password), audit.os_user()
         )
     return User(name, agency.strip(), cc, role)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from threadline.store import web_sql
+from threadline.score import sql as score_sql
+from threadline.web import sql as web_sql
 from threadline.web.errors import BadRequest, Forbidden, NotFound
 from threadline.web.policy import User
 from threadline.web.views_person import reasons, redact_sessions, session_rows
@@ -139,10 +140,10 @@ def targets(wb: Workbench, user: User, country: str) -> dict[str, Any]:
         raise BadRequest(f"{country!r} is not an ISO 3166-1 alpha-2 country code")
 
     def make(r: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        found = rows(web_sql.targets(r, country))
+        found = rows(score_sql.targets(r, country))
         for t in found:
             t["reasons"] = reasons(t, None)
-        return found, rows(web_sql.target_countries(r))
+        return found, rows(score_sql.target_countries(r))
 
     found, countries = wb.cached(("targets", country), make)
     shown, hidden = [], 0

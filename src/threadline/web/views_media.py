@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from threadline.store import web_sql
+from threadline.web import sql as web_sql
 from threadline.web.errors import BadRequest, Forbidden, NotFound
 from threadline.web.policy import User
 from threadline.web.sessions import Session

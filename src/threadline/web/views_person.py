@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from threadline.store import web_sql
+from threadline.web import sql as web_sql
 from threadline.web.errors import BadRequest, Forbidden, NotFound
 from threadline.web.policy import User
 from threadline.web.workbench import SHA256, Workbench, jsonable, rows

@@ -12,7 +12,7 @@ from typing import Any
 
 from threadline.errors import UsageError
 from threadline.resolve.persons import member_key
-from threadline.store import web_sql
+from threadline.web import sql as web_sql
 from threadline.web.errors import BadRequest, Forbidden, NotAvailable, NotFound
 from threadline.web.policy import User
 from threadline.web.workbench import COUNTRY, PackageBuilder, Workbench, rows

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from threadline.case import Case
-from threadline.ingest.canonical import os_user
-from threadline.store import web_sql
-from threadline.store.web_pool import ReadPool, Rows
+from threadline.store.audit import os_user
+from threadline.store.engine import Rows
+from threadline.store.web_pool import ReadPool
+from threadline.web import sql as web_sql
 from threadline.web.auditlog import AuditWriter
 from threadline.web.errors import BadRequest, Forbidden, NotFound, ReadOnly
 from threadline.web.policy import Policy, User
@@ -50,8 +51,6 @@ class Workbench:
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
 
     def __post_init__(self) -> None:
-        with self.case.engine.transaction():
-            web_sql.create_tables(self.case.engine)
         self.pool = ReadPool(self.case.engine, self.pool_size, self.time_limit_s)
         self.audit_log = AuditWriter(self.case.engine)
         self._lock = threading.Lock()

@@ -6,29 +6,29 @@ the case's engine.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from threadline.store import audit
-from threadline.store.engine import Engine
-from threadline.store.resolve_sql import _identity_key, account_key
-from threadline.store.web_pool import Rows
+from threadline.resolve.sql import account_key, identity_key_sql
+from threadline.store.engine import Engine, Rows
+from threadline.store.tables import Table, table
 
 SENDER_ACCOUNT = account_key("platform", "sender")
 RECIPIENT_ACCOUNT = account_key("platform", "recipient")
 LOGIN_ACCOUNT = account_key("platform", "account_id")
-SENDER_IDENTITY = _identity_key("sender")
-RECEIVER_IDENTITY = _identity_key("receiver")
+SENDER_IDENTITY = identity_key_sql("sender")
+RECEIVER_IDENTITY = identity_key_sql("receiver")
 
 
 # -- users ------------------------------------------------------------------------------------
-def create_tables(engine: Engine) -> None:
-    engine.execute(
-        """CREATE TABLE IF NOT EXISTS web_users (name VARCHAR, agency VARCHAR, country VARCHAR,
-           role VARCHAR, password_hash VARCHAR, created_at TIMESTAMP, created_by VARCHAR)"""
+# Workbench users; never exported (the rows hold password hashes).
+TABLES: dict[str, Table] = {
+    "web_users": table(
+        """name VARCHAR, agency VARCHAR, country VARCHAR, role VARCHAR, password_hash VARCHAR,
+        created_at TIMESTAMP, created_by VARCHAR""",
+        per_table_export=False,
     )
+}
 
 
 def add_user(
@@ -47,28 +47,6 @@ def user(r: Rows, name: str) -> dict[str, Any] | None:
 
 def set_password_hash(engine: Engine, name: str, password_hash: str) -> None:
     engine.execute("UPDATE web_users SET password_hash = ? WHERE name = ?", [password_hash, name])
-
-
-def append_audit(engine: Engine, entries: Sequence[tuple[str, dict[str, Any], str]]) -> None:
-    """Append (action, details, os_user) entries to the audit chain in one statement.
-
-    The same entries, hashes and chain as :func:`threadline.store.audit.append` one by one;
-    call inside a transaction.
-    """
-    if not entries:
-        return
-    last = engine.query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-    seq, prev = (int(last[0][0]), str(last[0][1])) if last else (0, audit.GENESIS)
-    values: list[Any] = []
-    for action, details, os_user in entries:
-        seq += 1
-        at = datetime.now(UTC).replace(tzinfo=None)
-        text = json.dumps(details, sort_keys=True, ensure_ascii=False, default=str)
-        digest = audit.entry_hash(seq, at, os_user, action, text, prev)
-        values += [seq, at, os_user, action, text, prev, digest]
-        prev = digest
-    marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(entries))
-    engine.execute(f"INSERT INTO audit VALUES {marks}", values)
 
 
 def table_exists(r: Rows, name: str) -> bool:
@@ -394,21 +372,6 @@ def person_edges(r: Rows) -> list[tuple[str, str, int, int, int]]:
            SELECT a, b, sum(m), sum(p), sum(s) FROM e GROUP BY a, b ORDER BY a, b"""
     )
     return [(str(a), str(b), int(m), int(p), int(s)) for a, b, m, p, s in rows]
-
-
-def targets(r: Rows, country: str | None) -> list[dict[str, Any]]:
-    where, params = ("WHERE country = ?", [country]) if country else ("", [])
-    return r.query_dicts(
-        f'SELECT * FROM targets {where} ORDER BY "rank", score DESC, person_id', params
-    )
-
-
-def target_countries(r: Rows) -> list[dict[str, Any]]:
-    return r.query_dicts(
-        """SELECT country, count(*) AS targets,
-                  count(*) FILTER (WHERE role = 'buyer') AS buyers
-           FROM targets WHERE country IS NOT NULL GROUP BY country ORDER BY country"""
-    )
 
 
 def sessions_list(r: Rows, limit: int) -> list[dict[str, Any]]:

@@ -11,27 +11,39 @@ from typing import Any
 import pyarrow as pa
 
 from threadline.store.engine import Engine, quote_ident
+from threadline.store.tables import Table, table
 
-MEDIA_TABLES = {
+TABLES: dict[str, Table] = {
     # One row per hashed file: what hashing found beyond the canonical media row.
-    "media_files": """source_id VARCHAR, path VARCHAR, sha256 VARCHAR, size BIGINT,
+    "media_files": table(
+        """source_id VARCHAR, path VARCHAR, sha256 VARCHAR, size BIGINT,
         media_type VARCHAR, status VARCHAR, reason VARCHAR, pdq VARCHAR, pdq_quality INTEGER,
         pdq_dihedral VARCHAR, vpdq VARCHAR, vpdq_frames INTEGER, width INTEGER,
         height INTEGER, exif_orientation INTEGER""",
+        per_table_export=False,
+    ),
     # One row per (media row, hash-list entry) that match; the export contract's fields first.
-    "media_matches": """sha256 VARCHAR, path VARCHAR, "match" VARCHAR, distance INTEGER,
+    "media_matches": table(
+        """sha256 VARCHAR, path VARCHAR, "match" VARCHAR, distance INTEGER,
         list_name VARCHAR, category VARCHAR, series_id VARCHAR, found_on VARCHAR,
         group_id VARCHAR, victim_identified BOOLEAN, transform VARCHAR, similarity DOUBLE,
-        media_record_id VARCHAR, hashlist_record_id VARCHAR, list_source_id VARCHAR""",
+        media_record_id VARCHAR, hashlist_record_id VARCHAR, list_source_id VARCHAR"""
+    ),
     # The case's own near-duplicate groups (PDQ), joined to listed series where they match.
-    "media_group_members": "group_id VARCHAR, sha256 VARCHAR",
-    "media_groups": """group_id VARCHAR, files BIGINT, copies BIGINT, status VARCHAR,
+    "media_group_members": table("group_id VARCHAR, sha256 VARCHAR", per_table_export=False),
+    "media_groups": table(
+        """group_id VARCHAR, files BIGINT, copies BIGINT, status VARCHAR,
         priority INTEGER, series_ids VARCHAR[], list_names VARCHAR[], categories VARCHAR[],
         holders VARCHAR[], victim_identified BOOLEAN""",
+        per_table_export=False,
+    ),
     # Who held or sent each file: found_on values and message attachments by sha256.
-    "media_links": """group_id VARCHAR, sha256 VARCHAR, holder VARCHAR, platform VARCHAR,
+    "media_links": table(
+        """group_id VARCHAR, sha256 VARCHAR, holder VARCHAR, platform VARCHAR,
         account_id VARCHAR, device_id VARCHAR, via VARCHAR, message_id VARCHAR,
         source_id VARCHAR""",
+        per_table_export=False,
+    ),
 }
 RESULT_TABLES = ("media_matches", "media_group_members", "media_groups", "media_links")
 EXPORT_ORDER = {
@@ -46,11 +58,6 @@ LIST_NAME = (
     "coalesce(h.list_name, regexp_replace(regexp_replace(s.path, '^.*[/\\\\]', ''), "
     "'\\.[^.]*$', ''))"
 )
-
-
-def create_tables(engine: Engine) -> None:
-    for name, body in MEDIA_TABLES.items():
-        engine.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
 
 
 def insert_arrow(engine: Engine, table: str, rows: pa.Table) -> None:
@@ -297,3 +304,6 @@ def vics_rows(engine: Engine) -> list[dict[str, Any]]:
         LEFT JOIN media_group_members gm ON gm.sha256 = p.sha256
         GROUP BY p.sha256 ORDER BY p.sha256"""
     )
+
+
+EXPORTS = export_sql()

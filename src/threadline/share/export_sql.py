@@ -8,19 +8,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from threadline.schema import KINDS
+from threadline import pipeline
+from threadline.ingest.tables import TABLES as RECORD_TABLES
+from threadline.resolve.sql import identity_key_sql
+from threadline.share.sql import ACCOUNT_KEY, RECIPIENT_KEY, SENDER_KEY, person_rescue
 from threadline.store.engine import Engine, quote_ident, quote_literal
-from threadline.store.findings_sql import FINDINGS_TABLES
-from threadline.store.resolve_sql import PERSON_TABLES, _identity_key
-from threadline.store.share_sql import (
-    ACCOUNT_KEY,
-    RECIPIENT_KEY,
-    SENDER_KEY,
-    iso,
-    person_rescue,
-    table_exists,
-)
-from threadline.store.tables import SYSTEM_TABLES
+from threadline.store.exporter import iso
 
 
 # -- standard exports -------------------------------------------------------------------------
@@ -51,7 +44,7 @@ def person_nodes(engine: Engine) -> list[dict[str, Any]]:
 
 def person_edges(engine: Engine) -> list[dict[str, Any]]:
     """Person-to-person links aggregated from messages, payments and paid sessions."""
-    sender, receiver = _identity_key("sender"), _identity_key("receiver")
+    sender, receiver = identity_key_sql("sender"), identity_key_sql("receiver")
     return engine.query_dicts(
         f"""WITH pay AS (SELECT {sender} AS a, {receiver} AS b, sent_at, amount, currency
                          FROM payments),
@@ -114,7 +107,7 @@ def ftm_messages(engine: Engine, batch_rows: int = 50_000) -> Iterator[pa.Record
 
 
 def ftm_payments(engine: Engine, batch_rows: int = 50_000) -> Iterator[pa.RecordBatch]:
-    sender, receiver = _identity_key("p.sender"), _identity_key("p.receiver")
+    sender, receiver = identity_key_sql("p.sender"), identity_key_sql("p.receiver")
     return engine.iter_batches(
         f"""SELECT p.provider, p.transaction_id, {iso("p.sent_at")} AS sent_at,
                    CAST(p.amount AS VARCHAR) AS amount, p.currency, p.narrative,
@@ -153,11 +146,10 @@ def all_rescue(engine: Engine) -> list[dict[str, Any]]:
 
 
 # -- CSV per table ----------------------------------------------------------------------------
-def exportable_tables(engine: Engine) -> list[str]:
-    names = [*KINDS, *SYSTEM_TABLES, *PERSON_TABLES, *FINDINGS_TABLES]
-    if table_exists(engine, "media_matches"):
-        names.append("media_matches")
-    return names
+def exportable_tables() -> list[str]:
+    """The tables the CSV export writes: canonical records first, then the registry's."""
+    kept = [n for n, spec in pipeline.tables().items() if spec.per_table_export]
+    return [*RECORD_TABLES, *(n for n in kept if n not in RECORD_TABLES)]
 
 
 def copy_table_csv(engine: Engine, table: str, target: Path) -> int:

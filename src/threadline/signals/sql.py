@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+from threadline.graph.sql import folded_text
+from threadline.resolve.sql import account_key, identity_key_sql
 from threadline.store.engine import Engine
-from threadline.store.graph_sql import folded_text
-from threadline.store.resolve_sql import account_key, identity_key_sql
+from threadline.store.exporter import iso
+from threadline.store.tables import Table, table
 
-SESSION_TABLES = {
-    "chat_episodes": """episode_id VARCHAR, buyer VARCHAR, seller VARCHAR, buyer_person VARCHAR,
+TABLES: dict[str, Table] = {
+    "chat_episodes": table(
+        """episode_id VARCHAR, buyer VARCHAR, seller VARCHAR, buyer_person VARCHAR,
         seller_person VARCHAR, "start" TIMESTAMP, "end" TIMESTAMP, messages BIGINT,
         requests BIGINT, prices BIGINT, lives BIGINT, first_live TIMESTAMP, text VARCHAR,
         hit_rows VARCHAR[]""",
-    "session_candidates": """episode_id VARCHAR, record_id VARCHAR, transaction_id VARCHAR,
+        per_table_export=False,
+    ),
+    "session_candidates": table(
+        """episode_id VARCHAR, record_id VARCHAR, transaction_id VARCHAR,
         provider VARCHAR, sent_at TIMESTAMP, code_named BOOLEAN, receiver_named BOOLEAN,
         payer_is_buyer BOOLEAN, receiver_in_network BOOLEAN, sender_identity VARCHAR,
         source_id VARCHAR, "row" BIGINT""",
+        per_table_export=False,
+    ),
+    # The export contract's sessions; ``evidence`` is a JSON list of
+    # {"source_sha256", "row", "table", "note"} objects.
+    "sessions": table(
+        """session_id VARCHAR, buyer_platform VARCHAR, buyer_account VARCHAR,
+        seller_platform VARCHAR, seller_account VARCHAR, buyer_person VARCHAR,
+        seller_person VARCHAR, "start" TIMESTAMP, "end" TIMESTAMP,
+        payment_transaction_ids VARCHAR[], login_ips VARCHAR[], confidence DOUBLE,
+        evidence VARCHAR"""
+    ),
 }
-
-
-def create_tables(engine: Engine) -> None:
-    for name, body in SESSION_TABLES.items():
-        engine.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
 
 
 def build_episodes(engine: Engine, gap_hours: int) -> None:
@@ -172,3 +184,19 @@ def write_sessions(engine: Engine, rows: list[dict[str, object]]) -> None:
 
 def source_hashes(engine: Engine) -> dict[str, str]:
     return {str(i): str(h) for i, h in engine.query("SELECT source_id, sha256 FROM sources")}
+
+
+def sessions_export_sql() -> str:
+    """``sessions.jsonl`` of the export contract."""
+    return f"""
+        SELECT session_id,
+               {{'platform': buyer_platform, 'account_id': buyer_account}} AS buyer,
+               {{'platform': seller_platform, 'account_id': seller_account}} AS seller,
+               {iso('"start"')} AS "start", {iso('"end"')} AS "end",
+               coalesce(payment_transaction_ids, CAST([] AS VARCHAR[]))
+                   AS payment_transaction_ids,
+               coalesce(login_ips, CAST([] AS VARCHAR[])) AS login_ips, confidence
+        FROM sessions ORDER BY "start", session_id"""
+
+
+EXPORTS = {"sessions": sessions_export_sql()}

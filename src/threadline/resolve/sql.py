@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from threadline.store.engine import Engine
+from threadline.store.tables import Table, table
 
 # An account is named by its platform and handle, both case-folded.
 ACCOUNT_KEY = "lower(trim({p})) || ':' || lower(trim({a}))"
@@ -26,32 +27,34 @@ def identity_key_sql(side: str, alias: str | None = None) -> str:
     return "'id:' || md5(" + " || chr(31) || ".join(cols) + ")"
 
 
-_identity_key = identity_key_sql
-
-
 def account_key(platform: str, account: str) -> str:
     return ACCOUNT_KEY.format(p=platform, a=account)
 
 
-PERSON_TABLES = {
-    "selectors": """entity_type VARCHAR, entity_key VARCHAR, selector_type VARCHAR,
+TABLES: dict[str, Table] = {
+    "selectors": table(
+        """entity_type VARCHAR, entity_key VARCHAR, selector_type VARCHAR,
         value VARCHAR, "at" TIMESTAMP, table_name VARCHAR, record_id VARCHAR,
-        source_id VARCHAR, "row" BIGINT""",
-    "payment_identities": """identity_key VARCHAR, provider VARCHAR, name VARCHAR,
+        source_id VARCHAR, "row" BIGINT"""
+    ),
+    "payment_identities": table(
+        """identity_key VARCHAR, provider VARCHAR, name VARCHAR,
         account VARCHAR, phone VARCHAR, country VARCHAR, city VARCHAR, side VARCHAR,
-        payments BIGINT""",
-    "person_links": """a VARCHAR, b VARCHAR, rule VARCHAR, confidence DOUBLE,
-        selector_type VARCHAR, value VARCHAR""",
-    "person_members": """person_id VARCHAR, member_type VARCHAR, member_key VARCHAR,
-        confidence DOUBLE, via VARCHAR""",
-    "decisions": """seq BIGINT, "at" TIMESTAMP, os_user VARCHAR, action VARCHAR,
-        member_key VARCHAR, other_key VARCHAR, reason VARCHAR""",
+        payments BIGINT"""
+    ),
+    "person_links": table(
+        """a VARCHAR, b VARCHAR, rule VARCHAR, confidence DOUBLE,
+        selector_type VARCHAR, value VARCHAR"""
+    ),
+    "person_members": table(
+        """person_id VARCHAR, member_type VARCHAR, member_key VARCHAR,
+        confidence DOUBLE, via VARCHAR"""
+    ),
+    "decisions": table(
+        """seq BIGINT, "at" TIMESTAMP, os_user VARCHAR, action VARCHAR,
+        member_key VARCHAR, other_key VARCHAR, reason VARCHAR"""
+    ),
 }
-
-
-def create_tables(engine: Engine) -> None:
-    for name, body in PERSON_TABLES.items():
-        engine.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
 
 
 def build_selectors(engine: Engine) -> None:
@@ -73,7 +76,7 @@ def build_selectors(engine: Engine) -> None:
                    FROM logins""",
     ]
     for side in ("sender", "receiver"):
-        key = _identity_key(side)
+        key = identity_key_sql(side)
         parts += [
             f"""SELECT 'identity', {key}, 'phone', {side}_phone, sent_at, 'payments',
                        record_id, source_id, "row" FROM payments WHERE {side}_phone IS NOT NULL""",
@@ -100,7 +103,7 @@ def build_identities(engine: Engine) -> None:
     sides = []
     for side in ("sender", "receiver"):
         sides.append(
-            f"""SELECT {_identity_key(side)} AS identity_key, lower(trim(provider)) AS provider,
+            f"""SELECT {identity_key_sql(side)} AS identity_key, lower(trim(provider)) AS provider,
                    {side}_name AS name, lower(trim({side}_account)) AS account,
                    {side}_phone AS phone, {side}_country AS country, {side}_city AS city,
                    '{side}' AS side FROM payments"""
@@ -358,3 +361,6 @@ def ip_and_name_links(engine: Engine, max_accounts_per_ip: int, min_similarity: 
         GROUP BY p.a, p.b, p.ip
         HAVING max(jaro_winkler_similarity(na.name, nb.name)) >= {min_similarity}"""
     )
+
+
+EXPORTS = {"persons": persons_export_sql()}

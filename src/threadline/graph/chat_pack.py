@@ -49,7 +49,7 @@ def load(path: Path | None = None) -> ChatPack:
     """Load a pack file; without a path, the default pack shipped with Threadline."""
     if path is None:
         text = (
-            resources.files("threadline.signals")
+            resources.files("threadline.graph")
             .joinpath("packs/default.yaml")
             .read_text(encoding="utf-8")
         )

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from threadline.resolve.sql import account_key, identity_key_sql
 from threadline.store.engine import Engine, quote_literal
-from threadline.store.resolve_sql import _identity_key, account_key
+from threadline.store.exporter import iso
 
-ISO = "'%Y-%m-%dT%H:%M:%S.%fZ'"
 SENDER_KEY = account_key("platform", "sender")
 RECIPIENT_KEY = account_key("platform", "recipient")
 ACCOUNT_KEY = account_key("a.platform", "a.account_id")
@@ -22,35 +22,7 @@ STRONG_KINDS = ("phone", "email", "device", "payment_account")
 SELLER_ROLES = ("seller", "facilitator")
 
 
-def iso(col: str) -> str:
-    """A timestamp column as the export contract's ISO 8601 UTC text."""
-    return f"strftime({col}, {ISO})"
-
-
-def table_exists(engine: Engine, name: str) -> bool:
-    return bool(
-        engine.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
-    )
-
-
 # -- referral packages -----------------------------------------------------------------------
-def targets(engine: Engine, country: str | None = None) -> list[dict[str, Any]]:
-    """Ranked targets, all or those of one jurisdiction."""
-    where, params = ("WHERE upper(country) = ?", [country.upper()]) if country else ("", [])
-    return engine.query_dicts(
-        f"""SELECT person_id, "rank", score, role, upper(country) AS country, reasons
-            FROM targets {where} ORDER BY "rank" NULLS LAST, person_id""",
-        params,
-    )
-
-
-def target_countries(engine: Engine) -> list[str]:
-    rows = engine.query(
-        "SELECT DISTINCT upper(country) FROM targets WHERE country IS NOT NULL ORDER BY 1"
-    )
-    return [str(r[0]) for r in rows]
-
-
 def _members(types: str = "'account', 'payment_identity'") -> str:
     return f"""mem AS (SELECT person_id, member_type, member_key FROM person_members
                        WHERE list_contains(?, person_id) AND member_type IN ({types}))"""
@@ -108,7 +80,7 @@ def person_identities(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any
 def jurisdiction_evidence(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any]]:
     """What ties each person to a country: account country fields, payment party countries
     and phone numbers, each with how many rows show it and the first three of them."""
-    sender, receiver = _identity_key("p.sender"), _identity_key("p.receiver")
+    sender, receiver = identity_key_sql("p.sender"), identity_key_sql("p.receiver")
     return engine.query_dicts(
         f"""WITH {_members()},
         ev AS (
@@ -155,8 +127,8 @@ def person_payments(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any]]
     """Payments each person sent or received, with the counterpart's person and country."""
     return engine.query_dicts(
         f"""WITH {_members("'payment_identity'")},
-        p AS (SELECT *, {_identity_key("sender")} AS s_key,
-                     {_identity_key("receiver")} AS r_key FROM payments),
+        p AS (SELECT *, {identity_key_sql("sender")} AS s_key,
+                     {identity_key_sql("receiver")} AS r_key FROM payments),
         x AS (SELECT m.person_id, 'sent' AS direction, p.*, p.r_key AS other_key,
                      p.receiver_country AS counterpart_country
               FROM p JOIN mem m ON m.member_key = p.s_key
@@ -209,15 +181,8 @@ def person_media(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any]]:
             JOIN keys k ON k.k = {SENDER_KEY} WHERE g.attachment_sha256 IS NOT NULL
             UNION SELECT k.person_id, g.attachment_sha256 FROM messages g
             JOIN keys k ON k.k = {RECIPIENT_KEY} WHERE g.attachment_sha256 IS NOT NULL)"""
-    if table_exists(engine, "media_matches"):
-        hits = """h AS (SELECT sha256, found_on, "match", category, CAST(series_id AS VARCHAR)
-                          AS series, list_name FROM media_matches)"""
-    else:
-        hits = """h AS (SELECT d.sha256, d.found_on,
-                          CASE WHEN l.md5 = d.md5 THEN 'md5' WHEN l.sha1 = d.sha1 THEN 'sha1'
-                          END AS "match", l.category, l.series, l.list_name
-                   FROM media d LEFT JOIN hashlist l ON l.md5 = d.md5 OR l.sha1 = d.sha1
-                   WHERE d.sha256 IS NOT NULL)"""
+    hits = """h AS (SELECT sha256, found_on, "match", category, CAST(series_id AS VARCHAR)
+                      AS series, list_name FROM media_matches)"""
     return engine.query_dicts(
         f"""WITH {keys}, {hits}
         SELECT DISTINCT k.person_id, h.sha256, h."match", h.category, h.series, h.list_name
@@ -265,47 +230,3 @@ def strong_selectors(engine: Engine) -> list[dict[str, Any]]:
         FROM sel s LEFT JOIN person_roles r ON r.person_id = s.person_id
         GROUP BY ALL ORDER BY s.person_id, s.kind, s.value"""
     )
-
-
-# -- analysis files of the JSON export contract ------------------------------------------------
-def networks_export_sql() -> str:
-    roles = ", ".join(quote_literal(r) for r in SELLER_ROLES)
-    return f"""
-        SELECT n.network_id,
-               coalesce((SELECT list(m.person_id ORDER BY m.person_id) FROM network_members m
-                         WHERE m.network_id = n.network_id AND m.role IN ({roles})),
-                        CAST([] AS VARCHAR[])) AS sellers,
-               coalesce((SELECT list(m.person_id ORDER BY m.person_id) FROM network_members m
-                         WHERE m.network_id = n.network_id AND m.role = 'buyer'),
-                        CAST([] AS VARCHAR[])) AS buyers,
-               n.size, n.summary
-        FROM networks n ORDER BY n.network_id"""
-
-
-def targets_export_sql() -> str:
-    return """
-        SELECT person_id, "rank", score, role, upper(country) AS country,
-               json(coalesce(reasons, '[]')) AS reasons
-        FROM targets ORDER BY "rank" NULLS LAST, person_id"""
-
-
-def sessions_export_sql() -> str:
-    return f"""
-        SELECT session_id,
-               {{'platform': buyer_platform, 'account_id': buyer_account}} AS buyer,
-               {{'platform': seller_platform, 'account_id': seller_account}} AS seller,
-               {iso('"start"')} AS "start", {iso('"end"')} AS "end",
-               coalesce(payment_transaction_ids, CAST([] AS VARCHAR[]))
-                   AS payment_transaction_ids,
-               coalesce(login_ips, CAST([] AS VARCHAR[])) AS login_ips, confidence
-        FROM sessions ORDER BY "start", session_id"""
-
-
-def rescue_export_sql() -> str:
-    return f"""
-        SELECT person_id,
-               {{'lat': lat, 'lon': lon, 'radius_m': radius_m, 'country': country,
-                'admin_area': admin_area}} AS location,
-               {iso("last_activity")} AS last_activity, priority,
-               json(coalesce(evidence, '[]')) AS evidence
-        FROM rescue ORDER BY priority DESC NULLS LAST, person_id"""

@@ -6,8 +6,9 @@ graph stage then works on persons only.
 
 from __future__ import annotations
 
+from threadline.resolve.sql import account_key
 from threadline.store.engine import Engine, quote_literal
-from threadline.store.resolve_sql import account_key
+from threadline.store.tables import Table, table
 
 # Rough mid-2024 US dollar values of the currencies in remittance corridors, to compare
 # amounts across currencies (the amounts themselves stay exact in their own currency).
@@ -39,25 +40,51 @@ USD_PER_UNIT = {
 }
 FOLD_FROM, FOLD_TO = "013457@$", "oieastas"
 
-GRAPH_TABLES = {
-    "fx_rates": "currency VARCHAR, usd DOUBLE",
-    "chat_hits": """record_id VARCHAR, sender VARCHAR, recipient VARCHAR, sent_at TIMESTAMP,
+TABLES: dict[str, Table] = {
+    "fx_rates": table("currency VARCHAR, usd DOUBLE", per_table_export=False),
+    "chat_hits": table(
+        """record_id VARCHAR, sender VARCHAR, recipient VARCHAR, sent_at TIMESTAMP,
         category VARCHAR, source_id VARCHAR, "row" BIGINT""",
-    "person_edges": """a VARCHAR, b VARCHAR, kind VARCHAR, n BIGINT, usd DOUBLE,
+        per_table_export=False,
+    ),
+    "person_edges": table(
+        """a VARCHAR, b VARCHAR, kind VARCHAR, n BIGINT, usd DOUBLE,
         first TIMESTAMP, last TIMESTAMP""",
-    "person_features": """person_id VARCHAR, accounts BIGINT, identities BIGINT,
+        per_table_export=False,
+    ),
+    "person_features": table(
+        """person_id VARCHAR, accounts BIGINT, identities BIGINT,
         ph_signals BIGINT, foreign_signals BIGINT, counterparts BIGINT,
         initiated_by_others BIGINT, request_sent BIGINT, request_received BIGINT,
         price_sent BIGINT, live_sent BIGINT, logistics_sent BIGINT,
         senders_in BIGINT, foreign_senders_in BIGINT, payments_in BIGINT, usd_in DOUBLE,
         median_usd_in DOUBLE, receivers_out BIGINT, payments_out BIGINT, usd_out DOUBLE,
         median_usd_out DOUBLE, first_activity TIMESTAMP, last_activity TIMESTAMP""",
+        per_table_export=False,
+    ),
+    # One row per person: the role decided by the graph stage (or an analyst override).
+    "person_roles": table(
+        """person_id VARCHAR, role VARCHAR, confidence DOUBLE, reasons VARCHAR,
+        evidence VARCHAR, overridden BOOLEAN"""
+    ),
+    "role_overrides": table(
+        """seq BIGINT, "at" TIMESTAMP, os_user VARCHAR, person_id VARCHAR,
+        role VARCHAR, reason VARCHAR"""
+    ),
+    "networks": table(
+        """network_id VARCHAR, size BIGINT, sellers BIGINT, buyers BIGINT,
+        first_activity TIMESTAMP, last_activity TIMESTAMP, summary VARCHAR"""
+    ),
+    # Membership of persons in networks: role inside it, centrality, bridge flag.
+    "network_members": table(
+        """network_id VARCHAR, person_id VARCHAR, role VARCHAR,
+        centrality DOUBLE, bridge BOOLEAN"""
+    ),
 }
 
 
-def create_tables(engine: Engine) -> None:
-    for name, body in GRAPH_TABLES.items():
-        engine.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
+def write_fx_rates(engine: Engine) -> None:
+    """The dollar values above as a table the statements join."""
     engine.execute("DELETE FROM fx_rates")
     values = ", ".join(f"({quote_literal(c)}, {u})" for c, u in sorted(USD_PER_UNIT.items()))
     engine.execute(f"INSERT INTO fx_rates VALUES {values}")
@@ -117,7 +144,7 @@ def build_edges(engine: Engine) -> None:
 
 
 def _identity(alias: str, side: str) -> str:
-    from threadline.store.resolve_sql import identity_key_sql
+    from threadline.resolve.sql import identity_key_sql
 
     return identity_key_sql(side, alias)
 
@@ -449,3 +476,44 @@ def received_hits(
             ORDER BY h.sent_at, h.source_id, h."row" LIMIT 3""",
         [person_id],
     )
+
+
+def networks(engine: Engine) -> list[dict[str, object]]:
+    """Every network with its facilitators (most central first) and bridge count."""
+    return engine.query_dicts(
+        """SELECT n.*, list(m.person_id ORDER BY m.centrality DESC)
+                          FILTER (WHERE m.role = 'facilitator') AS facilitators,
+                  count(*) FILTER (WHERE m.bridge) AS bridges
+           FROM networks n LEFT JOIN network_members m USING (network_id)
+           GROUP BY ALL ORDER BY n.size DESC, n.network_id"""
+    )
+
+
+def override_role(engine: Engine, person_id: str, role: str, reason: str) -> None:
+    """Apply an analyst's role at once (the graph stage re-applies it on every run)."""
+    engine.execute(
+        "UPDATE person_roles SET role = ?, confidence = 1.0, overridden = true, "
+        "reasons = to_json([? || ?])::VARCHAR || '' WHERE person_id = ?",
+        [role, "analyst: ", reason, person_id],
+    )
+
+
+SELLER_ROLES = ("seller", "facilitator")
+
+
+def networks_export_sql() -> str:
+    """``networks.jsonl`` of the export contract."""
+    roles = ", ".join(quote_literal(r) for r in SELLER_ROLES)
+    return f"""
+        SELECT n.network_id,
+               coalesce((SELECT list(m.person_id ORDER BY m.person_id) FROM network_members m
+                         WHERE m.network_id = n.network_id AND m.role IN ({roles})),
+                        CAST([] AS VARCHAR[])) AS sellers,
+               coalesce((SELECT list(m.person_id ORDER BY m.person_id) FROM network_members m
+                         WHERE m.network_id = n.network_id AND m.role = 'buyer'),
+                        CAST([] AS VARCHAR[])) AS buyers,
+               n.size, n.summary
+        FROM networks n ORDER BY n.network_id"""
+
+
+EXPORTS = {"networks": networks_export_sql()}

@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 
-from threadline.store.engine import Engine
-from threadline.store.resolve_sql import account_key, identity_key_sql
+from threadline.resolve.sql import account_key, identity_key_sql
+from threadline.store.engine import Engine, Rows
+from threadline.store.exporter import iso
+from threadline.store.tables import Table, table
 
-SCORE_TABLES = {
-    "ip_geo": "ip VARCHAR, country VARCHAR, asn VARCHAR, hosting BOOLEAN",
-    "person_metrics": """person_id VARCHAR, sessions BIGINT, session_confidence DOUBLE,
+TABLES: dict[str, Table] = {
+    "ip_geo": table(
+        "ip VARCHAR, country VARCHAR, asn VARCHAR, hosting BOOLEAN", per_table_export=False
+    ),
+    "person_metrics": table(
+        """person_id VARCHAR, sessions BIGINT, session_confidence DOUBLE,
         payments_to_ph BIGINT, low_value_to_ph BIGINT, amount_slope DOUBLE,
         night_payments BIGINT, innocuous_narratives BIGINT, hosting_logins BIGINT,
         ph_logins BIGINT, home_logins BIGINT, negotiation_messages BIGINT,
         paid_sellers BIGINT""",
+        per_table_export=False,
+    ),
+    # Ranked buyer targets; ``reasons`` is a JSON list of {signal, weight, evidence}.
+    "targets": table(
+        """person_id VARCHAR, "rank" BIGINT, score DOUBLE, role VARCHAR,
+        country VARCHAR, reasons VARCHAR"""
+    ),
+    "rescue": table(
+        """person_id VARCHAR, lat DOUBLE, lon DOUBLE, radius_m DOUBLE, country VARCHAR,
+        admin_area VARCHAR, last_activity TIMESTAMP, priority DOUBLE, evidence VARCHAR"""
+    ),
 }
 SENDER = identity_key_sql("sender", "p")
-
-
-def create_tables(engine: Engine) -> None:
-    for name, body in SCORE_TABLES.items():
-        engine.execute(f"CREATE TABLE IF NOT EXISTS {name} ({body})")
 
 
 def distinct_ips(engine: Engine) -> list[str]:
@@ -245,3 +258,48 @@ def facilitators(engine: Engine) -> dict[str, tuple[int, int, object]]:
                WHERE r.role = 'facilitator' GROUP BY r.person_id ORDER BY 1"""
         )
     }
+
+
+def targets(r: Rows, country: str | None = None, top: int | None = None) -> list[dict[str, Any]]:
+    """Ranked targets, all or one jurisdiction's (any case), best first, with their reasons.
+
+    The one query behind the CLI, the Python API, referral packages and the web.
+    """
+    where, params = ("WHERE upper(country) = ?", [country.upper()]) if country else ("", [])
+    limit = f"LIMIT {int(top)}" if top else ""
+    return r.query_dicts(
+        f"""SELECT person_id, "rank", score, role, upper(country) AS country, reasons
+            FROM targets {where} ORDER BY "rank" NULLS LAST, person_id {limit}""",
+        params,
+    )
+
+
+def target_countries(r: Rows) -> list[dict[str, Any]]:
+    """Each jurisdiction with targets: how many, and how many of them are buyers."""
+    return r.query_dicts(
+        """SELECT upper(country) AS country, count(*) AS targets,
+                  count(*) FILTER (WHERE role = 'buyer') AS buyers
+           FROM targets WHERE country IS NOT NULL GROUP BY 1 ORDER BY 1"""
+    )
+
+
+def targets_export_sql() -> str:
+    """``targets.jsonl`` of the export contract."""
+    return """
+        SELECT person_id, "rank", score, role, upper(country) AS country,
+               json(coalesce(reasons, '[]')) AS reasons
+        FROM targets ORDER BY "rank" NULLS LAST, person_id"""
+
+
+def rescue_export_sql() -> str:
+    """``rescue.jsonl`` of the export contract."""
+    return f"""
+        SELECT person_id,
+               {{'lat': lat, 'lon': lon, 'radius_m': radius_m, 'country': country,
+                'admin_area': admin_area}} AS location,
+               {iso("last_activity")} AS last_activity, priority,
+               json(coalesce(evidence, '[]')) AS evidence
+        FROM rescue ORDER BY priority DESC NULLS LAST, person_id"""
+
+
+EXPORTS = {"targets": targets_export_sql(), "rescue": rescue_export_sql()}
