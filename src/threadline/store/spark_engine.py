@@ -46,7 +46,10 @@ _ERRORS = (PySparkException, Py4JError, SqlglotError)
 
 @dataclass(frozen=True)
 class SparkDialect(Dialect):
-    """The functions whose Spark spelling is not a transpile of DuckDB's."""
+    """Whole expressions the store asks the engine to spell, where Spark's is not a transpile.
+
+    Everything else reaches Spark through :class:`~threadline.store.spark_sql.ThreadlineSpark`.
+    """
 
     def local_to_utc(self, expr: str, timezone: str) -> str:
         return f"CAST(to_utc_timestamp({expr}, {quote_literal(timezone)}) AS TIMESTAMP)"

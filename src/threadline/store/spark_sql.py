@@ -1,10 +1,13 @@
 """DuckDB SQL to Spark SQL: the transpile step every statement takes on its way to Spark.
 
-The store's SQL is written once, in DuckDB's spelling. sqlglot translates most of it; this
-module adds the few translations sqlglot leaves out or gets differently from DuckDB's meaning:
-ordered ``list()`` / ``string_agg()`` aggregates, list slices, ``strip_accents``, ``json()``,
-``strftime`` patterns, ``epoch``, Splink's ``jaro_winkler`` and time zone-aware casts.
-Parameters (``?``) are bound as literals before parsing, so both engines see one statement.
+The store's SQL is written in DuckDB's dialect and transpiled to Spark by this module's sqlglot
+dialect, :class:`ThreadlineSpark`: sqlglot's Spark dialect plus, as generator transforms, the
+translations sqlglot leaves out or gets differently from DuckDB's meaning: ordered ``list()`` /
+``string_agg()`` aggregates, list slices, ``strip_accents``, ``json()``, ``strftime`` patterns,
+``epoch``, Splink's ``jaro_winkler``, time zone-aware casts, DuckDB's whole-row references and
+the GROUP BY items Spark asks for beside correlated subqueries. :func:`transpile` binds the
+parameters (``?``) as literals, parses as DuckDB and writes with that dialect, so both engines
+see one statement.
 """
 
 from __future__ import annotations
@@ -14,15 +17,18 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.spark import Spark
+from sqlglot.generator import Generator
+from sqlglot.generators.spark import SparkGenerator
+from sqlglot.transforms import preprocess
 
 from threadline.store.engine import quote_literal
 
-READ, WRITE = "duckdb", "spark"
-_RAW = "__tl_raw_"
+READ = "duckdb"
 
 
 # -- parameters ------------------------------------------------------------------------------
@@ -122,26 +128,13 @@ def java_pattern(fmt: str) -> str:
     return "".join(out)
 
 
-# -- the translation -------------------------------------------------------------------------
-class _Raw:
-    """Spark SQL text standing in for a node until the statement is written out."""
-
-    def __init__(self) -> None:
-        self.parts: dict[str, str] = {}
-
-    def node(self, text: str) -> exp.Expr:
-        name = f"{_RAW}{len(self.parts)}"
-        self.parts[name] = text
-        return exp.column(name)
-
-    def sql(self, node: exp.Expr) -> str:
-        return node.sql(dialect=WRITE)
-
-    def expand(self, text: str) -> str:
-        while _RAW in text:
-            for name, part in sorted(self.parts.items(), key=lambda kv: -len(kv[0])):
-                text = text.replace(f"`{name}`", f"({part})").replace(name, f"({part})")
-        return text
+# -- the dialect -------------------------------------------------------------------------------
+def _spark(self: Generator, node: exp.Expr) -> str:
+    """``node`` as sqlglot's own Spark dialect writes it."""
+    handler = SparkGenerator.TRANSFORMS.get(type(node)) or getattr(
+        SparkGenerator, f"{node.key}_sql"
+    )
+    return str(handler(self, node))
 
 
 def _compare(keys: list[exp.Ordered]) -> str:
@@ -170,9 +163,8 @@ def _compare(keys: list[exp.Ordered]) -> str:
     return "(tl_l, tl_r) -> CASE " + " ".join(cases) + " ELSE 0 END"
 
 
-def _ordered_list(agg: exp.Expr, where: exp.Expr | None, raw: _Raw) -> tuple[str, bool] | None:
+def _ordered_list(self: Generator, order: exp.Expr, where: exp.Expr | None = None) -> str | None:
     """``list(x ORDER BY k)`` (optionally DISTINCT, FILTER) as a sorted Spark array."""
-    order = agg.this
     if not isinstance(order, exp.Order):
         return None
     value = order.this
@@ -180,62 +172,68 @@ def _ordered_list(agg: exp.Expr, where: exp.Expr | None, raw: _Raw) -> tuple[str
     if distinct:
         value = value.expressions[0]
     keys = list(order.expressions)
-    fields = [f"'k{i}', {raw.sql(k.this)}" for i, k in enumerate(keys)]
-    fields.append(f"'v', {raw.sql(value)}")
+    fields = [f"'k{i}', {self.sql(k.this)}" for i, k in enumerate(keys)]
+    fields.append(f"'v', {self.sql(value)}")
     collect = f"COLLECT_LIST(NAMED_STRUCT({', '.join(fields)}))"
     if where is not None:
-        collect += f" FILTER (WHERE {raw.sql(where.this)})"
+        collect += f" FILTER (WHERE {self.sql(where.this)})"
     text = f"TRANSFORM(ARRAY_SORT({collect}, {_compare(keys)}), tl_s -> tl_s.v)"
-    if distinct:
-        text = f"ARRAY_DISTINCT({text})"
-    return text, distinct
+    return f"ARRAY_DISTINCT({text})" if distinct else text
 
 
-def _translate(node: exp.Expr, raw: _Raw) -> exp.Expr:
-    if isinstance(node, exp.Filter) and isinstance(node.this, exp.ArrayAgg):
-        done = _ordered_list(node.this, node.expression, raw)
-        if done:
-            return raw.node(done[0])
-    if isinstance(node, exp.ArrayAgg) and not isinstance(node.parent, exp.Filter):
-        done = _ordered_list(node, None, raw)
-        if done:
-            return raw.node(done[0])
-    if isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Order):
-        fake = exp.ArrayAgg(this=node.this)
-        done = _ordered_list(fake, None, raw)
-        if done:
-            sep = node.args.get("separator") or exp.Literal.string(",")
-            return raw.node(f"NULLIF(ARRAY_JOIN({done[0]}, {raw.sql(sep)}), '')")
-    if isinstance(node, exp.Bracket) and len(node.expressions) == 1:
-        s = node.expressions[0]
-        if isinstance(s, exp.Slice) and s.this.is_int and s.expression.is_int:
-            lo, hi = int(s.this.name), int(s.expression.name)
-            return raw.node(f"SLICE({raw.sql(node.this)}, {lo}, {max(hi - lo + 1, 0)})")
-    if isinstance(node, exp.Anonymous) and node.name.lower() == "strip_accents":
-        src, dst = accent_map()
-        return exp.Anonymous(
-            this="TRANSLATE",
-            expressions=[node.expressions[0], exp.Literal.string(src), exp.Literal.string(dst)],
-        )
-    if isinstance(node, exp.ParseJSON):
-        return raw.node(f"PARSE_JSON({raw.sql(node.this)})")
-    if isinstance(node, exp.TimeToStr):
-        fmt = node.args["format"]
-        pattern = java_pattern(fmt.name) if fmt.is_string else fmt.name
-        return exp.Anonymous(
-            this="DATE_FORMAT", expressions=[node.this, exp.Literal.string(pattern)]
-        )
-    if isinstance(node, exp.TimeToUnix):
-        return raw.node(f"UNIX_MICROS(CAST({raw.sql(node.this)} AS TIMESTAMP_LTZ)) / 1000000.0")
-    if isinstance(node, exp.JarowinklerSimilarity):
-        return exp.Anonymous(this="jaro_winkler", expressions=[node.this, node.expression])
-    if isinstance(node, exp.Column) and not node.table and _is_row_alias(node):
-        return raw.node(f"STRUCT({node.name}.*)")  # DuckDB's whole-row reference
-    if isinstance(node, exp.Select) and isinstance(node.args.get("group"), exp.Group):
-        _group_correlated(node)
-    if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.TIMESTAMPTZ:
-        return exp.DataType.build("TIMESTAMPLTZ")
-    return node
+def _list(self: Generator, node: exp.ArrayAgg) -> str:
+    """``list()`` / ``array_agg()``: sorted when it has an ORDER BY."""
+    text = _ordered_list(self, node.this)
+    return f"({text})" if text else _spark(self, node)
+
+
+def _filtered_list(self: Generator, node: exp.Filter) -> str:
+    """``list(x ORDER BY k) FILTER (WHERE c)``: the filter goes inside the sort."""
+    agg = node.this
+    text = _ordered_list(self, agg.this, node.expression) if isinstance(agg, exp.ArrayAgg) else None
+    return f"({text})" if text else _spark(self, node)
+
+
+def _string_agg(self: Generator, node: exp.GroupConcat) -> str:
+    """``string_agg(x, sep ORDER BY k)`` as the sorted list joined; NULL when empty."""
+    text = _ordered_list(self, node.this)
+    if text is None:
+        return _spark(self, node)
+    sep = node.args.get("separator") or exp.Literal.string(",")
+    return f"(NULLIF(ARRAY_JOIN({text}, {self.sql(sep)}), ''))"
+
+
+def _slice(self: Generator, node: exp.Bracket) -> str:
+    """``x[lo:hi]`` (1-based, both ends included) as ``SLICE(x, lo, length)``."""
+    s = node.expressions[0] if len(node.expressions) == 1 else None
+    lo, hi = (s.this, s.expression) if isinstance(s, exp.Slice) else (None, None)
+    if lo is not None and hi is not None and lo.is_int and hi.is_int:
+        start, end = int(lo.name), int(hi.name)
+        return f"(SLICE({self.sql(node.this)}, {start}, {max(end - start + 1, 0)}))"
+    return _spark(self, node)
+
+
+def _strip_accents(self: Generator, node: exp.Anonymous) -> str:
+    """``strip_accents(x)`` (unknown to sqlglot) as ``translate`` with :func:`accent_map`."""
+    if node.name.lower() != "strip_accents":
+        return _spark(self, node)
+    src, dst = accent_map()
+    args = (exp.Literal.string(src), exp.Literal.string(dst))
+    return self.func("TRANSLATE", node.expressions[0], *args)
+
+
+def _strftime(self: Generator, node: exp.TimeToStr) -> str:
+    """``strftime(t, fmt)`` as ``date_format`` with the Java pattern."""
+    fmt = node.args["format"]
+    pattern = java_pattern(fmt.name) if fmt.is_string else fmt.name
+    return self.func("DATE_FORMAT", node.this, exp.Literal.string(pattern))
+
+
+def _row(self: Generator, node: exp.Column) -> str:
+    """DuckDB's whole-row reference (a bare table alias) as a struct of the row."""
+    if not node.table and _is_row_alias(node):
+        return f"(STRUCT({node.name}.*))"
+    return _spark(self, node)
 
 
 def _is_row_alias(column: exp.Column) -> bool:
@@ -247,14 +245,11 @@ def _is_row_alias(column: exp.Column) -> bool:
         return False
     tables = [t for t in select.find_all(exp.Table) if t.find_ancestor(exp.Select) is select]
     names = {t.alias_or_name for t in tables}
-    return column.name in names and column.name not in _columns_named(select)
-
-
-def _columns_named(select: exp.Select) -> set[str]:
-    return {e.alias_or_name for e in select.expressions}
+    return column.name in names and column.name not in {e.alias_or_name for e in select.expressions}
 
 
 def _outside_subqueries(node: exp.Expr) -> list[exp.Expr]:
+    """``node`` and its descendants, not looking into subqueries."""
     found, stack = [], [node]
     while stack:
         n = stack.pop()
@@ -263,36 +258,61 @@ def _outside_subqueries(node: exp.Expr) -> list[exp.Expr]:
     return found
 
 
-def _group_correlated(select: exp.Select) -> None:
+def _group_correlated(select: exp.Expr) -> exp.Expr:
     """Group also by select items that only hold a scalar subquery (Spark asks for it).
 
     DuckDB accepts ``(SELECT ... WHERE x = outer.key)`` beside aggregates when ``key`` is
     grouped; Spark wants the item in the GROUP BY, which changes nothing for such items.
     """
-    group = select.args["group"]
-    if group.args.get("all"):
-        return
+    group = select.args.get("group")
+    if not isinstance(group, exp.Group) or group.args.get("all"):
+        return select
     for i, item in enumerate(select.expressions, start=1):
         if not any(isinstance(n, exp.Subquery) for n in item.walk()):
             continue
         if any(isinstance(n, exp.AggFunc) for n in _outside_subqueries(item)):
             continue
         group.append("expressions", exp.Literal.number(i))
+    return select
+
+
+class ThreadlineSpark(Spark):
+    """Spark SQL for statements read as DuckDB's: sqlglot's Spark plus DuckDB's meanings."""
+
+    class Generator(SparkGenerator):
+        """Spark's generator with the translations above as its transforms."""
+
+        TYPE_MAPPING: ClassVar = {
+            **SparkGenerator.TYPE_MAPPING,
+            exp.DType.TIMESTAMPTZ: "TIMESTAMP_LTZ",
+        }
+
+        TRANSFORMS: ClassVar = {
+            **SparkGenerator.TRANSFORMS,
+            exp.Anonymous: _strip_accents,
+            exp.ArrayAgg: _list,
+            exp.Bracket: _slice,
+            exp.Column: _row,
+            exp.Filter: _filtered_list,
+            exp.GroupConcat: _string_agg,
+            exp.JarowinklerSimilarity: lambda self, e: self.func(
+                "jaro_winkler", e.this, e.expression
+            ),
+            exp.ParseJSON: lambda self, e: f"(PARSE_JSON({self.sql(e, 'this')}))",
+            exp.Select: preprocess([_group_correlated], SparkGenerator.TRANSFORMS[exp.Select]),
+            exp.TimeToStr: _strftime,
+            exp.TimeToUnix: lambda self, e: (
+                f"(UNIX_MICROS(CAST({self.sql(e, 'this')} AS TIMESTAMP_LTZ)) / 1000000.0)"
+            ),
+        }
+
+
+WRITE = ThreadlineSpark()
 
 
 def translate(statement: exp.Expr) -> str:
     """Write one parsed DuckDB statement (or expression) as Spark SQL."""
-    raw = _Raw()
-    tree = statement.copy()
-    # Children first, so a node written out as Spark text already holds translated parts.
-    for node in reversed(list(tree.walk(bfs=False))):
-        new = _translate(node, raw)
-        if new is not node:
-            if node is tree:
-                tree = new
-            else:
-                node.replace(new)
-    return raw.expand(tree.sql(dialect=WRITE))
+    return WRITE.generate(statement)
 
 
 def parse(sql: str, params: Sequence[Any] | None = None) -> list[exp.Expr]:
@@ -312,6 +332,5 @@ def _parse(sql: str) -> list[exp.Expr | None]:
 
 
 def transpile(sql: str, params: Sequence[Any] | None = None) -> str:
-    """One DuckDB statement as Spark SQL."""
-    statements = parse(sql, params)
-    return "; ".join(translate(s) for s in statements)
+    """One DuckDB statement as Spark SQL: bind, parse as DuckDB, write with the dialect."""
+    return "; ".join(translate(s) for s in parse(sql, params))

@@ -33,8 +33,10 @@ def serve(
     key_file: Path | None,
 ) -> None:
     """Serve the analyst workbench (web pages and the JSON API under /api) for CASE."""
+    from threadline.web.server import check_address
     from threadline.web.server import serve as run
 
+    check_address(host, tls_cert, tls_key)  # before the case is opened
     with open_case(case, key_file) as c:
         run(c, host=host, port=port, read_only=read_only, tls_cert=tls_cert, tls_key=tls_key)
 

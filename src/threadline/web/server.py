@@ -21,6 +21,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def check_address(host: str, tls_cert: Path | None, tls_key: Path | None) -> None:
+    """Refuse to listen off loopback without TLS, or with half a TLS setup."""
+    if bool(tls_cert) != bool(tls_key):
+        raise UsageError("give both --tls-cert and --tls-key, or neither")
+    if not is_loopback(host) and not tls_cert:
+        raise UsageError(
+            f"{host} is not a loopback address: serve with --tls-cert and --tls-key "
+            "(session cookies are Secure and browsers send them only over HTTPS off loopback)"
+        )
+
+
 def serve(
     case: Case,
     *,
@@ -35,13 +46,7 @@ def serve(
 
     from threadline.web.app import create_app
 
-    if bool(tls_cert) != bool(tls_key):
-        raise UsageError("give both --tls-cert and --tls-key, or neither")
-    if not is_loopback(host) and not tls_cert:
-        raise UsageError(
-            f"{host} is not a loopback address: serve with --tls-cert and --tls-key "
-            "(session cookies are Secure and browsers send them only over HTTPS off loopback)"
-        )
+    check_address(host, tls_cert, tls_key)
     app = create_app(case, read_only=read_only)
     try:
         config = uvicorn.Config(
