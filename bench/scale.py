@@ -98,11 +98,11 @@ from pathlib import Path
 s = Stages()
 s.mark("start")
 from threadline import Case
-from threadline.ingest.manifest import ingest_manifest
+
 engine, data, case_dir, master = sys.argv[1:5]
 case = Case.init(case_dir, engine=engine, spark_master=master)
 s.mark("ingest")
-ingest_manifest(case, Path(data) / "manifest.json")
+case.ingest_manifest(Path(data) / "manifest.json")
 case.analyze(on_stage=s.mark)
 s.mark("export")
 case.export(Path(case_dir).parent / "export")

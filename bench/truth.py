@@ -52,14 +52,13 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 def analysed_world(scale: str, seed: int) -> Iterator[tuple[Path, Any, float]]:
     """Generate a synthetic operation, ingest it and analyse it: (data, case, seconds)."""
     from threadline import Case
-    from threadline.ingest.manifest import ingest_manifest
     from threadline.synth import generate
 
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         generate(data, scale=scale, seed=seed)
         with Case.init(Path(tmp) / "case") as case:
-            ingest_manifest(case, data / "manifest.json")
+            case.ingest_manifest(data / "manifest.json")
             started = time.perf_counter()
             case.analyze()
             yield data, case, time.perf_counter() - started

@@ -6,8 +6,8 @@ rounds. The baseline is ``/api/health`` (no session, no query) under the same lo
 same run; each page's p95 is also given as a ratio to the baseline's.
 
 Case: the ``medium`` synthetic operation (``threadline.synth``), ingested and analysed,
-when the analysis stages produce networks and targets; otherwise the largest fixture of
-``tests/web/builder.py`` that builds quickly (the script prints which it used, and why).
+when the analysis stages produce networks and targets; otherwise the largest workbench
+fixture of ``tests/fixtures.py`` that builds quickly (the script prints which it used, and why).
 
 Usage: ``python bench/web.py [--clients 20] [--rounds 8] [--fixture] [--case DIR]``
 """
@@ -41,7 +41,6 @@ def build_medium(out: Path) -> tuple[Path, str] | None:
     except ImportError:
         return None
     from threadline import Case
-    from threadline.ingest.manifest import ingest_manifest
 
     case_dir = out / "medium" / "case"
     if not (case_dir / "case.json").is_file():
@@ -50,7 +49,7 @@ def build_medium(out: Path) -> tuple[Path, str] | None:
         generate(data, "medium", 0)
         print("ingesting and analysing it ...", flush=True)
         with Case.init(case_dir) as case:
-            ingest_manifest(case, data / "manifest.json")
+            case.ingest_manifest(data / "manifest.json")
             case.analyze()
     with Case.open(case_dir, read_only=True) as case:
         networks = int(case.engine.scalar("SELECT count(*) FROM networks"))
@@ -66,7 +65,7 @@ def build_medium(out: Path) -> tuple[Path, str] | None:
 
 
 def build_fixture(out: Path) -> tuple[Path, str]:
-    from tests.web.builder import build
+    from tests.fixtures import build
 
     spec = {"networks": 40, "buyers": 25, "messages": 30}
     case_dir = out / "fixture" / "case"
@@ -77,7 +76,7 @@ def build_fixture(out: Path) -> tuple[Path, str]:
 
             shutil.rmtree(case_dir.parent)
         build(case_dir.parent, **spec)
-    return case_dir, f"tests/web/builder.py fixture {spec}"
+    return case_dir, f"tests/fixtures.py workbench fixture {spec}"
 
 
 def prepare_users(case_dir: Path, clients: int) -> tuple[str, str, list[str], str]:

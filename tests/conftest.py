@@ -41,14 +41,14 @@ def write(path: Path, text: str | bytes) -> Path:
 @pytest.fixture(scope="session")
 def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A synthetic 'tiny' operation (seed 3), ingested and analysed once: (data, case)."""
-    from threadline.ingest.manifest import ingest_manifest
+
     from threadline.synth import generate
 
     root = tmp_path_factory.mktemp("tiny")
     print("synthetic world: scale tiny, seed 3")
     generate(root / "data", scale="tiny", seed=3)
     with Case.init(root / "case") as c:
-        ingest_manifest(c, root / "data" / "manifest.json")
+        c.ingest_manifest(root / "data" / "manifest.json")
         c.analyze()
     return root / "data", root / "case"
 

@@ -43,6 +43,8 @@ class VerifyReport:
 
 @dataclass
 class CaseStatus:
+    """A case's name, encryption, sources, table counts and quarantine counts."""
+
     name: str
     encrypted: bool
     sources: list[dict[str, Any]]
@@ -175,7 +177,7 @@ class Case:
     # -- ingest ----------------------------------------------------------------------------
     def ingest(
         self,
-        kind: str,
+        kind: str | None,
         files: Iterable[Path | str],
         *,
         agency: str,
@@ -183,26 +185,51 @@ class Case:
         timezone: str | None = None,
         country: str | None = None,
         format: str | None = None,
+        mapping: Path | str | None = None,
+        owner: str | None = None,
+        owner_name: str | None = None,
+        day_first: bool | None = None,
+        found_on: str | None = None,
+        workers: int | None = None,
+        thumbnails: bool = False,
         on_file: Callable[[IngestReport], None] | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
     ) -> list[IngestReport]:
-        """Ingest canonical files of one kind; each file is atomic and idempotent.
+        """Ingest files as seized; each file is atomic and idempotent. The one ingest route.
 
-        Any other ``format`` (``whatsapp``, ``vics``, ``auto``...) goes to :meth:`ingest_export`.
+        Canonical CSV/JSONL files of ``kind`` load as they are. A real-world ``format``
+        (``whatsapp``, ``telegram``, ``discord``, ``vics``, ``xlsx``, ``auto``...) or a
+        ``mapping`` file goes to :meth:`ingest_export` (``kind`` optional there); ``media``
+        without a format is hashed by :meth:`ingest_media` (folders or files).
         """
-        if format and format not in ("csv", "jsonl"):
+        if (format and format not in ("csv", "jsonl")) or mapping is not None:
             return self.ingest_export(
-                format,
+                format or "auto",
                 files,
                 agency=agency,
                 seizure=seizure,
                 timezone=timezone,
                 country=country,
+                owner=owner,
+                owner_name=owner_name,
+                mapping=mapping,
+                day_first=day_first,
                 kind=kind,
                 on_file=on_file,
             )
+        if not kind:
+            raise UsageError("give the KIND of canonical files, or a --format or --mapping")
         if kind == "media" and not format:
             return self.ingest_media(
-                files, agency=agency, seizure=seizure, timezone=timezone, on_file=on_file
+                files,
+                agency=agency,
+                seizure=seizure,
+                timezone=timezone,
+                found_on=found_on,
+                workers=workers,
+                thumbnails=thumbnails,
+                on_file=on_file,
+                on_progress=on_progress,
             )
         options = check_options(SourceOptions(agency, seizure, timezone, country, format))
         reports = []
@@ -211,6 +238,28 @@ class Case:
             reports.append(report)
             if on_file:
                 on_file(report)
+        return reports
+
+    def ingest_manifest(
+        self, manifest: Path | str, on_file: Callable[[IngestReport], None] | None = None
+    ) -> list[IngestReport]:
+        """Ingest every file a delivery manifest lists, each with its own custody facts."""
+        from threadline.ingest.manifest import read_manifest
+
+        reports: list[IngestReport] = []
+        for entry in read_manifest(Path(manifest)):
+            folder = entry.format == "folder"  # seized media: hashed, never stored
+            reports += self.ingest(
+                "media" if folder else entry.kind,
+                [entry.path],
+                agency=entry.agency,
+                seizure=entry.seizure,
+                timezone=entry.timezone,
+                country=entry.country,
+                format=None if folder else entry.format,
+                found_on=entry.found_on,
+                on_file=on_file,
+            )
         return reports
 
     def ingest_media(
@@ -299,10 +348,12 @@ class Case:
         return custody.quarantine(self.engine, source_id)
 
     def sources(self) -> list[dict[str, Any]]:
+        """Every ingested source's record, in ingest order."""
         return custody.sources(self.engine)
 
     # -- status, analysis, verification -------------------------------------------------------
     def status(self) -> CaseStatus:
+        """The case's name, encryption, sources, table counts and quarantine reasons."""
         reasons = custody.quarantine_by_reason(self.engine)
         return CaseStatus(
             name=str(self.info.get("name")),

@@ -21,7 +21,6 @@ from threadline.cli_common import console, key_option, open_case, out, read_key,
 from threadline.errors import ThreadlineError, UsageError
 from threadline.ingest.canonical import IngestReport
 from threadline.ingest.formats import CHOICES as FORMAT_CHOICES
-from threadline.ingest.manifest import ingest_manifest
 from threadline.schema import KINDS
 
 
@@ -136,8 +135,8 @@ def ingest(
     with open_case(case, key_file) as c, _progress() as bar:
         if manifest:
             task = bar.add_task("ingest", total=None)
-            reports = ingest_manifest(
-                c, manifest, on_file=lambda r: bar.update(task, advance=1, description=r.path)
+            reports = c.ingest_manifest(
+                manifest, on_file=lambda r: bar.update(task, advance=1, description=r.path)
             )
         else:
             if not files or not (kind or export):
@@ -145,51 +144,25 @@ def ingest(
             if not agency or not seizure:
                 raise UsageError("--agency and --seizure are required")
             task = bar.add_task("ingest", total=None if export else len(files))
-
-            def progress(r: IngestReport) -> None:
-                bar.update(task, advance=1, description=r.path)
-
-            if export:
-                reports = c.ingest_export(
-                    fmt or "auto",
-                    files,
-                    agency=agency,
-                    seizure=seizure,
-                    timezone=timezone,
-                    country=country,
-                    owner=owner,
-                    owner_name=owner_name,
-                    mapping=mapping,
-                    day_first=day_first,
-                    kind=kind,
-                    on_file=progress,
-                )
-            elif kind == "media" and not fmt:
-                hashing = bar.add_task("hash media", total=None)
-                reports = c.ingest_media(
-                    files,
-                    agency=agency,
-                    seizure=seizure,
-                    timezone=timezone,
-                    found_on=found_on,
-                    workers=workers,
-                    thumbnails=thumbnails,
-                    on_file=progress,
-                    on_progress=lambda done, total: bar.update(
-                        hashing, completed=done, total=total
-                    ),
-                )
-            else:
-                reports = c.ingest(
-                    kind or "",
-                    files,
-                    agency=agency,
-                    seizure=seizure,
-                    timezone=timezone,
-                    country=country,
-                    format=fmt,
-                    on_file=progress,
-                )
+            hashing = bar.add_task("hash media", total=None, visible=kind == "media")
+            reports = c.ingest(
+                kind,
+                files,
+                agency=agency,
+                seizure=seizure,
+                timezone=timezone,
+                country=country,
+                format=fmt,
+                mapping=mapping,
+                owner=owner,
+                owner_name=owner_name,
+                day_first=day_first,
+                found_on=found_on,
+                workers=workers,
+                thumbnails=thumbnails,
+                on_file=lambda r: bar.update(task, advance=1, description=r.path),
+                on_progress=lambda done, total: bar.update(hashing, completed=done, total=total),
+            )
     _print_notes(reports)
     table = Table("file", "kind", "source", "stored", "duplicate", "quarantined")
     for r in reports:
@@ -432,6 +405,7 @@ def synth(out_dir: Path, scale: str, seed: int) -> None:
 
 
 def main() -> None:
+    """The ``threadline`` command: errors become a message and an exit code."""
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.progress import Progress
 
 from threadline.case import Case
-from threadline.ingest.manifest import ingest_manifest
 
 
 def run(out: Path, scale: str, seed: int) -> None:
+    """Generate a synthetic operation, ingest, analyse and export it, then say where results are."""
     from threadline.synth import generate
 
     console = Console()
@@ -29,8 +29,8 @@ def run(out: Path, scale: str, seed: int) -> None:
     with Case.init(case_dir) as case:
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("ingesting", total=None)
-            reports = ingest_manifest(
-                case, data / "manifest.json", on_file=lambda r: bar.advance(task)
+            reports = case.ingest_manifest(
+                data / "manifest.json", on_file=lambda r: bar.advance(task)
             )
         case.analyze(on_stage=lambda name: console.print(f"analysis stage: {name}"))
         case.export(export)
@@ -61,6 +61,7 @@ def run(out: Path, scale: str, seed: int) -> None:
 
 
 def main() -> None:
+    """Read the demo's options from the command line and run it."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("demo"))
     parser.add_argument("--scale", default="small")

@@ -71,13 +71,16 @@ class Kind:
 
     @property
     def field_names(self) -> tuple[str, ...]:
+        """The names of the kind's fields, in order."""
         return tuple(f.name for f in self.fields)
 
     @property
     def required(self) -> tuple[str, ...]:
+        """The names of the fields every record must have."""
         return tuple(f.name for f in self.fields if f.required)
 
     def field(self, name: str) -> Field:
+        """The field called ``name``; KeyError when the kind has none."""
         for f in self.fields:
             if f.name == name:
                 return f

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from threadline import Case
-from threadline.ingest.manifest import ingest_manifest
 from threadline.schema import KINDS
 from threadline.store.engine import quote_ident
 
@@ -35,7 +34,7 @@ STATE_QUERIES = {
 def run_phase(phase: str, case_dir: Path, data: Path, out: Path) -> None:
     with Case.open(case_dir) as case:
         if phase == "ingest":
-            ingest_manifest(case, data / "manifest.json")
+            case.ingest_manifest(data / "manifest.json")
         elif phase == "analyze":
             case.analyze()
         else:

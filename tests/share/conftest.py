@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.share.world import BUYERS, build_case
+from tests.fixtures import BUYERS, build_case
 from threadline import Case
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.share.world import BUYERS, SELLERS, build_case, pid
+from tests.fixtures import BUYERS, SELLERS, build_case, pid
 from threadline import Case
 from threadline.errors import UsageError
 from threadline.share import deconflict

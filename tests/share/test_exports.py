@@ -10,7 +10,7 @@ import networkx as nx
 import pytest
 from followthemoney import model
 
-from tests.share.world import BUYERS, SELLERS, pid
+from tests.fixtures import BUYERS, SELLERS, pid
 from threadline import Case
 from threadline.share.exports import EXPORT_FORMATS, export_format
 from threadline.share.graph_export import I2_ENTITY_COLUMNS, I2_LINK_COLUMNS, person_graph

@@ -11,14 +11,13 @@ import pypdf
 import pypdfium2
 import pytest
 
-from tests.share.world import BUYERS, CHAT_TEXT, MEDIA_PATH, SELLERS, VICTIM_SERIES, Party, pid
+from tests.fixtures import BUYERS, CHAT_TEXT, MEDIA_PATH, SELLERS, VICTIM_SERIES, Party, pid
 from threadline import Case
 from threadline.errors import UsageError
+from threadline.score import sql as score_sql
 from threadline.share import signing
 from threadline.share.package import build_package, case_public_key, verify_package
 from threadline.store import audit
-from threadline.score import sql as score_sql
-from threadline.share import sql as share_sql
 
 PARTIES = (*SELLERS, *BUYERS)
 
@@ -43,7 +42,10 @@ def identifiers(case: Case, party: Party) -> list[str]:
 @pytest.fixture(scope="module")
 def packages(world: Case, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("packages")
-    return {c: build_package(world, c, out / c) for c in [t["country"] for t in score_sql.target_countries(world.engine)]}
+    return {
+        c: build_package(world, c, out / c)
+        for c in [t["country"] for t in score_sql.target_countries(world.engine)]
+    }
 
 
 def test_every_country_gets_a_package(world: Case, packages: dict[str, Path]) -> None:

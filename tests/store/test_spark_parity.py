@@ -53,10 +53,9 @@ def _spark_available() -> str | None:
 
 
 def _analyse(root: Path, data: Path, engine: str) -> Path:
-    from threadline.ingest.manifest import ingest_manifest
 
     with Case.init(root / engine / "case", engine=engine, spark_master=MASTER) as case:
-        ingest_manifest(case, data / "manifest.json")
+        case.ingest_manifest(data / "manifest.json")
         case.analyze()
         case.export(root / engine / "export")
     return root / engine
@@ -189,6 +188,14 @@ def test_accent_folding_matches_duckdb() -> None:
         ("SELECT CAST(x AS TIMESTAMPTZ)", "CAST(x AS TIMESTAMP_LTZ)"),
         ("SELECT md5(CAST(t AS VARCHAR)) FROM p t", "CAST((STRUCT(t.*)) AS STRING)"),
         ("SELECT k, (SELECT 1 FROM q WHERE q.k = p.k) FROM p GROUP BY k", "GROUP BY k, 2"),
+        ("SELECT list(x ORDER BY y) FILTER (WHERE z)", "NAMED_STRUCT('k0', y, 'v', x)) FILTER"),
+        ("SELECT list(DISTINCT x ORDER BY y)", "(ARRAY_DISTINCT(TRANSFORM(ARRAY_SORT("),
+        ("SELECT string_agg(a, '|' ORDER BY b)", "(NULLIF(ARRAY_JOIN(TRANSFORM(ARRAY_SORT("),
+        ("SELECT string_agg(a, '|')", "LISTAGG(a, '|')"),  # sqlglot's own
+        ("SELECT l[3:2]", "SLICE(l, 3, 0)"),
+        ("SELECT strip_accents(a)", "TRANSLATE(a, 'ÀÁÂ"),
+        ("SELECT CAST(x AS TIMESTAMPTZ[])", "CAST(x AS ARRAY<TIMESTAMP_LTZ>)"),
+        ("SELECT * FROM t QUALIFY row_number() OVER (ORDER BY a) = 1", "WHERE _w = 1"),
     ],
 )
 def test_translations(duck: str, spark: str) -> None:

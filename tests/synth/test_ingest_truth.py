@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from threadline import Case
-from threadline.ingest.manifest import ingest_manifest
 from threadline.synth import generate
 
 
@@ -19,7 +18,7 @@ def test_small_case_quarantines_exactly_the_planted_rows_and_duplicates(tmp_path
     summary = generate(data, scale="small", seed=11)
     print("\n".join(summary.lines()))
     with Case.init(tmp_path / "case") as case:
-        reports = ingest_manifest(case, data / "manifest.json")
+        reports = case.ingest_manifest(data / "manifest.json")
         got = {
             (Path(str(q["path"])).relative_to(data.resolve()).as_posix(), q["row"], q["reason"])
             for q in case.quarantine()

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import uvicorn
 
-from tests.web.builder import Built, build
+from tests.fixtures import AGENCY, Built, build
 from threadline import Case
 from threadline.web.app import create_app
 from threadline.web.users import add_user
@@ -30,7 +30,6 @@ USERS = {
     for cc in ("AU", "GB")
     for role in ("admin", "analyst", "reviewer")
 }
-AGENCY = {"AU": "AFP", "GB": "NCA", "PH": "PNP"}
 
 
 def fake_package(case: Case, country: str, out: Path) -> Path:

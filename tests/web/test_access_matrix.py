@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.builder import Built
+from tests.fixtures import Built
 from tests.web.conftest import Client, LiveServer, copy_case, fake_package
 from threadline.web.policy import DEFAULT
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.builder import PAYLOADS, Built
+from tests.fixtures import PAYLOADS, Built
 from tests.web.conftest import Client, LiveServer, copy_case, fake_package
 
 

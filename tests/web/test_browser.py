@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures import PAYLOADS, Built
 from tests.web.browser import ARGS, CHROMIUM
-from tests.web.builder import PAYLOADS, Built
 from tests.web.conftest import ARTEFACTS, PASSWORD, LiveServer
 
 pytestmark = [

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.web.builder import Built
+from tests.fixtures import Built
 from tests.web.conftest import PASSWORD, Client, copy_case
 from threadline import Case
 from threadline.errors import UsageError

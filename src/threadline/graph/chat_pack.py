@@ -23,6 +23,8 @@ LEET = str.maketrans(LEET_FROM, LEET_TO)
 
 @dataclass(frozen=True)
 class Category:
+    """A named category of chat terms and what it stands for."""
+
     name: str
     description: str
     terms: tuple[str, ...]
@@ -30,6 +32,8 @@ class Category:
 
 @dataclass(frozen=True)
 class ChatPack:
+    """A chat indicator pack: its categories of terms and the published sources behind them."""
+
     name: str
     categories: tuple[Category, ...]
     sources: tuple[str, ...]

@@ -28,21 +28,30 @@ SEED = 20240601
 
 @dataclass(frozen=True)
 class NetworkRules:
+    """Settings of network detection, audited with every run."""
+
     resolution: float = 0.05  # CPM density threshold on log-weighted ties
     pay_window_hours: int = 24
     selector_types: tuple[str, ...] = ("phone", "device", "email", "payment_account")
 
     def as_dict(self) -> dict[str, Any]:
+        """The settings as plain JSON values."""
         return asdict(self)
 
 
 def network_id(members: list[str]) -> str:
+    """A network's id, derived from its sorted member persons."""
     return "N" + hashlib.sha256("|".join(sorted(members)).encode()).hexdigest()[:10]
 
 
 def build(
     engine: Engine, roles: dict[str, str], rules: NetworkRules | None = None
 ) -> dict[str, Any]:
+    """Group facilitators and mules into networks, attach their buyers and write the tables.
+
+    ``roles`` maps each person to the role found for it; returns counts of networks,
+    bridges (buyers served by more than one network) and members.
+    """
     r = rules or NetworkRules()
     core = sorted(p for p, role in roles.items() if role in ("facilitator", "mule"))
     sellers = [p for p in core if roles[p] == "facilitator"]

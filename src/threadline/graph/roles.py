@@ -23,17 +23,22 @@ CONTRACT_ROLE = {"facilitator": "facilitator", "buyer": "buyer"}
 
 @dataclass(frozen=True)
 class RoleRules:
+    """Thresholds of the role rules, audited with every run."""
+
     min_price_partners: int = 1  # distinct people a seller quoted prices to
     min_requesters: int = 2  # distinct people who asked a seller for a session
     min_buyer_senders_for_mule: int = 2  # distinct buyers paying one non-negotiating receiver
     hub_min_counterparts: int = 15
 
     def as_dict(self) -> dict[str, Any]:
+        """The thresholds as plain JSON values."""
         return asdict(self)
 
 
 @dataclass
 class Decision:
+    """The role found for one person, how sure it is, why, and the records that show it."""
+
     role: str = "other"
     confidence: float = 0.5
     reasons: list[str] | None = None
@@ -41,6 +46,7 @@ class Decision:
 
 
 def classify(engine: Engine, rules: RoleRules | None = None) -> dict[str, Decision]:
+    """Give every person a role by the rules, with reasons and evidence records."""
     r = rules or RoleRules()
     feats = {str(f["person_id"]): f for f in sql.features(engine)}
     chats = sql.chat_evidence(engine)
@@ -147,6 +153,7 @@ def _received(engine: Engine, person: str) -> list[dict[str, object]]:
 
 
 def write(engine: Engine, decisions: dict[str, Decision]) -> dict[str, int]:
+    """Store the roles, an analyst's override taking precedence; returns counts per role."""
     overrides = sql.role_overrides(engine)
     rows = []
     for p, d in sorted(decisions.items()):

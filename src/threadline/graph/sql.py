@@ -99,6 +99,7 @@ def folded_text(expr: str) -> str:
 
 
 def build_chat_hits(engine: Engine, patterns: dict[str, str]) -> None:
+    """Find the messages whose folded text matches each category's pattern."""
     engine.execute("DELETE FROM chat_hits")
     for category, pattern in sorted(patterns.items()):
         engine.execute(
@@ -244,10 +245,12 @@ def build_features(engine: Engine) -> None:
 
 
 def features(engine: Engine) -> list[dict[str, object]]:
+    """Every person's behaviour features, in person order."""
     return engine.query_dicts("SELECT * FROM person_features ORDER BY person_id")
 
 
 def edges(engine: Engine, kinds: tuple[str, ...]) -> list[tuple[str, str, str, int, float]]:
+    """Ties between persons of the given kinds: (a, b, kind, count, USD total), in order."""
     in_kinds = ", ".join(quote_literal(k) for k in kinds)
     return [
         (str(a), str(b), str(k), int(n), float(u or 0.0))
@@ -306,6 +309,7 @@ def payment_evidence(
 
 
 def write_roles(engine: Engine, rows: list[dict[str, object]]) -> None:
+    """Replace the stored roles with ``rows``."""
     import pyarrow as pa
 
     engine.execute("DELETE FROM person_roles")
@@ -337,6 +341,7 @@ def role_overrides(engine: Engine) -> dict[str, tuple[str, str]]:
 
 
 def add_role_override(engine: Engine, person_id: str, role: str, reason: str, user: str) -> None:
+    """Store an analyst's role for the person of a member key, with reason and user."""
     seq = int(engine.scalar("SELECT coalesce(max(seq), 0) + 1 FROM role_overrides"))
     engine.execute(
         "INSERT INTO role_overrides VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?)",
@@ -345,6 +350,7 @@ def add_role_override(engine: Engine, person_id: str, role: str, reason: str, us
 
 
 def roles(engine: Engine) -> dict[str, str]:
+    """The stored role of every person."""
     return {str(p): str(r) for p, r in engine.query("SELECT person_id, role FROM person_roles")}
 
 
@@ -418,6 +424,7 @@ def chat_then_pay_ties(
 def write_networks(
     engine: Engine, networks: list[dict[str, object]], members: list[dict[str, object]]
 ) -> None:
+    """Replace the stored networks and their members."""
     import pyarrow as pa
 
     engine.execute("DELETE FROM networks")
@@ -440,6 +447,7 @@ def write_networks(
 
 
 def activity(engine: Engine) -> dict[str, tuple[object, object]]:
+    """Every person's first and last activity."""
     return {
         str(p): (first, last)
         for p, first, last in engine.query(

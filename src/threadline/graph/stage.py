@@ -14,6 +14,7 @@ NETWORK_RULES = networks.NetworkRules()
 
 
 def run(engine: Engine) -> dict[str, Any]:
+    """The graph stage: chat indicator hits, ties and features of persons, roles, networks."""
     graph_sql.write_fx_rates(engine)
     graph_sql.build_chat_hits(engine, chat_pack.load().patterns())
     graph_sql.build_edges(engine)

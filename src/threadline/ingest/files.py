@@ -16,6 +16,8 @@ FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl
 
 @dataclass(frozen=True)
 class FileFacts:
+    """What one pass over a seized file found: its SHA-256, size in bytes and line counts."""
+
     sha256: str
     size: int
     lines: int  # physical lines that hold text

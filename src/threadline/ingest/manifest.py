@@ -1,47 +1,48 @@
-"""Ingest a whole delivery described by a ``manifest.json`` (kind, agency, seizure per file)."""
+"""A delivery manifest (``manifest.json``): which files a delivery holds, and how to read each.
+
+Reading a manifest only yields its entries; :meth:`threadline.case.Case.ingest_manifest`
+ingests them, so every file still goes through the one ingest route.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from threadline.errors import SourceError
-from threadline.ingest.canonical import IngestReport
-
-if TYPE_CHECKING:
-    from threadline.case import Case
 
 
-def ingest_manifest(
-    case: Case, manifest: Path, on_file: Callable[[IngestReport], None] | None = None
-) -> list[IngestReport]:
-    """Ingest each listed file with its own agency, seizure, timezone and country."""
+@dataclass(frozen=True)
+class DeliveryEntry:
+    """One file (or seized media folder) of a delivery, with its own custody facts."""
+
+    path: Path
+    kind: str | None
+    agency: str
+    seizure: str
+    timezone: str | None = None
+    country: str | None = None
+    format: str | None = None
+    found_on: str | None = None
+
+
+def read_manifest(manifest: Path) -> list[DeliveryEntry]:
+    """The entries of a delivery manifest, paths resolved beside it."""
     try:
         spec = json.loads(manifest.read_text(encoding="utf-8"))
-        entries = spec["sources"]
+        return [
+            DeliveryEntry(
+                path=manifest.parent / e["path"],
+                kind=e.get("kind"),
+                agency=e["agency"],
+                seizure=e["seizure"],
+                timezone=e.get("timezone"),
+                country=e.get("country"),
+                format=e.get("format"),
+                found_on=e.get("found_on"),
+            )
+            for e in spec["sources"]
+        ]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise SourceError(manifest, f"not a delivery manifest: {exc}") from None
-    reports: list[IngestReport] = []
-    for entry in entries:
-        if entry.get("format") == "folder":  # seized media: hashed, never stored
-            reports += case.ingest_media(
-                [manifest.parent / entry["path"]],
-                agency=entry["agency"],
-                seizure=entry["seizure"],
-                found_on=entry.get("found_on"),
-                on_file=on_file,
-            )
-            continue
-        reports += case.ingest(
-            entry["kind"],
-            [manifest.parent / entry["path"]],
-            agency=entry["agency"],
-            seizure=entry["seizure"],
-            timezone=entry.get("timezone"),
-            country=entry.get("country"),
-            format=entry.get("format"),
-            on_file=on_file,
-        )
-    return reports

@@ -41,6 +41,7 @@ class MatchSettings:
     vpdq_index_percent: float = VPDQ_INDEX_MATCH_PERCENT
 
     def parameters(self) -> dict[str, Any]:
+        """The thresholds as plain values for the audit log."""
         return asdict(self)
 
 

@@ -55,6 +55,7 @@ class HexDigest(SignalType):
 
     @classmethod
     def validate(cls, text: str) -> str:
+        """The digest in lower case, or InvalidValue when it is not ``hex_length`` hex digits."""
         value = text.strip().lower()
         if not re.fullmatch(f"[0-9a-f]{{{cls.hex_length}}}", value):
             raise InvalidValue(f"{text!r} is not a {cls.name} digest ({cls.hex_length} hex digits)")
@@ -62,37 +63,48 @@ class HexDigest(SignalType):
 
     @classmethod
     def distance(cls, a: str, b: str) -> int:
+        """0 for the same digest, 1 for different ones."""
         return 0 if cls.validate(a) == cls.validate(b) else 1
 
     @classmethod
     def matches(cls, a: str, b: str) -> bool:
+        """Whether two digests are the same."""
         return cls.distance(a, b) == 0
 
 
 class Md5Signal(HexDigest):
+    """An MD5 file digest, matched exactly."""
+
     name = "md5"
     hex_length = 32
 
     @classmethod
     def examples(cls) -> list[str]:
+        """Valid MD5 digests for the generated tests."""
         return ["d41d8cd98f00b204e9800998ecf8427e", "098f6bcd4621d373cade4e832627b4f6"]
 
 
 class Sha1Signal(HexDigest):
+    """A SHA-1 file digest, matched exactly."""
+
     name = "sha1"
     hex_length = 40
 
     @classmethod
     def examples(cls) -> list[str]:
+        """A valid SHA-1 digest for the generated tests."""
         return ["da39a3ee5e6b4b0d3255bfef95601890afd80709"]
 
 
 class Sha256Signal(HexDigest):
+    """A SHA-256 file digest, matched exactly."""
+
     name = "sha256"
     hex_length = 64
 
     @classmethod
     def examples(cls) -> list[str]:
+        """A valid SHA-256 digest for the generated tests."""
         return ["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"]
 
 
@@ -106,14 +118,17 @@ class PdqSignal(HexDigest):
 
     @classmethod
     def distance(cls, a: str, b: str) -> int:
+        """The Hamming distance: how many of the 256 bits differ."""
         return (int(cls.validate(a), 16) ^ int(cls.validate(b), 16)).bit_count()
 
     @classmethod
     def matches(cls, a: str, b: str) -> bool:
+        """Whether two PDQ hashes differ in at most ``max_distance`` bits."""
         return cls.distance(a, b) <= cls.max_distance
 
     @classmethod
     def examples(cls) -> list[str]:
+        """Valid PDQ hashes for the generated tests."""
         return [
             "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22",
             "d8f8f0cce0f4a84f0e370a22028f67f0b36e2ed596623e1d33e6b39c4e9c9b22",
@@ -140,6 +155,7 @@ class VpdqComparison:
     index_percent: float
 
     def is_match(self) -> bool:
+        """Whether the shares reach Meta's default match thresholds (80 % of the query)."""
         return (
             self.query_percent >= VPDQ_QUERY_MATCH_PERCENT
             and self.index_percent >= VPDQ_INDEX_MATCH_PERCENT
@@ -176,10 +192,12 @@ class VpdqSignal(SignalType):
 
     @classmethod
     def serialise(cls, frames: list[VpdqFrame]) -> str:
+        """Frames as a stored vPDQ hash: a JSON list of ``"pdq,quality,seconds"``."""
         return json.dumps([str(f) for f in frames])
 
     @classmethod
     def validate(cls, text: str) -> str:
+        """The hash in canonical form, or InvalidValue when it is not a vPDQ hash."""
         return cls.serialise(cls.parse(text))
 
     @classmethod
@@ -212,10 +230,12 @@ class VpdqSignal(SignalType):
 
     @classmethod
     def matches(cls, a: str, b: str) -> bool:
+        """Whether the query video matches the indexed one under Meta's defaults."""
         return cls.compare(a, b).is_match()
 
     @classmethod
     def examples(cls) -> list[str]:
+        """A valid vPDQ hash for the generated tests."""
         pdqs = PdqSignal.examples()
         return [cls.serialise([VpdqFrame(h, 100, float(i)) for i, h in enumerate(pdqs)])]
 

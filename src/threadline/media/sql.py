@@ -93,6 +93,7 @@ def case_pdq(engine: Engine) -> pa.Table:
 
 
 def list_pdq(engine: Engine) -> pa.Table:
+    """Distinct PDQ hashes of all hash lists, in order."""
     return engine.query_arrow(
         "SELECT DISTINCT pdq FROM hashlist WHERE pdq IS NOT NULL ORDER BY pdq"
     )
@@ -109,6 +110,7 @@ def case_files(engine: Engine) -> pa.Table:
 
 
 def case_videos(engine: Engine) -> list[tuple[str, str]]:
+    """Distinct videos of the case: (sha256, vPDQ hash), in order."""
     return [
         (str(a), str(b))
         for a, b in engine.query(
@@ -118,6 +120,7 @@ def case_videos(engine: Engine) -> list[tuple[str, str]]:
 
 
 def list_videos(engine: Engine) -> list[str]:
+    """Distinct vPDQ hashes of all hash lists, in order."""
     return [
         str(v)
         for (v,) in engine.query(

@@ -63,6 +63,7 @@ class LinkageSpec:
     threshold: float = MATCH_THRESHOLD
 
     def settings(self, prior: float = 1e-4) -> SettingsCreator:
+        """Splink settings for this model, starting from the given match prior."""
         return SettingsCreator(
             link_type="dedupe_only",
             probability_two_random_records_match=prior,

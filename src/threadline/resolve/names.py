@@ -19,6 +19,8 @@ _STOP = frozenset({"mr", "mrs", "ms", "miss", "dr", "jr", "sr", "de", "del", "de
 
 @dataclass(frozen=True)
 class NameFeatures:
+    """A written name's forms for comparison: folded, sorted, first and last, phonetic."""
+
     full: str  # folded, single-spaced, in written order
     sorted: str  # tokens sorted: robust to swapped order
     first: str

@@ -25,6 +25,8 @@ MAX_ACCOUNTS_PER_SELECTOR = 4
 
 @dataclass(frozen=True)
 class Parameters:
+    """Settings of identity resolution: strong selectors, their limits and thresholds."""
+
     strong_selectors: tuple[str, ...] = STRONG
     max_accounts_per_selector: int = MAX_ACCOUNTS_PER_SELECTOR
     match_threshold: float = linkage.MATCH_THRESHOLD
@@ -32,6 +34,7 @@ class Parameters:
     min_name_similarity: float = 0.9
 
     def as_dict(self) -> dict[str, Any]:
+        """The settings as plain JSON values."""
         return {
             "strong_selectors": list(self.strong_selectors),
             "max_accounts_per_selector": self.max_accounts_per_selector,

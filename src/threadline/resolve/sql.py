@@ -28,6 +28,7 @@ def identity_key_sql(side: str, alias: str | None = None) -> str:
 
 
 def account_key(platform: str, account: str) -> str:
+    """SQL for an account's key: its platform and handle, both case-folded."""
     return ACCOUNT_KEY.format(p=platform, a=account)
 
 
@@ -152,6 +153,7 @@ def shared_selector_links(engine: Engine, types: tuple[str, ...], max_accounts: 
 
 
 def identity_names(engine: Engine) -> list[str]:
+    """Every distinct name written for a payment identity."""
     return [r[0] for r in engine.query("SELECT DISTINCT name FROM payment_identities")]
 
 
@@ -195,6 +197,7 @@ def nodes(engine: Engine) -> list[tuple[str, str]]:
 
 
 def links(engine: Engine) -> list[tuple[str, str, str, float]]:
+    """Every person link as (a, b, rule, confidence), in order."""
     return [
         (str(a), str(b), str(r), float(c))
         for a, b, r, c in engine.query(
@@ -204,6 +207,7 @@ def links(engine: Engine) -> list[tuple[str, str, str, float]]:
 
 
 def replace_members(engine: Engine, members: pa.Table) -> None:
+    """Replace every person's membership with the rows of ``members``."""
     engine.execute("DELETE FROM person_members")
     engine.register("_members", members)
     try:
@@ -218,6 +222,7 @@ def replace_members(engine: Engine, members: pa.Table) -> None:
 def add_decision(
     engine: Engine, action: str, member: str, other: str | None, reason: str, os_user: str
 ) -> int:
+    """Store an analyst's merge or split decision; returns its sequence number."""
     seq = int(engine.scalar("SELECT coalesce(max(seq), 0) + 1 FROM decisions"))
     engine.execute(
         "INSERT INTO decisions VALUES (?, now()::TIMESTAMP, ?, ?, ?, ?, ?)",
@@ -227,10 +232,12 @@ def add_decision(
 
 
 def decisions(engine: Engine) -> list[dict[str, object]]:
+    """Every analyst decision, oldest first."""
     return engine.query_dicts("SELECT * FROM decisions ORDER BY seq")
 
 
 def person_of(engine: Engine, member_key: str) -> str | None:
+    """The person a member belongs to, or None when it belongs to none."""
     found = engine.scalar("SELECT person_id FROM person_members WHERE member_key = ?", [member_key])
     return None if found is None else str(found)
 

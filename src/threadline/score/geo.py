@@ -34,6 +34,7 @@ def ip_table(ips: list[str], hosting_keywords: list[str]) -> pa.Table:
 
 
 def phone_country(e164: str) -> str | None:
+    """The country of an E.164 phone number, or None when it cannot be told."""
     try:
         return phonenumbers.region_code_for_number(phonenumbers.parse(e164)) or None
     except phonenumbers.NumberParseException:

@@ -22,6 +22,7 @@ KEEP_KM = 3.0
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in kilometres between two (lat, lon) points."""
     lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
     h = (
         math.sin((lat2 - lat1) / 2) ** 2
@@ -52,6 +53,7 @@ def place(lat: float, lon: float) -> tuple[str | None, str | None]:
 
 
 def rescue(engine: Engine) -> list[dict[str, Any]]:
+    """Estimate each facilitator's home and rescue priority and store them; returns the rows."""
     facilitators = score_sql.facilitators(engine)
     points: dict[str, list[tuple[float, float]]] = defaultdict(list)
     last: dict[str, object] = {}

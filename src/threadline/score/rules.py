@@ -14,6 +14,8 @@ from threadline.errors import UsageError
 
 @dataclass(frozen=True)
 class Rule:
+    """One indicator rule: the metric it reads, when it fires, its weight and its source."""
+
     id: str
     metric: str
     weight: float
@@ -37,6 +39,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class RuleSet:
+    """A loaded indicator rule file: its rules, thresholds, keyword lists and origin."""
+
     rules: tuple[Rule, ...]
     low_value_usd: float
     innocuous_narratives: tuple[str, ...]
@@ -44,6 +48,7 @@ class RuleSet:
     origin: str
 
     def as_dict(self) -> dict[str, Any]:
+        """What a run records of the rules: origin, low-value limit, metric and weight."""
         return {
             "origin": self.origin,
             "low_value_usd": self.low_value_usd,
@@ -52,6 +57,7 @@ class RuleSet:
 
 
 def load(path: Path | None = None) -> RuleSet:
+    """Load an indicator rule file; without a path, the default rules shipped with Threadline."""
     if path is None:
         text = (
             resources.files("threadline.score")

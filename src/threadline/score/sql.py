@@ -37,10 +37,12 @@ SENDER = identity_key_sql("sender", "p")
 
 
 def distinct_ips(engine: Engine) -> list[str]:
+    """Every distinct login IP address, in order."""
     return [str(r[0]) for r in engine.query("SELECT DISTINCT ip FROM logins ORDER BY ip")]
 
 
 def write_ip_geo(engine: Engine, table: pa.Table) -> None:
+    """Replace the stored IP geolocation with ``table``."""
     engine.execute("DELETE FROM ip_geo")
     engine.register("_geo", table)
     try:
@@ -114,6 +116,7 @@ def build_metrics(engine: Engine, low_value_usd: float, innocuous: list[str]) ->
 
 
 def metrics(engine: Engine) -> dict[str, dict[str, object]]:
+    """Every person's indicator metrics with their role."""
     return {
         str(r["person_id"]): r
         for r in engine.query_dicts(
@@ -152,6 +155,7 @@ def residence_votes(engine: Engine) -> list[tuple[str, str, str, int]]:
 
 
 def person_phones(engine: Engine) -> list[tuple[str, str]]:
+    """Distinct (person, phone number) pairs, in order."""
     return [
         (str(p), str(v))
         for p, v in engine.query(
@@ -195,6 +199,7 @@ def evidence_rows(
 
 
 def login_key() -> str:
+    """SQL for the account key of a login row ``l``."""
     return account_key("l.platform", "l.account_id")
 
 
@@ -208,6 +213,7 @@ def person_subjects() -> str:
 
 
 def locations_of(engine: Engine, persons: list[str]) -> list[tuple[str, float, float, object]]:
+    """Location points (person, lat, lon, time) of the given persons, by person and time."""
     engine.register("_who", pa.table({"person_id": pa.array(persons, pa.string())}))
     try:
         return [
@@ -225,6 +231,7 @@ def locations_of(engine: Engine, persons: list[str]) -> list[tuple[str, float, f
 def write_rows(
     engine: Engine, table: str, rows: list[dict[str, object]], columns: list[str]
 ) -> None:
+    """Replace the rows of a result table; ``columns`` are SQL over the new rows."""
     engine.execute(f"DELETE FROM {table}")
     if not rows:
         return
@@ -236,6 +243,7 @@ def write_rows(
 
 
 def session_evidence(engine: Engine) -> list[tuple[str, str]]:
+    """Each session's evidence by buyer person, most confident session first."""
     return [
         (str(p), str(e))
         for p, e in engine.query(

@@ -16,6 +16,7 @@ RULES = rule_files.load()
 
 
 def run(engine: Engine) -> dict[str, Any]:
+    """The score stage: IP geolocation, indicator metrics, buyer targets, rescue priority."""
     score_sql.write_ip_geo(
         engine, geo.ip_table(score_sql.distinct_ips(engine), list(RULES.hosting_asn_keywords))
     )

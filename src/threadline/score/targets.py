@@ -49,6 +49,11 @@ def jurisdictions(engine: Engine) -> dict[str, tuple[str, list[str]]]:
 
 
 def score(engine: Engine, rules: RuleSet) -> list[dict[str, Any]]:
+    """Score and rank the buyers by the indicator rules and store them as targets.
+
+    A rule counts only with rows behind it; rules for foreigners skip persons whose
+    country is the Philippines or unknown.
+    """
     metrics = score_sql.metrics(engine)
     places = jurisdictions(engine)
     chats = graph_sql.chat_evidence(engine)
@@ -132,6 +137,7 @@ def _session_evidence(engine: Engine) -> dict[str, list[dict[str, Any]]]:
 
 
 def engine_sessions(engine: Engine) -> list[tuple[str, str]]:
+    """Each session's evidence by buyer person, most confident session first."""
     return score_sql.session_evidence(engine)
 
 

@@ -66,6 +66,7 @@ def key_id(key: bytes) -> str:
 
 
 def selector_hash(key: bytes, kind: str, value: str) -> str:
+    """The keyed hash of one selector, as selector files carry it."""
     message = DOMAIN + b"\x1f" + kind.encode() + b"\x1f" + value.encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
@@ -131,6 +132,8 @@ def write_selectors(engine: Engine, key: bytes, out: Path, holder: str) -> dict[
 
 @dataclass
 class SelectorFile:
+    """A selector file as read: its header and its entries by hash."""
+
     path: Path
     header: dict[str, Any]
     entries: dict[str, dict[str, Any]]

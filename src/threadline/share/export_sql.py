@@ -74,6 +74,7 @@ def person_edges(engine: Engine) -> list[dict[str, Any]]:
 
 
 def ftm_accounts(engine: Engine) -> list[dict[str, Any]]:
+    """Every account that belongs to a person, as platform and handle, with its profile fields."""
     return engine.query_dicts(
         f"""SELECT m.person_id, m.member_key, split_part(m.member_key, ':', 1) AS platform,
                    substr(m.member_key, strpos(m.member_key, ':') + 1) AS account_id,
@@ -86,6 +87,7 @@ def ftm_accounts(engine: Engine) -> list[dict[str, Any]]:
 
 
 def ftm_identities(engine: Engine) -> list[dict[str, Any]]:
+    """Every payment identity that belongs to a person, with that person."""
     return engine.query_dicts(
         """SELECT m.person_id, i.* FROM person_members m
            JOIN payment_identities i ON i.identity_key = m.member_key ORDER BY i.identity_key"""
@@ -93,6 +95,7 @@ def ftm_identities(engine: Engine) -> list[dict[str, Any]]:
 
 
 def ftm_messages(engine: Engine, batch_rows: int = 50_000) -> Iterator[pa.RecordBatch]:
+    """Every message with the account keys and persons on both sides, in batches."""
     return engine.iter_batches(
         f"""SELECT g.message_id, g.platform, {SENDER_KEY} AS sender_key,
                    {RECIPIENT_KEY} AS recipient_key, ps.person_id AS sender_person,
@@ -107,6 +110,7 @@ def ftm_messages(engine: Engine, batch_rows: int = 50_000) -> Iterator[pa.Record
 
 
 def ftm_payments(engine: Engine, batch_rows: int = 50_000) -> Iterator[pa.RecordBatch]:
+    """Every payment with the payer's and beneficiary's accounts and persons, in batches."""
     sender, receiver = identity_key_sql("p.sender"), identity_key_sql("p.receiver")
     return engine.iter_batches(
         f"""SELECT p.provider, p.transaction_id, {iso("p.sent_at")} AS sent_at,
@@ -124,6 +128,7 @@ def ftm_payments(engine: Engine, batch_rows: int = 50_000) -> Iterator[pa.Record
 
 
 def network_memberships(engine: Engine) -> list[dict[str, Any]]:
+    """Every network with each of its members and their role in it."""
     return engine.query_dicts(
         """SELECT n.network_id, n.size, n.summary, m.person_id, m.role
            FROM networks n JOIN network_members m ON m.network_id = n.network_id
@@ -132,6 +137,7 @@ def network_memberships(engine: Engine) -> list[dict[str, Any]]:
 
 
 def all_sessions(engine: Engine) -> list[dict[str, Any]]:
+    """Every paid session: buyer, seller, start, end and confidence, oldest first."""
     return engine.query_dicts(
         f"""SELECT session_id, buyer_person, seller_person, {iso('"start"')} AS "start",
                    {iso('"end"')} AS "end", confidence FROM sessions
@@ -140,6 +146,7 @@ def all_sessions(engine: Engine) -> list[dict[str, Any]]:
 
 
 def all_rescue(engine: Engine) -> list[dict[str, Any]]:
+    """The rescue estimate of every person that has one."""
     return person_rescue(
         engine, [r[0] for r in engine.query("SELECT DISTINCT person_id FROM rescue")]
     )

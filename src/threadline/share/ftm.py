@@ -24,12 +24,14 @@ NS = "threadline"
 
 
 def make(schema: str, *key: str) -> EntityProxy:
+    """A new FtM entity of ``schema`` whose id is derived from Threadline's keys."""
     entity = model.make_entity(schema)
     entity.make_id(NS, schema.lower(), *key)
     return entity
 
 
 def person_ref(person_id: str) -> str:
+    """The FtM id of a resolved person's Person entity."""
     return str(make("Person", person_id).id)
 
 

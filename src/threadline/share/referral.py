@@ -69,6 +69,7 @@ class Referral:
     tool_version: str = __version__
 
     def summary(self) -> dict[str, Any]:
+        """Headline figures: targets by role, networks, sessions, payments, media, activity span."""
         roles: dict[str, int] = {}
         for t in self.targets:
             roles[t.role or "unknown"] = roles.get(t.role or "unknown", 0) + 1

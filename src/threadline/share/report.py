@@ -15,6 +15,8 @@ from threadline.share.referral import Referral, TargetDossier
 
 @dataclass(frozen=True)
 class Heading:
+    """A heading; a level-1 heading with an anchor opens a section (the summary or a target)."""
+
     text: str
     level: int = 2
     anchor: str | None = None  # level-1 headings with an anchor are the PDF's bookmarks
@@ -22,16 +24,22 @@ class Heading:
 
 @dataclass(frozen=True)
 class Para:
+    """A paragraph of text."""
+
     text: str
 
 
 @dataclass(frozen=True)
 class Facts:
+    """Label and value pairs, shown as a two-column table."""
+
     rows: list[tuple[str, str]]
 
 
 @dataclass(frozen=True)
 class Grid:
+    """A table with a header row; ``empty`` is shown instead when it has no rows."""
+
     headers: list[str]
     rows: list[list[str]]
     empty: str = "none in the case"
@@ -39,6 +47,8 @@ class Grid:
 
 @dataclass(frozen=True)
 class PageBreak:
+    """A new page in the PDF (the HTML has none)."""
+
     pass
 
 
@@ -47,6 +57,8 @@ Block = Heading | Para | Facts | Grid | PageBreak
 
 @dataclass(frozen=True)
 class Report:
+    """A report's title and its blocks in reading order."""
+
     title: str
     blocks: list[Block]
 
@@ -62,6 +74,7 @@ DISCLOSURE = (
 
 
 def text(value: Any) -> str:
+    """A value as report text: None blank, floats to three decimals, lists joined by commas."""
     if value is None:
         return ""
     if isinstance(value, float):

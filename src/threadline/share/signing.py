@@ -38,11 +38,13 @@ class VerifyResult:
     manifest: dict[str, Any] = field(default_factory=dict)
 
     def fail(self, problem: str) -> None:
+        """Record a problem; the package no longer verifies."""
         self.ok = False
         self.problems.append(problem)
 
 
 def sha256_file(path: Path) -> str:
+    """The hex sha256 of a file's contents."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
@@ -77,12 +79,14 @@ def generate_keypair(folder: Path) -> tuple[Path, Path]:
 
 
 def public_pem(key: Ed25519PublicKey) -> bytes:
+    """The public key as PEM text (SubjectPublicKeyInfo)."""
     return key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
+    """An unencrypted Ed25519 private key from a PEM file, or a UsageError."""
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (OSError, ValueError, TypeError) as exc:
@@ -93,6 +97,7 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
+    """An Ed25519 public key from a PEM file, or a UsageError."""
     try:
         key = serialization.load_pem_public_key(path.read_bytes())
     except (OSError, ValueError) as exc:
@@ -109,6 +114,7 @@ def fingerprint(key: Ed25519PublicKey) -> str:
 
 
 def canonical_json(data: dict[str, Any]) -> bytes:
+    """The exact manifest bytes that are signed: sorted keys, two-space indent, UTF-8."""
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 

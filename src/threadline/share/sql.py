@@ -78,8 +78,10 @@ def person_identities(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any
 
 
 def jurisdiction_evidence(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any]]:
-    """What ties each person to a country: account country fields, payment party countries
-    and phone numbers, each with how many rows show it and the first three of them."""
+    """What ties each person to a country, with how many rows show it and the first three.
+
+    The ties are account country fields, payment party countries and phone numbers.
+    """
     sender, receiver = identity_key_sql("p.sender"), identity_key_sql("p.receiver")
     return engine.query_dicts(
         f"""WITH {_members()},
@@ -147,6 +149,7 @@ def person_payments(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any]]
 
 
 def person_networks(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any]]:
+    """The networks each person is in: their role there, and each network's size, span, summary."""
     return engine.query_dicts(
         f"""SELECT m.person_id, n.network_id, m.role, m.centrality, m.bridge, n.size,
                    n.sellers, n.buyers, {iso("n.first_activity")} AS first_activity,
@@ -158,6 +161,7 @@ def person_networks(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any]]
 
 
 def person_rescue(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any]]:
+    """Each person's rescue estimate (place, radius, last activity), highest priority first."""
     return engine.query_dicts(
         f"""SELECT person_id, lat, lon, radius_m, country, admin_area,
                    {iso("last_activity")} AS last_activity, priority, evidence
@@ -168,8 +172,11 @@ def person_rescue(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def person_media(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any]]:
-    """Media tied to each person (found on their accounts or devices, or attached to their
-    messages) with the hash-list category and series: hashes only, never a path or name."""
+    """Media tied to each person, with hash-list category and series: hashes only.
+
+    Tied means found on their accounts or devices, or attached to their messages; the
+    result never holds a path or file name.
+    """
     keys = f"""keys AS (
             SELECT person_id, member_key AS k FROM person_members
             WHERE list_contains(?, person_id) AND member_type = 'account'

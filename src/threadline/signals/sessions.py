@@ -31,6 +31,8 @@ from threadline.store.engine import Engine
 
 @dataclass(frozen=True)
 class SessionRules:
+    """Time windows and thresholds of session detection, audited with every run."""
+
     gap_hours: int = 3  # silence that ends a chat episode
     before_minutes: int = 60  # payments this long before the episode still count
     after_minutes: int = 60
@@ -38,10 +40,15 @@ class SessionRules:
     link_confidence: float = 0.9  # sessions this sure feed payer-account links to persons
 
     def as_dict(self) -> dict[str, Any]:
+        """The settings as plain JSON values."""
         return asdict(self)
 
 
 def confidence(c: dict[str, Any], competitors: int) -> float:
+    """How sure it is that a candidate payment belongs to a chat episode.
+
+    ``competitors`` is how many candidate payments of the episode are in the running.
+    """
     if c["code_named"]:
         return 0.99
     score = 0.5 if c["receiver_in_network"] and competitors == 1 else 0.3
@@ -55,6 +62,11 @@ def confidence(c: dict[str, Any], competitors: int) -> float:
 
 
 def detect(engine: Engine, rules: SessionRules | None = None) -> dict[str, Any]:
+    """Find paid live sessions and store them with the buyer's login IPs.
+
+    Payers that a remittance code or pickup name ties to the buyer account become person
+    links for the re-link step. Returns counts of sessions and of those payer links.
+    """
     r = rules or SessionRules()
     sql.build_episodes(engine, r.gap_hours)
     sql.build_candidates(engine, r.before_minutes, r.after_minutes)

@@ -122,6 +122,7 @@ def build_candidates(engine: Engine, before_minutes: int, after_minutes: int) ->
 
 
 def candidates(engine: Engine) -> list[dict[str, object]]:
+    """Payments that may belong to a chat episode, with the episode's facts."""
     return engine.query_dicts(
         """SELECT c.*, e.buyer, e.seller, e.buyer_person, e.seller_person, e."start", e."end",
                   e.first_live, e.requests, e.prices, e.lives, e.hit_rows,
@@ -165,6 +166,7 @@ def login_ips(
 
 
 def write_sessions(engine: Engine, rows: list[dict[str, object]]) -> None:
+    """Replace the stored sessions with ``rows``."""
     import pyarrow as pa
 
     engine.execute("DELETE FROM sessions")
@@ -183,6 +185,7 @@ def write_sessions(engine: Engine, rows: list[dict[str, object]]) -> None:
 
 
 def source_hashes(engine: Engine) -> dict[str, str]:
+    """The SHA-256 of every source file, by source id."""
     return {str(i): str(h) for i, h in engine.query("SELECT source_id, sha256 FROM sources")}
 
 

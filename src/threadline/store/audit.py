@@ -18,6 +18,8 @@ GENESIS = "0" * 64
 
 @dataclass(frozen=True)
 class AuditEntry:
+    """One audit log entry: who did what and when, chained by hash to the entry before."""
+
     seq: int
     at: datetime
     os_user: str
@@ -28,6 +30,7 @@ class AuditEntry:
 
 
 def entry_hash(seq: int, at: datetime, os_user: str, action: str, details: str, prev: str) -> str:
+    """The SHA-256 of an entry's content and the previous entry's hash, which chains the log."""
     body = json.dumps(
         [seq, at.isoformat(timespec="microseconds"), os_user, action, details, prev],
         ensure_ascii=False,

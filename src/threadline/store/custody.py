@@ -11,6 +11,7 @@ from threadline.store.loader import LoadResult, SourceMeta
 
 
 def find_source(engine: Engine, source_id: str) -> dict[str, Any] | None:
+    """The record of an ingested source by its id, or None when there is none."""
     rows = sources(engine, "source_id = ?", [source_id])
     return rows[0] if rows else None
 
@@ -18,6 +19,10 @@ def find_source(engine: Engine, source_id: str) -> dict[str, Any] | None:
 def record_source(
     engine: Engine, meta: SourceMeta, result: LoadResult, ignored: tuple[str, ...]
 ) -> None:
+    """Record an ingested source: its file, seizure details and row counts.
+
+    ``ignored`` lists the file's columns that are no field of its kind.
+    """
     m = asdict(meta)
     engine.execute(
         "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -47,12 +52,14 @@ def record_source(
 def sources(
     engine: Engine, where: str = "true", params: list[Any] | None = None
 ) -> list[dict[str, Any]]:
+    """Recorded sources in ingest order, optionally narrowed by a SQL condition on them."""
     return engine.query_dicts(
         f"SELECT * FROM sources WHERE {where} ORDER BY ingested_at, source_id", params
     )
 
 
 def quarantine(engine: Engine, source_id: str | None = None) -> list[dict[str, Any]]:
+    """Quarantined rows with their source file and reason, for one source or all."""
     where = "WHERE q.source_id = ?" if source_id else ""
     return engine.query_dicts(
         "SELECT q.source_id, s.path, q.row, q.field, q.reason, q.detail, q.original "
@@ -63,6 +70,7 @@ def quarantine(engine: Engine, source_id: str | None = None) -> list[dict[str, A
 
 
 def table_counts(engine: Engine) -> dict[str, int]:
+    """Row counts of every evidence table and of quarantine, sources and audit."""
     return {
         name: int(engine.scalar(f"SELECT count(*) FROM {quote_ident(name)}"))
         for name in (*KINDS, "quarantine", "sources", "audit")
@@ -70,6 +78,7 @@ def table_counts(engine: Engine) -> dict[str, int]:
 
 
 def quarantine_by_reason(engine: Engine) -> dict[str, int]:
+    """How many rows are quarantined for each reason."""
     return {
         str(r): int(n)
         for r, n in engine.query(
@@ -79,9 +88,12 @@ def quarantine_by_reason(engine: Engine) -> dict[str, int]:
 
 
 def content_digest(engine: Engine, kind: str, source_id: str) -> str:
-    """A digest of everything a source put in the store: its records, further deliveries
-    and quarantined rows, in row order. Recorded in the (hash-chained) audit entry of the
-    ingest, so an edit to any stored row outside Threadline shows in ``verify``."""
+    """A digest of everything a source put in the store.
+
+    It covers the source's records, further deliveries and quarantined rows, in row order.
+    Recorded in the (hash-chained) audit entry of the ingest, so an edit to any stored row
+    outside Threadline shows in ``verify``.
+    """
     from threadline.store.engine import quote_literal
 
     sid = quote_literal(source_id)

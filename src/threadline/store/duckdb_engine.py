@@ -89,6 +89,7 @@ class DuckDBEngine(Engine):
 
     # -- statements -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """Run a statement; a DuckDB error is raised as an EngineError carrying the SQL."""
         with self._lock:
             try:
                 self.con.execute(sql, params)
@@ -96,6 +97,7 @@ class DuckDBEngine(Engine):
                 raise EngineError(str(exc), sql) from exc
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a query and return all rows."""
         with self._lock:
             try:
                 return self.con.execute(sql, params).fetchall()
@@ -103,6 +105,7 @@ class DuckDBEngine(Engine):
                 raise EngineError(str(exc), sql) from exc
 
     def query_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """Run a query and return rows as dicts keyed by column name."""
         with self._lock:
             try:
                 cur = self.con.execute(sql, params)
@@ -112,6 +115,7 @@ class DuckDBEngine(Engine):
                 raise EngineError(str(exc), sql) from exc
 
     def query_arrow(self, sql: str) -> pa.Table:
+        """Run a query and return an Arrow table."""
         with self._lock:
             try:
                 return self.con.execute(sql).to_arrow_table()
@@ -119,6 +123,7 @@ class DuckDBEngine(Engine):
                 raise EngineError(str(exc), sql) from exc
 
     def iter_batches(self, sql: str, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
+        """Stream a query's result in Arrow batches; the connection stays locked until the end."""
         with self._lock:
             try:
                 reader = self.con.execute(sql).to_arrow_reader(batch_rows)
@@ -127,15 +132,18 @@ class DuckDBEngine(Engine):
             yield from reader
 
     def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table visible to SQL under ``name`` until unregistered."""
         with self._lock:
             self.con.register(name, table)
 
     def unregister(self, name: str) -> None:
+        """Drop a registered Arrow table."""
         with self._lock:
             self.con.unregister(name)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
+        """All statements inside commit together or not at all; a nested use joins the outer one."""
         with self._lock:
             if self._in_tx:  # nested use joins the outer transaction
                 yield
@@ -154,6 +162,11 @@ class DuckDBEngine(Engine):
 
     # -- staging ----------------------------------------------------------------------------
     def stage_csv(self, path: Path, columns: Sequence[str], table: str) -> StagedFile:
+        """Load a headered CSV file as text columns into a staging view.
+
+        Rows are numbered as a spreadsheet does (the header is row 1). Records the reader
+        cannot split into fields, or longer than ``MAX_LINE_BYTES``, are left out as rejects.
+        """
         cols = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in columns) + "}"
         reader = (
             f"read_csv({quote_literal(str(path))}, auto_detect=false, header=true, "
@@ -165,6 +178,11 @@ class DuckDBEngine(Engine):
         return self._stage(reader, table, first_row=2)
 
     def stage_lines(self, path: Path, table: str) -> StagedFile:
+        """Load a text file one line per row (column ``line``) into a staging view.
+
+        Lines are numbered from 1; lines the reader cannot take (such as ones longer than
+        ``MAX_LINE_BYTES``) are left out as rejects.
+        """
         reader = (
             f"read_csv({quote_literal(str(path))}, auto_detect=false, header=false, "
             "columns={'line': 'VARCHAR'}, delim=chr(0), quote='', escape='', new_line='\\n', "
@@ -175,6 +193,10 @@ class DuckDBEngine(Engine):
         return self._stage(reader, table, first_row=1)
 
     def stage_arrow(self, records: pa.Table | pa.RecordBatchReader, table: str) -> StagedFile:
+        """Copy records parsed in Python (text columns plus ``_row``) into a staging table.
+
+        A RecordBatchReader is scanned exactly once.
+        """
         # A RecordBatchReader (a parser streaming a large export) is scanned exactly once.
         self.register(f"{table}_arrow", records)
         try:
@@ -245,10 +267,12 @@ class DuckDBEngine(Engine):
         return DuckDBAPI(connection=con)
 
     def drop_stage(self, table: str) -> None:
+        """Remove a staging view and its raw and row-offset tables."""
         self.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(table)}")
         for suffix in ("_raw", "_offt"):
             self.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(table + suffix)}")
 
     def close(self) -> None:
+        """Close the DuckDB connection."""
         with self._lock:
             self.con.close()

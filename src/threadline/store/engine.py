@@ -24,9 +24,11 @@ class Dialect:
     name: str
 
     def sha256(self, expr: str) -> str:
+        """SQL for the hex SHA-256 digest of an expression."""
         return f"sha256({expr})"
 
     def regexp_matches(self, expr: str, pattern: str) -> str:
+        """SQL that is true where an expression matches a regular expression."""
         return f"regexp_matches({expr}, {quote_literal(pattern)})"
 
     def local_to_utc(self, expr: str, timezone: str) -> str:
@@ -38,13 +40,16 @@ class Dialect:
         return f"CAST(TRY_CAST({expr} AS TIMESTAMPTZ) AS TIMESTAMP)"
 
     def json_is_object(self, expr: str) -> str:
+        """SQL that is true where a text is valid JSON holding an object."""
         return f"CASE WHEN json_valid({expr}) THEN json_type({expr}) = 'OBJECT' ELSE false END"
 
     def json_object(self, pairs: list[tuple[str, str]]) -> str:
+        """SQL building a JSON object as text from (key, SQL value) pairs."""
         args = ", ".join(f"{quote_literal(k)}, {v}" for k, v in pairs)
         return f"CAST(json_object({args}) AS VARCHAR)"
 
     def json_text(self, expr: str, key: str) -> str:
+        """SQL for the text under a top-level key of a JSON text."""
         return f"json_extract_string({expr}, {quote_literal('$.' + json_key(key))})"
 
 
@@ -59,21 +64,28 @@ def quote_ident(name: str) -> str:
 
 
 def json_key(key: str) -> str:
+    """A key as a quoted member name in a JSON path, inner quotes escaped."""
     return '"' + key.replace('"', '\\"') + '"'
 
 
 class Rows(Protocol):
     """Anything that runs a query: the case engine or a pooled read connection."""
 
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]: ...
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a query and return all rows."""
+        ...
 
-    def query_dicts(
-        self, sql: str, params: Sequence[Any] | None = None
-    ) -> list[dict[str, Any]]: ...
+    def query_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """Run a query and return rows as dicts keyed by column name."""
+        ...
 
-    def query_arrow(self, sql: str) -> pa.Table: ...
+    def query_arrow(self, sql: str) -> pa.Table:
+        """Run a query and return an Arrow table."""
+        ...
 
-    def register(self, name: str, table: pa.Table) -> None: ...
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table visible to SQL under ``name``."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -155,5 +167,6 @@ class Engine(ABC):
         """Release the connection."""
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        """The first value of a query's first row, or None when it returns no rows."""
         rows = self.query(sql, params)
         return rows[0][0] if rows else None

@@ -73,6 +73,8 @@ class LoadPlan:
 
 @dataclass
 class LoadResult:
+    """Row counts of one load (read, stored, duplicate, quarantined) and quarantine reasons."""
+
     rows_read: int = 0
     stored: int = 0
     duplicate: int = 0
@@ -180,8 +182,11 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
 
 
 def _stage_file(engine: Engine, plan: LoadPlan, stage: str) -> StagedFile:
-    """Stage a seized CSV or line file; a file the reader cannot scan at all (binary data
-    from a device) is the source's fault, reported as a SourceError, not an engine one."""
+    """Stage a seized CSV or line file.
+
+    A file the reader cannot scan at all (binary data from a device) is the source's fault,
+    reported as a SourceError, not an engine one.
+    """
     try:
         if plan.format == "csv":
             return engine.stage_csv(plan.path, plan.header, stage)

@@ -52,10 +52,12 @@ ALWAYS_CHECKED = frozenset(HEX_LENGTH)
 
 
 def lookup_alias(field: Field) -> str:
+    """The alias under which a field's lookup table is joined to the staged rows."""
     return f"lk_{field.name}"
 
 
 def lookup_table(vtype: ValueType, stage: str) -> str:
+    """The staging table holding a value type's normalised values for lookup."""
     return f"{stage}_lk_{vtype.value}"
 
 

@@ -52,16 +52,20 @@ class SparkDialect(Dialect):
     """
 
     def local_to_utc(self, expr: str, timezone: str) -> str:
+        """A naive local time at ``timezone`` as naive UTC, in Spark's spelling."""
         return f"CAST(to_utc_timestamp({expr}, {quote_literal(timezone)}) AS TIMESTAMP)"
 
     def json_is_object(self, expr: str) -> str:
+        """True where the text parses as a JSON object (Spark has no json_type)."""
         return f"(json_object_keys({expr}) IS NOT NULL)"
 
     def json_object(self, pairs: list[tuple[str, str]]) -> str:
+        """A JSON object text from (key, SQL expression) pairs."""
         args = ", ".join(f"{quote_literal(k)}, {v}" for k, v in pairs)
         return f"to_json(named_struct({args}))"
 
     def json_text(self, expr: str, key: str) -> str:
+        """The text under a top-level key of a JSON text."""
         path = f"$.{key}" if key.isidentifier() else "$['" + key.replace("'", "") + "']"
         return f"get_json_object({expr}, {quote_literal(path)})"
 
@@ -401,9 +405,11 @@ class SparkEngine(Engine):
 
     # -- the Engine interface ---------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        """Run a statement (transpiled to Spark SQL; writes go to the table store)."""
         self._run(sql, params)
 
     def query_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        """Run a query and collect its rows as an Arrow table on the driver."""
         with self._lock:
             df = self._run(sql, params)
             if df is None:
@@ -414,24 +420,29 @@ class SparkEngine(Engine):
                 raise EngineError(_short(exc), sql) from exc
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a query and return all rows as tuples."""
         table = self.query_arrow(sql, params)
         columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
         return list(zip(*columns, strict=True)) if columns else []
 
     def query_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """Run a query and return rows as dicts keyed by column name."""
         table = self.query_arrow(sql, params)
         names = table.column_names
         return [dict(zip(names, row, strict=True)) for row in self.query_rows(table)]
 
     @staticmethod
     def query_rows(table: pa.Table) -> list[tuple[Any, ...]]:
+        """An Arrow table's rows as tuples."""
         columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
         return list(zip(*columns, strict=True)) if columns else []
 
     def iter_batches(self, sql: str, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
+        """Stream a query's result in Arrow batches."""
         yield from self.query_arrow(sql).to_batches(max_chunksize=batch_rows)
 
     def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table visible to Spark SQL as a temporary view."""
         with self._lock:
             if isinstance(table, pa.RecordBatchReader):
                 table = table.read_all()
@@ -442,12 +453,14 @@ class SparkEngine(Engine):
             self._temp[name] = df
 
     def unregister(self, name: str) -> None:
+        """Drop a registered temporary view."""
         with self._lock:
             self.spark.catalog.dropTempView(name)
             self._temp.pop(name, None)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
+        """Writes inside commit together: the table store swaps in new versions only at the end."""
         with self._lock:
             self.store.begin()
             try:
@@ -481,6 +494,7 @@ class SparkEngine(Engine):
         return df.withColumn("_row", F.expr(row).cast("bigint")).drop("_tl_pid", "_tl_mid")
 
     def stage_csv(self, path: Path, columns: Sequence[str], table: str) -> StagedFile:
+        """Load a headered CSV file as text columns into a staging view."""
         with self._lock:
             schema = StructType(
                 [StructField(c, StringType()) for c in columns]
@@ -509,6 +523,7 @@ class SparkEngine(Engine):
             return self._stage(good, table, rejects)
 
     def stage_lines(self, path: Path, table: str) -> StagedFile:
+        """Load a text file one line per row into a staging view."""
         with self._lock:
             try:
                 df = self.spark.read.text(str(path)).withColumnRenamed("value", "line")
@@ -517,6 +532,7 @@ class SparkEngine(Engine):
                 raise EngineError(_short(exc), f"-- read {path}") from exc
 
     def stage_arrow(self, records: pa.Table | pa.RecordBatchReader, table: str) -> StagedFile:
+        """Stage records parsed in Python like a file."""
         with self._lock:
             if isinstance(records, pa.RecordBatchReader):
                 records = records.read_all()
@@ -547,6 +563,7 @@ class SparkEngine(Engine):
             )
 
     def drop_stage(self, table: str) -> None:
+        """Remove a staging view and its helpers."""
         with self._lock:
             for name in (table, f"{table}_raw"):
                 if name in self._temp:
@@ -554,6 +571,7 @@ class SparkEngine(Engine):
                     self._temp.pop(name).unpersist()
 
     def close(self) -> None:
+        """Stop the Spark session this engine started."""
         with self._lock:
             for name, df in list(self._temp.items()):
                 with contextlib.suppress(*_ERRORS):

@@ -49,9 +49,11 @@ class TableStore:
 
     # -- paths ------------------------------------------------------------------------------
     def path(self, segment: str) -> str:
+        """Where a segment lives: under the tables' root folder or URL."""
         return f"{self.root.rstrip('/')}/{segment}"
 
     def new_segment(self, table: str) -> str:
+        """Name a new segment of a table; it is removed again if the change rolls back."""
         segment = f"{table}/{uuid.uuid4().hex[:16]}"
         self._written.append(segment)
         return segment
@@ -91,6 +93,7 @@ class TableStore:
         return True
 
     def append(self, table: str, segment: str) -> None:
+        """Add a newly written segment to a table."""
         self.tables[table].segments.append(segment)
         self._changed()
 
@@ -102,6 +105,7 @@ class TableStore:
         self._changed()
 
     def drop(self, table: str) -> None:
+        """Remove a table; its segments go on commit."""
         entry = self.tables.pop(table)
         self._dropped += entry.segments
         self._changed()
@@ -116,14 +120,17 @@ class TableStore:
 
     # -- transactions --------------------------------------------------------------------------
     def begin(self) -> None:
+        """Open a transaction; a nested one joins the outer one."""
         self.depth += 1
 
     def commit(self) -> None:
+        """Close a transaction; the outermost commit writes the catalog and drops old segments."""
         self.depth -= 1
         if self.depth == 0:
             self._commit()
 
     def rollback(self) -> None:
+        """Undo every change since the last commit and remove the segments written meanwhile."""
         self.depth = 0
         self.tables = self._copy(self._saved[0])
         self.views = dict(self._saved[1])

@@ -38,7 +38,7 @@ class Table:
 
 
 def columns(spec: str) -> Columns:
-    """Parse ``"a VARCHAR, \\"at\\" TIMESTAMP, ids VARCHAR[]"`` into (name, type) pairs."""
+    r"""Parse ``"a VARCHAR, \"at\" TIMESTAMP, ids VARCHAR[]"`` into (name, type) pairs."""
     pairs = []
     for part in spec.split(","):
         name, sql_type = part.split(None, 1)

@@ -36,12 +36,14 @@ class Watchdog:
         self._thread.start()
 
     def watch(self, con: Any, limit_s: float) -> threading.Event:
+        """Start the clock on a connection's read; the event is set if it gets interrupted."""
         fired = threading.Event()
         with self._lock:
             self._running[id(con)] = (time.monotonic() + limit_s, con, fired)
         return fired
 
     def done(self, con: Any) -> None:
+        """Stop watching a connection whose read has finished."""
         with self._lock:
             self._running.pop(id(con), None)
 
@@ -56,6 +58,7 @@ class Watchdog:
                 con.interrupt()
 
     def close(self) -> None:
+        """Stop the watchdog thread."""
         self._stop.set()
         self._thread.join(timeout=5)
 
@@ -82,19 +85,23 @@ class Reader:
             self._watchdog.done(self._con)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run a read under the time limit and return all rows."""
         rows: list[tuple[Any, ...]] = self._run(sql, params).fetchall()
         return rows
 
     def query_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """Run a read under the time limit and return rows as dicts keyed by column name."""
         cur = self._run(sql, params)
         names = [d[0] for d in cur.description or []]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def query_arrow(self, sql: str) -> pa.Table:
+        """Run a read under the time limit and return an Arrow table."""
         table: pa.Table = self._run(sql, None).to_arrow_table()
         return table
 
     def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table visible to SQL on this connection under ``name``."""
         self._con.register(name, table)
 
 
@@ -122,6 +129,11 @@ class ReadPool:
 
     @contextmanager
     def reader(self, wait_s: float = 30.0) -> Iterator[Rows]:
+        """Borrow a free read connection for a ``with`` block.
+
+        Raises:
+            QueryTimeout: No connection became free within ``wait_s`` seconds.
+        """
         try:
             r = self._free.get(timeout=wait_s)
         except queue.Empty:
@@ -143,6 +155,7 @@ class ReadPool:
                 self._free.put(r)
 
     def close(self) -> None:
+        """Stop the watchdog and close the read connections."""
         self._watchdog.close()
         for con in self._cons:
             con.close()

@@ -27,6 +27,8 @@ HOME_ERAS = 6  # home addresses a person goes through over their active years
 
 @dataclass(frozen=True)
 class AddressBook:
+    """Per-person arrays for choosing IP addresses: country, homes, VPN use and trips."""
+
     country: I64  # index into COUNTRY_CODES per person
     philippine: npt.NDArray[np.bool_]
     start: I64
@@ -41,6 +43,7 @@ class AddressBook:
 
 
 def build(world: World, rng: np.random.Generator, cgnat_size: int) -> AddressBook:
+    """The address book of a world's persons, with a carrier-NAT pool of ``cgnat_size``."""
     n = len(world.persons)
     country = np.array([COUNTRY_CODES.index(p.country) for p in world.persons], dtype=np.int64)
     home = (

@@ -1,5 +1,7 @@
-"""Buyers abroad: window shoppers, occasional and heavy repeat payers, travellers, VPN users,
-with their accounts and the seller accounts they talk to."""
+"""Buyers abroad: window shoppers, occasional and heavy repeat payers, travellers, VPN users.
+
+Each comes with their accounts and the seller accounts they talk to.
+"""
 
 from __future__ import annotations
 
@@ -121,8 +123,11 @@ def _profile(
 def _relationship(
     world: World, pairs: PairList, rng: np.random.Generator, buyer: Person, fac: Person
 ) -> None:
-    """The buyer's conversation with one facilitator: on one of her seller accounts, through one
-    or (after a switch) two of his accounts on the same platform."""
+    """The buyer's conversation with one facilitator.
+
+    It runs on one of her seller accounts, through one or (after a switch) two of his accounts
+    on the same platform.
+    """
     best, best_overlap = -1, 0
     for a in fac.accounts:
         acc = world.accounts[a]

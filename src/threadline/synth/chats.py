@@ -1,10 +1,10 @@
-"""Conversations: episodes (a session, some small talk, a logistics exchange) expanded into
-messages in bulk.
+"""Conversations: episodes expanded into messages in bulk.
 
-An episode is a pair of accounts, a kind and a start time; each kind has a script of
-segments (opening, body, closing; for paid sessions: greeting, negotiation, payment, live,
-goodbye), each drawing a random number of lines from phrase banks. Expansion is vectorised
-over all episodes of a time slice.
+Episodes are a session, some small talk or a logistics exchange. An episode is a pair of
+accounts, a kind and a start time; each kind has a script of segments (opening, body,
+closing; for paid sessions: greeting, negotiation, payment, live, goodbye), each drawing a
+random number of lines from phrase banks. Expansion is vectorised over all episodes of a
+time slice.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ EPISODE_KINDS = ("session", "window", "chatter", "contact", "network", "family",
 
 @dataclass(frozen=True)
 class Segment:
+    """One part of an episode's script: each side's phrase bank, how many lines, who starts."""
+
     bank_a: str  # lines when the initiator speaks
     bank_b: str  # lines when the other account speaks
     n: tuple[int, int]  # messages, inclusive range
@@ -108,6 +110,7 @@ class PhraseTable:
         self.photo = np.array(photo, dtype=bool)
 
     def bank(self, name: str) -> tuple[int, int]:
+        """A phrase bank's (first index, count) in the table."""
         return self.spans[name]
 
     def find(self, bank: str, text: str) -> int:
@@ -118,6 +121,8 @@ class PhraseTable:
 
 @dataclass(frozen=True)
 class Episodes:
+    """Conversation episodes as arrays: kind, pair, initiator and other account, start, session."""
+
     kind: I64
     pair: I64
     a: I64  # initiator account
@@ -128,6 +133,8 @@ class Episodes:
 
 @dataclass(frozen=True)
 class Messages:
+    """Generated messages as arrays: time, sender, recipient, phrase entry and episode."""
+
     t: I64
     sender: I64
     recipient: I64

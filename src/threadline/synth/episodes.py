@@ -33,6 +33,8 @@ _KIND_OF_PAIR = {
 
 @dataclass(frozen=True)
 class EpisodePlan:
+    """Episode kind, rate and timing per pair, plus the window-shopping enquiries."""
+
     pairs: Pairs
     kind: I64  # Poisson episode kind per pair
     rate: F64  # episodes per year per pair

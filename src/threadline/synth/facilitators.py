@@ -1,5 +1,8 @@
-"""Facilitator networks in the Philippines: facilitators, their seller accounts, relatives
-and money mules whose names collect the remittances, and the phones they share."""
+"""Facilitator networks in the Philippines.
+
+Facilitators, their seller accounts, relatives and money mules whose names collect the
+remittances, and the phones they share.
+"""
 
 from __future__ import annotations
 
@@ -26,10 +29,12 @@ _CITY_WEIGHTS = np.array([c.weight for c in PH_CITIES], dtype=np.float64)
 
 
 def pick_city(rng: np.random.Generator) -> City:
+    """A Philippine city drawn at random by the cities' weights."""
     return PH_CITIES[int(rng.choice(len(PH_CITIES), p=_CITY_WEIGHTS / _CITY_WEIGHTS.sum()))]
 
 
 def city_named(name: str) -> City:
+    """The Philippine city with this name."""
     return next(c for c in PH_CITIES if c.name == name)
 
 
@@ -78,8 +83,10 @@ def link(
     start: int | None = None,
     end: int | None = None,
 ) -> int:
-    """Pair an account of p1 with an account of p2 on a shared platform; when p2 has none
-    there and ``create``, open one for p2. Returns the pair index or -1."""
+    """Pair an account of p1 with an account of p2 on a shared platform.
+
+    When p2 has none there and ``create``, open one for p2. Returns the pair index or -1.
+    """
     lo = max(p1.start, p2.start) if start is None else start
     hi = min(p1.end, p2.end) if end is None else end
     options = []

@@ -53,6 +53,7 @@ class Strings:
         self._values: list[str] = []
 
     def __call__(self, text: str | None) -> int:
+        """The index of a text, storing it when new; -1 for None."""
         if text is None:
             return -1
         i = self._index.get(text)
@@ -62,12 +63,15 @@ class Strings:
         return i
 
     def many(self, texts: list[str]) -> I64:
+        """The indices of several texts, storing new ones."""
         return np.array([self(t) for t in texts], dtype=np.int64)
 
     def value(self, i: int) -> str:
+        """The text stored at an index."""
         return self._values[i]
 
     def array(self) -> pa.Array:
+        """Every stored text in index order, as an Arrow array."""
         return pa.array(self._values, pa.string())
 
 

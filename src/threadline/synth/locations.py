@@ -1,5 +1,7 @@
-"""Location points: phones seen by cell sites, devices' own location history, and platform
-check-ins, clustered around Philippine homes, plus travellers' points during their trips."""
+"""Location points: phones seen by cell sites, devices' own location history, platform check-ins.
+
+They cluster around Philippine homes, plus travellers' points during their trips.
+"""
 
 from __future__ import annotations
 
@@ -46,6 +48,8 @@ _ROLE_SOURCES = {
 
 @dataclass(frozen=True)
 class Subjects:
+    """Located subjects as arrays: source, subject text, rate, active span and centre."""
+
     source: I64
     text: pa.Array
     rate: F64

@@ -1,5 +1,8 @@
-"""Platform login records: background logins of every account, one at each account's start,
-and the buyer's (and seller's) login shortly before each paid session."""
+"""Platform login records.
+
+Background logins of every account, one at each account's start, and the buyer's (and
+seller's) login shortly before each paid session.
+"""
 
 from __future__ import annotations
 
@@ -59,6 +62,8 @@ LOGIN_COLUMNS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class AccountArrays:
+    """Every account's owner, platform, active span, login habits and devices."""
+
     person: I64
     platform: I64
     start: I64
@@ -72,6 +77,7 @@ class AccountArrays:
 
 
 def account_arrays(world: World, scale: Scale, seed: int) -> AccountArrays:
+    """The world's accounts as arrays for generating logins."""
     accs = world.accounts
     person = np.array([a.person for a in accs], dtype=np.int64)
     roles = [world.persons[a.person].role for a in accs]

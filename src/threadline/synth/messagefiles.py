@@ -1,5 +1,8 @@
-"""Message rows per platform: platform-style ids, conversation ids, attachments, and the
-stream that writes them in time order (with the second device's copy of some chats)."""
+"""Message rows per platform and the stream that writes them in time order.
+
+Rows carry platform-style ids, conversation ids and attachments; the stream also writes the
+second device's copy of some chats.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ class Batch:
 
     @staticmethod
     def of(msgs: Messages, eps: Episodes, text: pa.Array, platform_of: I64) -> Batch:
+        """A batch of generated messages with their platform, conversation pair and text."""
         return Batch(
             msgs.t,
             platform_of[msgs.sender],
@@ -45,6 +49,7 @@ class Batch:
         )
 
     def take(self, idx: I64) -> Batch:
+        """The messages at the given positions."""
         return Batch(
             self.t[idx],
             self.platform[idx],
@@ -71,8 +76,11 @@ class Batch:
 
 
 def message_ids(platform: str, counter: I64, t: I64, seed: int) -> pa.Array:
-    """Ids as each platform writes them; unique per platform because rows come in time order
-    with a running counter (equal seconds are neighbours)."""
+    """Message ids as each platform writes them.
+
+    Unique per platform because rows come in time order with a running counter (equal seconds
+    are neighbours).
+    """
     if platform == "facebook":
         return hex_ids(mix64(counter, seed * 11 + 1), "mid.$")
     if platform == "whatsapp":
@@ -85,6 +93,7 @@ def message_ids(platform: str, counter: I64, t: I64, seed: int) -> pa.Array:
 
 
 def conversation_ids(platform: str, pair: I64, seed: int) -> pa.Array:
+    """Conversation ids as the platform writes them, one per conversation pair."""
     if platform == "facebook":
         return hex_ids(mix64(pair, seed * 11 + 5), "t_")
     return int_text((mix64(pair, seed * 11 + 6) % np.uint64(9 * 10**9)).astype(np.int64) + 10**9)
@@ -154,6 +163,7 @@ class MessageStream:
         self.carry = batch.take(order[split:])
 
     def flush(self) -> None:
+        """Write the messages still held back."""
         if self.carry is not None:
             self._write(self.carry)
             self.carry = None

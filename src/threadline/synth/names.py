@@ -190,14 +190,17 @@ class Name:
 
     @property
     def full(self) -> str:
+        """The name in full: given name, middle name (when any) and surname."""
         return " ".join(p for p in (self.first, self.middle, self.last) if p)
 
     @property
     def short(self) -> str:
+        """Given name and surname."""
         return f"{self.first} {self.last}"
 
 
 def pick(rng: np.random.Generator, pool: list[str] | tuple[str, ...]) -> str:
+    """One entry of a pool, drawn uniformly."""
     return pool[int(rng.integers(len(pool)))]
 
 

@@ -1,5 +1,7 @@
-"""Payments besides the sessions': family remittances, mule forwarding, domestic e-wallet
-transfers; then transaction ids per provider and the providers' files."""
+"""Payments besides the sessions', transaction ids per provider, and the providers' files.
+
+The payments are family remittances, mule forwarding and domestic e-wallet transfers.
+"""
 
 from __future__ import annotations
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class City:
+    """A Philippine city: province, region, centre point and weight in the draw."""
+
     name: str
     province: str
     region: str
@@ -50,6 +52,8 @@ PH_CITIES: tuple[City, ...] = (
 
 @dataclass(frozen=True)
 class Country:
+    """A country of the synthetic world: time zone, currency, cities and shares of people."""
+
     code: str
     name: str
     zone: str  # IANA zone of the main population centre

@@ -115,6 +115,7 @@ def render_csv(values: list[str | None]) -> str:
 
 
 def render_json(names: list[str], row: dict[str, str | None]) -> str:
+    """A row as one JSON Lines record, leaving out empty fields."""
     obj = {n: row[n] for n in names if row.get(n) is not None}
     return json.dumps(obj, ensure_ascii=False, separators=(", ", ": ")) + "\n"
 

@@ -43,6 +43,8 @@ class PairList:
         return len(self.a) - 1
 
     def arrays(self) -> Pairs:
+        """The recorded pairs as arrays."""
+
         def arr(x: list[int]) -> I64:
             return np.array(x, dtype=np.int64)
 

@@ -66,6 +66,7 @@ class SynthSummary:
     truth: dict[str, int] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
+        """The summary as printed after a run."""
         out = [f"threadline.synth scale={self.scale} seed={self.seed} -> {self.out}"]
         out += [f"  {kind:<10} {n:>12,} rows" for kind, n in self.rows.items()]
         out.append(
@@ -91,6 +92,7 @@ def _prepare(out: Path) -> None:
 
 
 def build_world(scale_name: str, seed: int) -> tuple[World, PairList]:
+    """The persons, accounts, networks and conversation pairs of a synthetic world."""
     sc = scale_named(scale_name)
     world, pl = World(), PairList()
     build_networks(world, pl, sc, rng_for(seed, "networks"))
@@ -159,8 +161,10 @@ def generate(out: Path | str, scale: str = "small", seed: int = 0) -> SynthSumma
 
 
 def _media(out: Path, world: World, scale: str, seed: int) -> list[dict[str, object]]:
-    """Seized phones' media folders (generated shapes and noise, with edited copies) and
-    two hash lists, as the Philippine police would deliver them."""
+    """Seized phones' media folders and two hash lists, as the Philippine police would deliver them.
+
+    The media are generated shapes and noise, with edited copies.
+    """
     from threadline.synth.media import write_media
 
     holders = [
@@ -224,8 +228,10 @@ def _write_events(
     sc: Scale,
     seed: int,
 ) -> int:
-    """Messages, logins and locations, one time slice after another; returns the number of
-    messages also exported from the second device."""
+    """Messages, logins and locations, one time slice after another.
+
+    Returns the number of messages also exported from the second device.
+    """
     table = chats.PhraseTable()
     buyer_kind = [p.buyer_kind for p in world.persons]
     plan = episodes.plan(pairs, sessions, acc, buyer_kind, sc, rng_for(seed, "episodes"))
@@ -320,8 +326,11 @@ def _duplicate_pairs(
 
 
 def _ensure_every_reason(writers: dict[tuple[str, str], SourceWriter]) -> None:
-    """At least one planted row per reason code (malformed ones in both CSV and JSON Lines)
-    and exactly two naive timestamps (never planted at random), in the first files that fit."""
+    """At least one planted row per reason code and exactly two naive timestamps.
+
+    Malformed rows are planted in both CSV and JSON Lines, and the naive timestamps are never
+    planted at random; all go in the first files that fit.
+    """
 
     def have(reason: str, fmt: str | None) -> int:
         return sum(

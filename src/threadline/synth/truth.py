@@ -1,5 +1,7 @@
-"""Ground truth in ``OUT/truth/`` (JSON Lines). Analysis code never reads it; tests and
-evaluations compare findings against it."""
+"""Ground truth in ``OUT/truth/`` (JSON Lines).
+
+Analysis code never reads it; tests and evaluations compare findings against it.
+"""
 
 from __future__ import annotations
 

@@ -39,6 +39,8 @@ def platform_weights(t: int) -> np.ndarray:
 
 @dataclass
 class Person:
+    """One person of the synthetic world: role, country, name, active years and traits."""
+
     idx: int
     role: str
     country: str
@@ -68,11 +70,14 @@ class Person:
 
     @property
     def person_id(self) -> str:
+        """The person's id as written in the ground truth."""
         return f"P{self.idx:06d}"
 
 
 @dataclass
 class Account:
+    """One platform account: its owner, id, shown name, contact details and active span."""
+
     idx: int
     platform: str
     account_id: str
@@ -101,6 +106,8 @@ class Identity:
 
 @dataclass
 class Network:
+    """A facilitator network: city, active span, members, and the providers and phones used."""
+
     idx: int
     solo: bool
     city: str
@@ -114,11 +121,14 @@ class Network:
 
     @property
     def network_id(self) -> str:
+        """The network's id as written in the ground truth."""
         return f"N{self.idx:03d}"
 
 
 @dataclass
 class World:
+    """The whole synthetic world: persons, accounts, networks and pickup identities."""
+
     persons: list[Person] = field(default_factory=list)
     accounts: list[Account] = field(default_factory=list)
     networks: list[Network] = field(default_factory=list)
@@ -129,6 +139,7 @@ class World:
     _taken_phones: set[str] = field(default_factory=set)
 
     def add_person(self, **kw: object) -> Person:
+        """Add a person under the next index."""
         p = Person(idx=len(self.persons), **kw)  # type: ignore[arg-type]
         self.persons.append(p)
         return p
@@ -145,6 +156,7 @@ class World:
     def add_identity(
         self, rng: np.random.Generator, person: Person, phone: str | None, city: str
     ) -> Identity:
+        """Add a pickup identity in the person's name, written as senders write it."""
         ident = Identity(
             idx=len(self.identities),
             person=person.idx,
@@ -167,8 +179,11 @@ class World:
         *,
         seller: bool = False,
     ) -> Account:
-        """Open an account with a platform-style id; phone platforms use one of the person's
-        numbers (a new one when all are taken by the person's other accounts there)."""
+        """Open an account with a platform-style id.
+
+        Phone platforms use one of the person's numbers (a new one when all are taken by the
+        person's other accounts there).
+        """
         taken = self._taken_ids.setdefault(platform, set())
         phone: str | None = None
         if platform in ("whatsapp", "viber"):
@@ -235,6 +250,7 @@ def email_for(rng: np.random.Generator, name: Name) -> str:
 
 
 def pick_platform(rng: np.random.Generator, t: int, allowed: tuple[str, ...] = PLATFORMS) -> str:
+    """A platform drawn by its popularity at time t, among the allowed ones."""
     w = platform_weights(t) * np.array([p in allowed for p in PLATFORMS])
     return PLATFORMS[int(rng.choice(len(PLATFORMS), p=w / w.sum()))]
 

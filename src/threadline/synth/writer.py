@@ -36,6 +36,7 @@ class Source:
     columns: tuple[str, ...]
 
     def manifest(self) -> dict[str, object]:
+        """The file's manifest entry; the time zone is named only for naive timestamps."""
         return {
             "path": self.path,
             "kind": self.kind,
@@ -70,6 +71,7 @@ class SourceWriter:
 
     @property
     def has_template(self) -> bool:
+        """Whether a good row was written that a planted bad row can copy."""
         return self._template is not None
 
     def text_columns(self, cols: dict[str, object]) -> list[pa.Array]:
@@ -131,4 +133,5 @@ class SourceWriter:
         self.errors.append({"path": self.source.path, "row": row, "field": field, "reason": reason})
 
     def close(self) -> None:
+        """Close the file."""
         self._fh.close()

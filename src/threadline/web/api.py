@@ -24,10 +24,14 @@ Country = Annotated[str, Path(pattern=r"^[A-Z]{2}$")]
 
 
 class Loose(BaseModel):
+    """A JSON object whose fields the view decides (no fixed schema)."""
+
     model_config = ConfigDict(extra="allow")
 
 
 class Me(BaseModel):
+    """The signed-in user, what the policy lets them do, and whether the case is read-only."""
+
     name: str
     agency: str
     country: str
@@ -38,33 +42,46 @@ class Me(BaseModel):
 
 
 class SessionOut(BaseModel):
+    """The session's user (none while signed out) and its CSRF token."""
+
     user: Me | None
     csrf: str
 
 
 class LoginIn(BaseModel):
+    """The sign-in form: user name and password."""
+
     name: str = Field(max_length=64)
     password: str = Field(max_length=1024)
 
 
 class ReasonIn(BaseModel):
+    """A request that must say why (the reason goes into the audit log)."""
+
     reason: str = Field(min_length=1, max_length=2000)
 
 
 class ConfirmIn(ReasonIn):
+    """Confirm a model's merge: two members (or persons) are one person."""
+
     a: str = Field(max_length=200, description="member key or person id")
     b: str = Field(max_length=200, description="member key or person id")
 
 
 class RejectIn(ReasonIn):
+    """Reject a model's merge: take one member out of the person it was put in."""
+
     member: str = Field(max_length=200, description="member key to take out of its person")
 
 
 class ThumbnailGrant(BaseModel):
+    """The one-time URL of a blurred thumbnail."""
+
     url: str
 
 
 def me(request: Request, user: User) -> Me:
+    """The user as :class:`Me`, with the actions the case's policy grants their role."""
     wb = workbench(request)
     return Me(
         name=user.name,
@@ -79,6 +96,7 @@ def me(request: Request, user: User) -> Me:
 
 @router.get("/health", include_in_schema=False)
 def health() -> dict[str, bool]:
+    """Liveness check: answers without a session."""
     return {"ok": True}
 
 
@@ -98,6 +116,7 @@ def post_session(body: LoginIn, request: Request, response: Response) -> Session
 
 @router.delete("/session", status_code=204)
 def delete_session(request: Request, response: Response) -> Response:
+    """Sign out: end the session (audited) and clear its cookie."""
     logout(request, response)
     response.status_code = 204
     return response
@@ -105,21 +124,25 @@ def delete_session(request: Request, response: Response) -> Response:
 
 @router.get("/me", response_model=Me)
 def get_me(request: Request, auth: Auth) -> Me:
+    """The signed-in user and what they may do."""
     return me(request, auth[0])
 
 
 @router.get("/policy", response_model=Loose)
 def get_policy(request: Request, auth: Auth) -> dict[str, Any]:
+    """The case's access policy: who sees which persons, each role's actions, coordinators."""
     return workbench(request).policy.as_dict()
 
 
 @router.get("/dashboard", response_model=Loose)
 def dashboard(request: Request, auth: Auth) -> dict[str, Any]:
+    """Case overview: record counts, findings, sources, quarantine reasons, monthly activity."""
     return views_case.dashboard(workbench(request), auth[0])
 
 
 @router.get("/networks", response_model=list[Loose])
 def networks(request: Request, auth: Auth) -> list[dict[str, Any]]:
+    """The networks the user may see, largest first."""
     return views_case.networks(workbench(request), auth[0])
 
 
@@ -145,11 +168,13 @@ def evidence(
 
 @router.get("/targets/{country}", response_model=Loose)
 def targets(request: Request, auth: Auth, country: Country) -> dict[str, Any]:
+    """A country's ranked targets; persons the user may not see are only counted (audited)."""
     return views_case.targets(workbench(request), auth[0], country)
 
 
 @router.get("/sessions", response_model=Loose)
 def sessions(request: Request, auth: Auth) -> dict[str, Any]:
+    """The newest buyer-seller sessions, restricted parties withheld (audited)."""
     return views_case.sessions(workbench(request), auth[0])
 
 
@@ -161,6 +186,7 @@ def media(request: Request, auth: Auth) -> dict[str, Any]:
 
 @router.get("/media/{sha256}", response_model=Loose)
 def media_item(request: Request, auth: Auth, sha256: Sha) -> dict[str, Any]:
+    """One media file's hashes, where it was found and what it matched (audited)."""
     return views_media.item(workbench(request), auth[0], sha256)
 
 
@@ -179,6 +205,7 @@ def thumbnail_grant(request: Request, auth: Auth, sha256: Sha, body: ReasonIn) -
 def thumbnail(
     request: Request, auth: Auth, sha256: Sha, grant: Annotated[str, Query(max_length=64)] = ""
 ) -> Response:
+    """The blurred PNG for a one-time grant from the thumbnail request."""
     png = views_media.thumbnail(workbench(request), auth[0], auth[1], sha256, grant)
     return Response(png, media_type="image/png")
 
@@ -191,11 +218,13 @@ def merges(request: Request, auth: Auth) -> dict[str, Any]:
 
 @router.post("/merges/confirm", response_model=Loose)
 def merge_confirm(request: Request, auth: Auth, body: ConfirmIn) -> dict[str, Any]:
+    """Confirm a model's merge: put the two members in one person, with a reason (audited)."""
     return views_review.decide(workbench(request), auth[0], "confirm", body.a, body.b, body.reason)
 
 
 @router.post("/merges/reject", response_model=Loose)
 def merge_reject(request: Request, auth: Auth, body: RejectIn) -> dict[str, Any]:
+    """Reject a model's merge: take the member out of its person, with a reason (audited)."""
     return views_review.decide(
         workbench(request), auth[0], "reject", body.member, None, body.reason
     )
@@ -203,6 +232,7 @@ def merge_reject(request: Request, auth: Auth, body: RejectIn) -> dict[str, Any]
 
 @router.get("/packages", response_model=Loose)
 def packages(request: Request, auth: Auth) -> dict[str, Any]:
+    """Built referral packages of the countries the user may see, and whether they may build."""
     return views_review.packages(workbench(request), auth[0])
 
 
@@ -218,6 +248,7 @@ def package_generate(request: Request, auth: Auth, country: Country) -> dict[str
     responses={200: {"content": {"application/zip": {}}}},
 )
 def package_download(request: Request, auth: Auth, country: Country, build: str) -> Response:
+    """A built referral package: its single file, or a zip of its files (audited)."""
     name, data, media_type = views_review.download(workbench(request), auth[0], country, build)
     return Response(
         data,

@@ -51,6 +51,7 @@ class SecurityHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; every response but a static file's is also marked no-store."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -28,6 +28,8 @@ class _Entry:
 
 
 class AuditWriter:
+    """The thread that writes audit entries; entries arriving together share one commit."""
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._queue: queue.Queue[_Entry | None] = queue.Queue()
@@ -70,5 +72,6 @@ class AuditWriter:
             e.done.set()
 
     def close(self) -> None:
+        """Stop the writer after the entries already queued are committed (waits up to 30 s)."""
         self._queue.put(None)
         self._thread.join(timeout=30)

@@ -11,6 +11,8 @@ WIDTH, HEIGHT = 720, 160
 
 @dataclass(frozen=True)
 class Bar:
+    """One month's segment of one kind in the activity chart, with its hover text."""
+
     x: float
     y: float
     width: float

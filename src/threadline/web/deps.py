@@ -14,15 +14,18 @@ SAFE = ("GET", "HEAD", "OPTIONS")
 
 
 def workbench(request: Request) -> Workbench:
+    """The workbench the app serves."""
     wb: Workbench = request.app.state.wb
     return wb
 
 
 def session_of(request: Request) -> Session | None:
+    """The request's live session, or None."""
     return workbench(request).sessions.get(request.cookies.get(COOKIE))
 
 
 def signed_in(request: Request) -> tuple[User, Session]:
+    """The signed-in user and their session; anyone else is refused."""
     s = session_of(request)
     if s is None or s.user is None:
         raise Unauthenticated("sign in first")
@@ -47,6 +50,7 @@ async def csrf_guard(request: Request) -> None:
 
 
 def set_cookie(response: Response, s: Session) -> None:
+    """Set the session cookie: HttpOnly, Secure, SameSite=Strict, gone when the browser closes."""
     response.set_cookie(
         COOKIE, s.sid, httponly=True, secure=True, samesite="strict", path="/", max_age=None
     )
@@ -91,6 +95,7 @@ def login(request: Request, response: Response, name: str, password: str) -> Ses
 
 
 def logout(request: Request, response: Response) -> None:
+    """End the request's session (audited when signed in) and clear its cookie."""
     wb = workbench(request)
     s = session_of(request)
     if s is not None:

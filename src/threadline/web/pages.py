@@ -41,6 +41,7 @@ def render(
     headers: dict[str, str] | None = None,
     session: Session | None = None,
 ) -> Response:
+    """Render a template with what every page needs: user, CSRF token, navigation, permissions."""
     s = session or session_of(request)
     user = s.user if s else None
     wb = workbench(request)
@@ -71,11 +72,13 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/favicon.ico")
 def favicon() -> Response:
+    """No icon: an empty answer."""
     return Response(status_code=204)
 
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:
+    """The sign-in form; a visitor without a session gets one for the form's CSRF token."""
     s = session_of(request)
     fresh = s is None
     if s is None:
@@ -94,6 +97,7 @@ def login_submit(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
+    """Sign in and go on to ``next``; a failure shows the form again with the reason."""
     response: Response = RedirectResponse(_safe_next(next), status_code=303)
     try:
         login(request, response, name, password)
@@ -111,6 +115,7 @@ def login_submit(
 
 @router.post("/logout")
 def logout_submit(request: Request) -> Response:
+    """Sign out and return to the sign-in page."""
     response: Response = RedirectResponse("/login", status_code=303)
     logout(request, response)
     return response
@@ -118,6 +123,7 @@ def logout_submit(request: Request) -> Response:
 
 @router.get("/")
 def dashboard(request: Request, auth: Auth) -> Response:
+    """The case overview with its monthly activity chart."""
     data = views_case.dashboard(workbench(request), auth[0])
     return render(
         request, "dashboard.html", {"d": data, "chart": charts.activity_bars(data["activity"])}
@@ -126,24 +132,28 @@ def dashboard(request: Request, auth: Auth) -> Response:
 
 @router.get("/networks")
 def networks(request: Request, auth: Auth) -> Response:
+    """The networks the user may see."""
     items = views_case.networks(workbench(request), auth[0])
     return render(request, "networks.html", {"networks": items})
 
 
 @router.get("/networks/{network_id}")
 def network(request: Request, auth: Auth, network_id: str) -> Response:
+    """One network's graph (audited)."""
     graph = views_case.network_graph(workbench(request), auth[0], network_id)
     return render(request, "network.html", {"g": graph, "network_id": network_id})
 
 
 @router.get("/persons/{person_id}")
 def person(request: Request, auth: Auth, person_id: str, events: int = 100) -> Response:
+    """A person's profile with the newest ``events`` of their timeline (audited)."""
     data = views_person.person(workbench(request), auth[0], person_id, events)
     return render(request, "person.html", {"p": data})
 
 
 @router.get("/persons/{person_id}/selectors")
 def person_selectors(request: Request, auth: Auth, person_id: str) -> Response:
+    """The records showing each selector that joins the person's members (audited)."""
     found = views_person.selectors(workbench(request), auth[0], person_id)
     if request.headers.get("hx-request"):
         return render(request, "_selectors.html", {"rows": found})
@@ -152,34 +162,40 @@ def person_selectors(request: Request, auth: Auth, person_id: str) -> Response:
 
 @router.get("/evidence/{source_sha256}/{row}")
 def evidence(request: Request, auth: Auth, source_sha256: str, row: int) -> Response:
+    """The stored records behind one row of one source file (audited)."""
     data = views_person.evidence(workbench(request), auth[0], source_sha256, row)
     return render(request, "evidence.html", {"e": data})
 
 
 @router.get("/targets")
 def targets_own(request: Request, auth: Auth) -> Response:
+    """Redirect to the targets of the user's own country."""
     return RedirectResponse(f"/targets/{auth[0].country}", status_code=303)
 
 
 @router.get("/targets/{country}")
 def targets(request: Request, auth: Auth, country: str, all: bool = False) -> Response:
+    """A country's ranked targets, the first 100 unless ``all`` is set (audited)."""
     data = views_case.targets(workbench(request), auth[0], country.upper())
     return render(request, "targets.html", {"t": data, "show": None if all else PAGE_ROWS})
 
 
 @router.get("/sessions")
 def sessions(request: Request, auth: Auth, all: bool = False) -> Response:
+    """The newest buyer-seller sessions, the first 100 unless ``all`` is set (audited)."""
     data = views_case.sessions(workbench(request), auth[0])
     return render(request, "sessions.html", {"s": data, "show": None if all else PAGE_ROWS})
 
 
 @router.get("/media")
 def media(request: Request, auth: Auth) -> Response:
+    """Media matched against hash lists (audited)."""
     return render(request, "media.html", {"m": views_media.matches(workbench(request), auth[0])})
 
 
 @router.get("/media/{sha256}")
 def media_item(request: Request, auth: Auth, sha256: str) -> Response:
+    """One media file: its hashes, where it was found and what it matched (audited)."""
     data = views_media.item(workbench(request), auth[0], sha256)
     return render(request, "media_item.html", {"m": data, "thumb": None})
 
@@ -188,6 +204,7 @@ def media_item(request: Request, auth: Auth, sha256: str) -> Response:
 def media_thumbnail(
     request: Request, auth: Auth, sha256: str, reason: Annotated[str, Form(max_length=2000)]
 ) -> Response:
+    """Record why the user asks for a thumbnail, then show it blurred via a one-time link."""
     wb = workbench(request)
     grant = views_media.grant_thumbnail(wb, auth[0], auth[1], sha256, reason)
     data = views_media.item(wb, auth[0], sha256)
@@ -199,6 +216,7 @@ def media_thumbnail(
 
 @router.get("/merges")
 def merges(request: Request, auth: Auth) -> Response:
+    """The merge-review queue and the decisions already taken."""
     return render(request, "merges.html", {"m": views_review.merges(workbench(request), auth[0])})
 
 
@@ -211,6 +229,7 @@ def merge_decide(
     reason: Annotated[str, Form(max_length=2000)],
     b: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    """Confirm or reject a model's merge, with a reason (audited); then back to the queue."""
     result = views_review.decide(workbench(request), auth[0], action, a, b or None, reason)
     if request.headers.get("hx-request"):
         return render(request, "_decided.html", {"r": result})
@@ -219,12 +238,14 @@ def merge_decide(
 
 @router.get("/packages")
 def packages(request: Request, auth: Auth) -> Response:
+    """Built referral packages the user may download, and whether they may build one."""
     data = views_review.packages(workbench(request), auth[0])
     return render(request, "packages.html", {"p": data, "error": None})
 
 
 @router.post("/packages/{country}")
 def package_generate(request: Request, auth: Auth, country: str) -> Response:
+    """Build a country's referral package; if refused, the packages page says why."""
     wb = workbench(request)
     try:
         views_review.generate(wb, auth[0], country)
@@ -238,5 +259,6 @@ def package_generate(request: Request, auth: Auth, country: str) -> Response:
 
 @router.get("/audit")
 def audit_page(request: Request, auth: Auth) -> Response:
+    """The newest audit entries (admins: their agency's; coordinating agencies: all)."""
     entries = views_review.audit_log(workbench(request), auth[0])
     return render(request, "audit.html", {"entries": entries})

@@ -56,6 +56,8 @@ class User:
 
 @dataclass(frozen=True)
 class Policy:
+    """Whose identities each user sees, what each role may do, and which agencies coordinate."""
+
     visibility: dict[str, str]
     permissions: dict[str, frozenset[str]]
     coordinators: frozenset[str]
@@ -85,6 +87,7 @@ class Policy:
         return self.coordinates(user) or country == user.country
 
     def as_dict(self) -> dict[str, Any]:
+        """The policy as JSON values, with the file it was read from (or "defaults")."""
         return {
             "source": self.source,
             "visibility": dict(self.visibility),

@@ -13,6 +13,7 @@ log = logging.getLogger("threadline.web")
 
 
 def is_loopback(host: str) -> bool:
+    """Whether the host is ``localhost`` or a loopback IP address."""
     if host == "localhost":
         return True
     try:

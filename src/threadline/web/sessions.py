@@ -23,6 +23,8 @@ GRANT_S = 120.0
 
 @dataclass
 class Session:
+    """One visitor's session: its user once signed in, its CSRF token and thumbnail grants."""
+
     sid: str
     csrf: str
     user: User | None = None
@@ -32,21 +34,26 @@ class Session:
     grants: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     def csrf_ok(self, token: str | None) -> bool:
+        """Whether the token is this session's CSRF token (compared in constant time)."""
         return bool(token) and hmac.compare_digest(self.csrf, str(token))
 
 
 class SessionStore:
+    """The live sessions; one ends after 8 hours idle or 12 hours after it began."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sessions: dict[str, Session] = {}
 
     def new(self, user: User | None = None) -> Session:
+        """A new session with a random id and CSRF token, signed in as ``user`` if given."""
         s = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), user)
         with self._lock:
             self._sessions[s.sid] = s
         return s
 
     def get(self, sid: str | None) -> Session | None:
+        """The live session with this id, or None; finding it counts as activity."""
         if not sid:
             return None
         now = time.monotonic()
@@ -61,16 +68,19 @@ class SessionStore:
             return s
 
     def drop(self, sid: str) -> None:
+        """End a session."""
         with self._lock:
             self._sessions.pop(sid, None)
 
     def grant(self, s: Session, sha256: str) -> str:
+        """A one-time token to fetch one media file's thumbnail within two minutes."""
         token = secrets.token_urlsafe(24)
         with self._lock:
             s.grants[token] = (sha256, time.monotonic() + GRANT_S)
         return token
 
     def use_grant(self, s: Session, token: str, sha256: str) -> bool:
+        """Spend a grant: whether it was this session's, for this media file, and still valid."""
         with self._lock:
             found = s.grants.pop(token, None)
         return found is not None and found[0] == sha256 and found[1] >= time.monotonic()
@@ -103,11 +113,13 @@ class LoginLimiter:
             return max(waits) if waits else None
 
     def failed(self, *keys: str) -> None:
+        """Count one failed sign-in against each key (client address, user name)."""
         now = time.monotonic()
         with self._lock:
             for k in keys:
                 self._recent(k, now).append(now)
 
     def succeeded(self, name_key: str) -> None:
+        """Forget a user name's failed sign-ins (the client address's stay counted)."""
         with self._lock:
             self._fails.pop(name_key, None)

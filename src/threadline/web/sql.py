@@ -34,6 +34,7 @@ TABLES: dict[str, Table] = {
 def add_user(
     engine: Engine, name: str, agency: str, country: str, role: str, password_hash: str, by: str
 ) -> None:
+    """Store a new workbench user with their password hash."""
     engine.execute(
         "INSERT INTO web_users VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
         [name, agency, country, role, password_hash, by],
@@ -41,15 +42,18 @@ def add_user(
 
 
 def user(r: Rows, name: str) -> dict[str, Any] | None:
+    """The stored row of the user of that name, or None."""
     rows = r.query_dicts("SELECT * FROM web_users WHERE name = ?", [name])
     return rows[0] if rows else None
 
 
 def set_password_hash(engine: Engine, name: str, password_hash: str) -> None:
+    """Replace a user's stored password hash."""
     engine.execute("UPDATE web_users SET password_hash = ? WHERE name = ?", [password_hash, name])
 
 
 def table_exists(r: Rows, name: str) -> bool:
+    """Whether the case's database has a table of that name."""
     return bool(
         r.query(
             "SELECT 1 FROM information_schema.tables WHERE table_name = ? "
@@ -60,6 +64,7 @@ def table_exists(r: Rows, name: str) -> bool:
 
 
 def columns(r: Rows, table: str) -> list[str]:
+    """A table's column names, in order."""
     return [
         str(c)
         for (c,) in r.query(
@@ -86,15 +91,18 @@ FINDINGS = ("person_roles", "networks", "sessions", "targets", "rescue")
 
 
 def counts(r: Rows, tables: Sequence[str]) -> dict[str, int]:
+    """The row count of each of the given tables."""
     parts = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in tables)
     return {str(t): int(n) for t, n in r.query(parts)}
 
 
 def persons_count(r: Rows) -> int:
+    """How many persons the case's records were resolved into."""
     return int(r.query("SELECT count(DISTINCT person_id) FROM person_members")[0][0])
 
 
 def sources(r: Rows) -> list[dict[str, Any]]:
+    """Every ingested source file: its origin, hash and row counts, oldest first."""
     return r.query_dicts(
         """SELECT source_id, kind, format, agency, seizure, path, sha256, rows_stored,
                   rows_quarantined, ingested_at FROM sources ORDER BY ingested_at, source_id"""
@@ -102,6 +110,7 @@ def sources(r: Rows) -> list[dict[str, Any]]:
 
 
 def quarantine_by_reason(r: Rows) -> list[dict[str, Any]]:
+    """Quarantined rows counted per reason, most frequent first."""
     return r.query_dicts(
         "SELECT reason, count(*) AS n FROM quarantine GROUP BY reason ORDER BY n DESC, reason"
     )
@@ -160,6 +169,7 @@ def person_labels(r: Rows) -> dict[str, str]:
 
 
 def person_members(r: Rows, person_id: str) -> list[dict[str, Any]]:
+    """The person's accounts and payment identities, with what is known of each."""
     return r.query_dicts(
         """SELECT m.member_type, m.member_key, m.confidence, m.via, a.display_name,
                   a.email, a.phone AS account_phone, a.country AS account_country,
@@ -175,6 +185,7 @@ def person_members(r: Rows, person_id: str) -> list[dict[str, Any]]:
 
 
 def person_links(r: Rows, person_id: str) -> list[dict[str, Any]]:
+    """The links between the person's own members: rule, confidence and shared selector."""
     return r.query_dicts(
         """WITH k AS (SELECT member_key FROM person_members WHERE person_id = ?)
            SELECT l.a, l.b, l.rule, l.confidence, l.selector_type, l.value FROM person_links l
@@ -206,6 +217,7 @@ def one_row(r: Rows, table: str, person_id: str) -> dict[str, Any] | None:
 
 
 def person_networks(r: Rows, person_id: str) -> list[dict[str, Any]]:
+    """The networks the person is in, with their role, centrality and bridge flag in each."""
     return r.query_dicts(
         "SELECT network_id, role, centrality, bridge FROM network_members WHERE person_id = ? "
         "ORDER BY network_id",
@@ -269,6 +281,7 @@ def timeline(r: Rows, person_id: str, limit: int) -> list[dict[str, Any]]:
 
 
 def person_sessions(r: Rows, person_id: str) -> list[dict[str, Any]]:
+    """The person's newest sessions (at most 200), as buyer or as seller."""
     return r.query_dicts(
         """SELECT * FROM sessions WHERE buyer_person = ? OR seller_person = ?
            ORDER BY "start" DESC LIMIT 200""",
@@ -307,6 +320,7 @@ def evidence(r: Rows, source_sha256: str, row: int) -> list[dict[str, Any]]:
 
 
 def record(r: Rows, table: str, record_id: str) -> dict[str, Any] | None:
+    """One stored record, with the member keys of its parties as ``_a`` and ``_b``."""
     from threadline.schema import KINDS
 
     if table not in KINDS:
@@ -330,6 +344,7 @@ def record(r: Rows, table: str, record_id: str) -> dict[str, Any] | None:
 
 
 def persons_of(r: Rows, keys: Sequence[str]) -> dict[str, str]:
+    """The person of each of the given member keys that belongs to one."""
     rows = r.query(
         "SELECT member_key, person_id FROM person_members WHERE list_contains(?, member_key)",
         [list(keys)],
@@ -339,15 +354,18 @@ def persons_of(r: Rows, keys: Sequence[str]) -> dict[str, str]:
 
 # -- networks, targets, sessions --------------------------------------------------------------
 def networks(r: Rows) -> list[dict[str, Any]]:
+    """Every network, largest first."""
     return r.query_dicts("SELECT * FROM networks ORDER BY size DESC, network_id")
 
 
 def network(r: Rows, network_id: str) -> dict[str, Any] | None:
+    """One network's row, or None."""
     rows = r.query_dicts("SELECT * FROM networks WHERE network_id = ?", [network_id])
     return rows[0] if rows else None
 
 
 def network_members(r: Rows, network_id: str) -> list[dict[str, Any]]:
+    """A network's persons with their role, most central first."""
     return r.query_dicts(
         """SELECT person_id, role, centrality, bridge FROM network_members
            WHERE network_id = ? ORDER BY centrality DESC NULLS LAST, person_id""",
@@ -375,11 +393,13 @@ def person_edges(r: Rows) -> list[tuple[str, str, int, int, int]]:
 
 
 def sessions_list(r: Rows, limit: int) -> list[dict[str, Any]]:
+    """The newest stored buyer-seller sessions, at most ``limit``."""
     return r.query_dicts('SELECT * FROM sessions ORDER BY "start" DESC LIMIT ?', [limit])
 
 
 # -- media ------------------------------------------------------------------------------------
 def media_summary(r: Rows) -> dict[str, int]:
+    """How many media files and hash-list entries the case holds."""
     return counts(r, ("media", "hashlist"))
 
 
@@ -395,6 +415,7 @@ def media_matches(r: Rows, limit: int, sha256: str | None = None) -> list[dict[s
 
 
 def media_item(r: Rows, sha256: str) -> list[dict[str, Any]]:
+    """Every stored copy of one media file: hashes, size, where found, and its source file."""
     return r.query_dicts(
         """SELECT m.record_id, m.path, m.sha256, m.md5, m.sha1, m.pdq, m.size, m.found_on,
                   m.created_at, s.sha256 AS source_sha256, m."row"
@@ -427,6 +448,7 @@ def merge_queue(r: Rows, limit: int) -> list[dict[str, Any]]:
 
 
 def decisions(r: Rows) -> list[dict[str, Any]]:
+    """Analysts' merge decisions, newest first, with each member's person now."""
     return r.query_dicts(
         """SELECT d.*, m.person_id FROM decisions d
            LEFT JOIN person_members m ON m.member_key = d.member_key ORDER BY d.seq DESC"""

@@ -71,6 +71,7 @@ def authenticate(r: Rows, name: str, password: str) -> tuple[User | None, str | 
 
 
 def load_user(r: Rows, name: str) -> User | None:
+    """The stored user of that name, or None."""
     row = web_sql.user(r, name)
     if row is None:
         return None

@@ -17,6 +17,7 @@ SESSIONS_LIMIT = 200
 
 
 def dashboard(wb: Workbench, user: User) -> dict[str, Any]:
+    """Case overview: record counts, findings, sources, quarantine reasons, monthly activity."""
     wb.require(user, "read")
 
     def make(r: Any) -> dict[str, Any]:
@@ -46,6 +47,7 @@ def _check_network(wb: Workbench, user: User, members: list[dict[str, Any]]) -> 
 
 
 def networks(wb: Workbench, user: User) -> list[dict[str, Any]]:
+    """The networks the user may see, without their member lists."""
     wb.require(user, "read")
 
     def make(r: Any) -> list[dict[str, Any]]:
@@ -163,6 +165,7 @@ def targets(wb: Workbench, user: User, country: str) -> dict[str, Any]:
 
 
 def sessions(wb: Workbench, user: User) -> dict[str, Any]:
+    """The newest buyer-seller sessions, restricted parties withheld (audited)."""
     wb.require(user, "read")
     found = wb.cached(
         ("sessions",), lambda r: session_rows(web_sql.sessions_list(r, SESSIONS_LIMIT))

@@ -32,6 +32,7 @@ def _found_on_visible(wb: Workbench, user: User, found_on: Any, owners: dict[str
 
 
 def matches(wb: Workbench, user: User) -> dict[str, Any]:
+    """Hash-list matches (audited); an account of a restricted person shows as a placeholder."""
     wb.require(user, "read")
 
     def make(r: Any) -> tuple[dict[str, int], bool, list[dict[str, Any]], dict[str, str]]:
@@ -111,6 +112,7 @@ def thumbnail(wb: Workbench, user: User, session: Session, sha256: str, grant: s
 
 
 def blurred(path: Path) -> bytes:
+    """The picture reduced to a few pixels, enlarged and blurred, as PNG bytes."""
     from PIL import Image, ImageFilter, UnidentifiedImageError
 
     try:

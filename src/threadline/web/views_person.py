@@ -30,6 +30,7 @@ PARTY_FIELDS = {
 
 
 def href(sha: Any, row: Any) -> str | None:
+    """The link to one source row's evidence page, or None for a malformed hash or row."""
     if not isinstance(sha, str) or not SHA256.match(sha):
         return None
     try:
@@ -161,8 +162,11 @@ def _person_rows(r: Any, person_id: str) -> dict[str, Any]:
 def person(
     wb: Workbench, user: User, person_id: str, events: int = TIMELINE_LIMIT
 ) -> dict[str, Any]:
-    """A person's profile: identities, role, score and reasons, networks, and the newest
-    ``events`` of their timeline (at most :data:`TIMELINE_LIMIT`)."""
+    """A person's profile and the newest ``events`` of their timeline.
+
+    The profile holds identities, role, score and reasons, and networks; the timeline is cut
+    at :data:`TIMELINE_LIMIT` events at most.
+    """
     access = wb.require_person(user, person_id)
     data = wb.cached(("person", person_id), lambda r: _person_rows(r, person_id))
     role, target, rescue = data["role"], data["target"], data["rescue"]

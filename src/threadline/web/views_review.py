@@ -24,6 +24,7 @@ PACKAGES_DIR = "packages"
 
 # -- merge review -----------------------------------------------------------------------------
 def merges(wb: Workbench, user: User) -> dict[str, Any]:
+    """Undecided model merges and past decisions about persons the user may see (audited)."""
     wb.require(user, "read")
     queue, done = wb.cached(
         ("merges",),
@@ -104,6 +105,7 @@ def _check_country(wb: Workbench, user: User, country: str) -> None:
 
 
 def packages(wb: Workbench, user: User) -> dict[str, Any]:
+    """Built packages of the countries the user may see, and whether they may build one."""
     wb.require(user, "read")
     root = _root(wb)
     countries = sorted(
@@ -136,6 +138,7 @@ def packages(wb: Workbench, user: User) -> dict[str, Any]:
 
 
 def generate(wb: Workbench, user: User, country: str) -> dict[str, Any]:
+    """Build one country's referral package into a new time-stamped folder (audited)."""
     wb.require(user, "package")
     _check_country(wb, user, country)
     wb.require_writable()

@@ -34,12 +34,16 @@ CACHE_ENTRIES = 1024
 
 @dataclass(frozen=True)
 class Access:
+    """A person's role and jurisdictions: what the policy decides their visibility by."""
+
     role: str
     countries: tuple[str, ...]
 
 
 @dataclass
 class Workbench:
+    """Everything requests share: the open case, its read pool, policy, sessions, access index."""
+
     case: Case
     policy: Policy
     read_only: bool = False
@@ -63,8 +67,11 @@ class Workbench:
 
     # -- access index -----------------------------------------------------------------------
     def refresh(self) -> None:
-        """Re-read every person's role and jurisdictions, and who is on each side of every
-        message, payment and login (at start and after a merge or split)."""
+        """Re-read the access index, the person labels and the parties of every event.
+
+        That is every person's role and jurisdictions, and who is on each side of every
+        message, payment and login (at start and after a merge or split).
+        """
         with self.pool.reader() as r:
             index = {p: Access(role, tuple(cs)) for p, role, cs in web_sql.person_access(r)}
             labels = web_sql.person_labels(r)
@@ -76,15 +83,19 @@ class Workbench:
             self.cache.clear()
 
     def access(self, person_id: str | None) -> Access:
+        """The person's role and jurisdictions; an unknown person is ``other`` with none."""
         return self._index.get(person_id or "", Access("other", ()))
 
     def label(self, person_id: str) -> str:
+        """A readable handle for the person (first account, else payment name), else its id."""
         return self._labels.get(person_id, person_id)
 
     def known(self, person_id: str) -> bool:
+        """Whether the person is in the access index."""
         return person_id in self._index
 
     def visible(self, user: User, person_id: str | None) -> bool:
+        """Whether the policy lets the user see this person's identity."""
         a = self.access(person_id)
         return self.policy.sees(user, a.role, a.countries)
 
@@ -94,20 +105,24 @@ class Workbench:
         return (p.coordinates(user), user.country, p.can(user, "read"))
 
     def placeholder(self, person_id: str | None) -> str:
+        """What is shown instead of a restricted person: its role and jurisdictions only."""
         a = self.access(person_id)
         where = ", ".join(a.countries) or "jurisdiction unknown"
         return f"[restricted {a.role} · {where}]"
 
     # -- checks -----------------------------------------------------------------------------
     def require(self, user: User, action: str) -> None:
+        """Refuse unless the user's role carries ``action``."""
         if not self.policy.can(user, action):
             raise Forbidden(f"your role ({user.role}) may not {action}")
 
     def require_writable(self) -> None:
+        """Refuse any change while the case is served read-only."""
         if self.read_only:
             raise ReadOnly("the workbench is serving this case read-only")
 
     def require_person(self, user: User, person_id: str) -> Access:
+        """The person's access entry, if the user may see them; a refusal is audited."""
         if not PERSON_ID.match(person_id):
             raise BadRequest(f"{person_id!r} is not a person id")
         if not self.known(person_id):
@@ -119,6 +134,7 @@ class Workbench:
 
     # -- reads and the audit log --------------------------------------------------------------
     def reader(self) -> Any:
+        """A read connection from the pool, returned after use."""
         return self.pool.reader()
 
     def cached(self, key: tuple[Any, ...], make: Callable[[Rows], Any]) -> Any:
@@ -153,10 +169,12 @@ class Workbench:
         self.audit_log.append(action, details, f"web:{os_user()}")
 
     def update_password_hash(self, name: str, password_hash: str) -> None:
+        """Store a user's new password hash."""
         with self.case.engine.transaction():
             web_sql.set_password_hash(self.case.engine, name, password_hash)
 
     def close(self) -> None:
+        """Stop the audit writer once its queue is committed, and close the read pool."""
         self.audit_log.close()
         self.pool.close()
 

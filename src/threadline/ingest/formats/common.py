@@ -96,6 +96,7 @@ class OccurrenceIds:
         self._seen: dict[tuple[str, ...], int] = {}
 
     def make(self, at: str, *parts: str) -> str:
+        """A content id for a record at ``at``, counting earlier identical records."""
         if at != self._at:
             self._at = at
             self._seen = {}

@@ -107,8 +107,11 @@ class Stream:
         self.contexts.append(ctx)
 
     def _routed(self, fh: _Counting) -> Iterator[Any]:
-        """One Python loop over the parse events: note the context, build side objects, and
-        hand the record events to ijson's C item builder (tagged with their context)."""
+        """One Python loop over the parse events.
+
+        It notes the context, builds side objects, and hands the record events to ijson's C
+        item builder (tagged with their context).
+        """
         lay = self.layout
         target = lay.records
         built = sendable_list()

@@ -122,8 +122,10 @@ def _field(rule: FieldRule, arrays: dict[str, pa.Array], n: int) -> pa.Array:
 
 
 def _replace(value: pa.Array, pairs: tuple[tuple[str, str], ...]) -> pa.Array:
-    """Replace every ``old`` by its ``new`` at once (the order of a YAML mapping is no order):
-    each old text first becomes a marker no export contains, then each marker its new text.
+    """Replace every ``old`` by its ``new`` at once.
+
+    The order of a YAML mapping is no order: each old text first becomes a marker no export
+    contains, then each marker its new text.
     """
     marked = sorted(enumerate(pairs), key=lambda p: -len(p[1][0]))
     for i, (old, _) in marked:

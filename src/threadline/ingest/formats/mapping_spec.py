@@ -56,6 +56,7 @@ class FilterRule:
     values: tuple[str, ...] = ()
 
     def describe(self) -> str:
+        """The filter as shown in the reason a row was filtered out."""
         shown = ", ".join(self.values)
         return f"filters[{self.index}] {self.column!r} {self.op}" + (f" {shown}" if shown else "")
 

@@ -47,7 +47,7 @@ class Chunk:
 
 
 def source_format(path: Path, mapping: Mapping, explicit: str | None) -> str:
-    """csv / jsonl / xlsx from the caller, the mapping, or the file name."""
+    """The file's format (csv / jsonl / xlsx) from the caller, the mapping, or the file name."""
     fmt = explicit or mapping.source_format or SUFFIXES.get(path.suffix.lower())
     if fmt not in ("csv", "jsonl", "xlsx"):
         raise SourceError(path, "cannot tell csv, jsonl or xlsx; set source.format in the mapping")

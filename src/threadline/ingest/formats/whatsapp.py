@@ -80,6 +80,7 @@ class Survey:
     _prev: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def add(self, n: int, h: wl.Header, body: str) -> None:
+        """Learn from one message line: the date order it allows, its author, any group event."""
         self.headers += 1
         if len(h.a) <= 2 and h.a != h.b:
             a, b = int(h.a), int(h.b)

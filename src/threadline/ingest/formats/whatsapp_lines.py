@@ -137,7 +137,10 @@ def attachment(text: str) -> str | None:
 
 
 def is_ios_system(text: str) -> bool:
-    """iOS writes system lines as ``Name: <LRM>text``; its attachments look the same."""
+    """Whether a line's text is an iOS system line rather than an attachment.
+
+    iOS writes system lines as ``Name: <LRM>text``; its attachments look the same.
+    """
     return text.startswith("\u200e") and attachment(text) is None
 
 
