@@ -1,224 +1,257 @@
-"""The scaling curve: ingest + full analysis per scale and engine, time and peak memory per stage.
+"""The scale bench (``make bench-scale``): synth, CLI ingest, analyze, export, findings, per scale.
 
-For each synthetic scale, in the same run and on the same files: a plain DuckDB scan of the
-delivery (the baseline), Threadline on DuckDB, and Threadline on Spark in local mode. Each
-runs in its own child process, which samples the memory (PSS) of itself and its
-children (Spark's JVM and Python workers) every 50 ms; peaks are per stage. Prints a
-Markdown table (paste it into docs/scaling.md) and writes the raw figures as JSON.
+For each scale and seed: ``threadline synth`` (kept under bench/out/scale/data for reuse), a
+plain DuckDB scan of the same files (the baseline, bench/scan.py), then through the command
+line ``threadline init``, ``ingest CASE --manifest``, ``analyze`` and ``export --format
+json``, each its own process whose tree's memory (PSS) is sampled from /proc every 0.1 s.
+Analysis stages are timed by the ``stage NAME`` lines ``analyze`` prints as each step starts
+(graph and signals run twice, both passes are reported). Then bench/metrics.py measures the
+findings against the synthetic truth. Prints Markdown tables (for docs/scaling.md), with the
+growth exponent of each stage's time between consecutive scales, and writes the raw figures
+to bench/out/scale/scale.json.
 
-    .venv/bin/python bench/scale.py                       # duckdb tiny..medium, spark tiny..small
-    .venv/bin/python bench/scale.py --duckdb tiny,small,medium,europol --spark none
+    .venv/bin/python bench/scale.py                               # small, medium, europol
+    .venv/bin/python bench/scale.py --scales small --seeds 7 --engines duckdb,spark
+    .venv/bin/python bench/scale.py --scales europol --seeds 7 --data /tmp/europol \\
+        --case /tmp/eu_case                     # reuse a delivery and an ingested case (copied)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).parent / "out" / "scale"
+sys.path.insert(0, str(Path(__file__).parent))
 
-# Memory (PSS) of this process and all its descendants (the JVM under PySpark), in MiB.
-SAMPLER = r"""
-import os, threading, time
+import procmem
+import scale_report
 
-def _children():
-    kids = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                kids.setdefault(ppid, []).append(int(d))
-            except (OSError, ValueError, IndexError):
-                pass
-    return kids
+from threadline.pipeline import STEPS
 
-def tree_rss():
-    kids, todo, total = _children(), [os.getpid()], 0
-    while todo:
-        pid = todo.pop()
-        todo += kids.get(pid, [])
-        try:  # PSS: pages shared with forked workers are counted once, not per process
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Pss:"):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
-
-class Stages:
-    def __init__(self):
-        self.rows, self.name, self.t, self.peak = [], None, 0.0, 0.0
-        threading.Thread(target=self._sample, daemon=True).start()
-    def _sample(self):
-        while True:
-            self.peak = max(self.peak, tree_rss())
-            time.sleep(0.05)
-    def mark(self, name):
-        now = time.perf_counter()
-        if self.name:
-            self.peak = max(self.peak, tree_rss())
-            self.rows.append({"stage": self.name, "seconds": now - self.t, "peak_mb": self.peak})
-        self.name, self.t, self.peak = name, now, tree_rss()
-"""
-
-BASELINE = (
-    SAMPLER
-    + r"""
-import json, sys, duckdb
-data = sys.argv[1]
-s = Stages()
-s.mark("scan")
-con = duckdb.connect()
-rows = 0
-for src in json.load(open(f"{data}/manifest.json"))["sources"]:
-    path = f"{data}/{src['path']}"
-    if path.endswith(".csv"):
-        reader = f"read_csv('{path}', all_varchar=true, header=true, ignore_errors=true)"
-    else:
-        reader = (f"read_json('{path}', format='newline_delimited', records='auto', "
-                  "ignore_errors=true)")
-    rows += con.execute(f"SELECT count(*) FROM {reader}").fetchone()[0]
-s.mark(None)
-print(json.dumps({"stages": s.rows, "rows": rows}))
-"""
-)
-
-PIPELINE = (
-    SAMPLER
-    + r"""
-import json, sys
-from pathlib import Path
-s = Stages()
-s.mark("start")
-from threadline import Case
-
-engine, data, case_dir, master = sys.argv[1:5]
-case = Case.init(case_dir, engine=engine, spark_master=master)
-s.mark("ingest")
-case.ingest_manifest(Path(data) / "manifest.json")
-case.analyze(on_stage=s.mark)
-s.mark("export")
-case.export(Path(case_dir).parent / "export")
-counts = case.status().counts
-s.mark(None)
-case.close()
-print(json.dumps({"stages": s.rows, "counts": counts}))
-"""
-)
+HERE = Path(__file__).parent
+OUT = HERE / "out" / "scale"
+STAGE_LINE = re.compile(r"\bstage\W+([a-z_]+)")
 
 
-def child(code: str, *args: str) -> dict[str, Any]:
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:  # a negative code is a signal: -9 is the kernel's OOM killer
-        raise SystemExit(f"child failed ({args}), exit {done.returncode}:\n{done.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["wall"] = time.perf_counter() - started
+def threadline(*args: str) -> list[str]:
+    """The command line, run by this interpreter (so the tree on PYTHONPATH is measured)."""
+    return [sys.executable, "-m", "threadline.cli", *args]
+
+
+def step(name: str, argv: list[str], timeout: float | None) -> tuple[dict[str, Any], procmem.Run]:
+    """Run one command and keep its time, peak memory and exit code."""
+    print(f"  {name} ...", end=" ", flush=True)
+    r = procmem.run(argv, timeout=timeout)
+    rec: dict[str, Any] = {
+        "step": name,
+        "seconds": round(r.seconds, 2),
+        "peak_mib": round(r.peak()),
+        "exit": r.returncode,
+    }
+    if not r.ok:
+        rec["error"] = r.tail()
+    print(f"{r.seconds:.1f} s, {rec['peak_mib']:,} MiB" + ("" if r.ok else f", EXIT {r.returncode}"))
+    return rec, r
+
+
+def analysis_stages(r: procmem.Run) -> list[dict[str, Any]]:
+    """Each analysis step's time and peak, from the timed ``stage NAME`` lines of ``analyze``."""
+    known, marks = set(STEPS), []
+    for t, line in sorted(r.lines + r.err_lines):
+        m = STAGE_LINE.search(line)
+        if m and m.group(1) in known and (not marks or marks[-1][1] != m.group(1)):
+            marks.append((t, m.group(1)))
+    out, seen = [], {}  # type: ignore[var-annotated]
+    for i, (t, name) in enumerate(marks):
+        end = marks[i + 1][0] if i + 1 < len(marks) else r.seconds
+        seen[name] = seen.get(name, 0) + 1
+        rec = {
+            "stage": name,
+            "pass": seen[name],
+            "seconds": round(end - t, 2),
+            "peak_mib": round(r.peak(t, end)),
+        }
+        if i + 1 == len(marks) and not r.ok:
+            rec["failed"] = r.returncode
+        out.append(rec)
+    if marks:
+        out.insert(0, {"stage": "open", "pass": 1, "seconds": round(marks[0][0], 2)})
+    return out
+
+
+def synth(scale: str, seed: int, timeout: float | None) -> tuple[Path, dict[str, Any]]:
+    """The delivery of ``scale``/``seed``, generated once by ``threadline synth`` and kept."""
+    data = OUT / "data" / f"{scale}-{seed}"
+    record = OUT / "data" / f"{scale}-{seed}.json"
+    if (data / "manifest.json").is_file() and record.is_file():
+        return data, {**json.loads(record.read_text()), "cached": True}
+    shutil.rmtree(data, ignore_errors=True)
+    rec, r = step("synth", threadline("synth", str(data), "--scale", scale, "--seed", str(seed)), timeout)
+    if not r.ok:
+        raise SystemExit(f"synth {scale} {seed} failed:\n{r.tail()}")
+    record.write_text(json.dumps(rec) + "\n")
+    return data, rec
+
+
+def scan(data: Path) -> dict[str, Any]:
+    """The baseline: a plain DuckDB count of every file of the delivery, in its own process."""
+    rec, r = step("scan", [sys.executable, str(HERE / "scan.py"), str(data)], None)
+    if r.ok:
+        rec["rows"] = json.loads(r.lines[-1][1])["rows"]
+    return rec
+
+
+def case_engine(case: Path) -> str:
+    """The engine an existing case was made with."""
+    return str(json.loads((case / "case.json").read_text()).get("engine", "duckdb"))
+
+
+def measure(
+    scale: str, seed: int, engine: str, data: Path, existing: Path | None, opts: argparse.Namespace
+) -> dict[str, Any]:
+    """Ingest (unless a case is given), analyse, export and measure one case."""
+    run_dir = OUT / "runs" / f"{scale}-{seed}-{engine}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    case = run_dir / "case"
+    master = ["--spark-master", opts.master] if engine == "spark" else []
+    result: dict[str, Any] = {"scale": scale, "seed": seed, "engine": engine, "steps": []}
+    steps = result["steps"]
+    print(f"{scale} seed {seed} on {engine}", flush=True)
+    if existing is not None and opts.in_place:
+        case = existing
+    elif existing is not None:
+        shutil.copytree(existing, case)
+    if existing is None:
+        for name, argv in (
+            ("init", threadline(*master, "init", str(case), "--engine", engine)),
+            ("ingest", threadline(*master, "ingest", str(case), "--manifest", str(data / "manifest.json"))),
+        ):
+            rec, r = step(name, argv, opts.timeout)
+            steps.append(rec)
+            if not r.ok:
+                return finish(result, case, data, master, opts)
+    result["case"] = str(case)
+    if opts.stop_after == "ingest":
+        return finish(result, case, data, master, opts, findings=False)
+    rec, r = step("analyze", threadline(*master, "analyze", str(case)), opts.timeout)
+    rec["stages"] = analysis_stages(r)
+    steps.append(rec)
+    if not r.ok:
+        return finish(result, case, data, master, opts, findings=False)
+    if opts.stop_after != "analyze":
+        export = run_dir / "export"
+        argv = threadline(*master, "export", str(case), "--format", "json", "--out", str(export))
+        steps.append(step("export", argv, opts.timeout)[0])
+        shutil.rmtree(export, ignore_errors=True)
+    return finish(result, case, data, master, opts)
+
+
+def finish(
+    result: dict[str, Any],
+    case: Path,
+    data: Path,
+    master: list[str],
+    opts: argparse.Namespace,
+    findings: bool = True,
+) -> dict[str, Any]:
+    """Count rows and measure the findings of whatever the case holds, then tidy up."""
+    if (case / "case.json").is_file():
+        argv = [sys.executable, str(HERE / "metrics.py"), str(case)]
+        argv += [str(data)] if findings and (data / "truth").is_dir() else []
+        argv += ["--spark-master", opts.master] if master else []
+        print("  metrics ...", end=" ", flush=True)
+        r = procmem.run(argv, timeout=opts.timeout)
+        print(f"{r.seconds:.1f} s", flush=True)
+        if r.ok and r.lines:
+            result.update(json.loads(r.lines[-1][1]))
+        else:
+            result["metrics_error"] = r.tail()
+    counts = result.get("counts", {}).get("ingest", {})
+    result["messages"] = counts.get("messages")
+    if not opts.keep and not (opts.in_place and str(case) == str(opts.case)):
+        shutil.rmtree(case.parent, ignore_errors=True)
     return result
 
 
-def generate(scale: str, seed: int) -> Path:
-    from threadline.synth import generate as synth
-
-    data = OUT / "data" / f"{scale}-{seed}"
-    if not (data / "manifest.json").is_file():
-        print(f"generating {scale} (seed {seed}) ...", flush=True)
-        synth(data, scale=scale, seed=seed)
-    return data
-
-
-def measure(engine: str, scale: str, data: Path, master: str) -> dict[str, Any]:
-    import shutil
-
-    where = OUT / "runs" / f"{scale}-{engine}"
-    shutil.rmtree(where, ignore_errors=True)
-    where.mkdir(parents=True)
-    if engine == "scan":
-        return child(BASELINE, str(data))
-    return child(PIPELINE, engine, str(data), str(where / "case"), master)
+def commit() -> str:
+    """The commit of the tree being measured (with ``+dirty`` if it has local changes)."""
+    src = Path(__import__("threadline").__file__).parent
+    git = ["git", "-C", str(src)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", "."], capture_output=True, text=True)
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
-def total(result: dict[str, Any], skip: tuple[str, ...] = ("start",)) -> float:
-    return sum(r["seconds"] for r in result["stages"] if r["stage"] not in skip)
-
-
-def peak(result: dict[str, Any]) -> float:
-    return max(r["peak_mb"] for r in result["stages"])
-
-
-def table(results: list[dict[str, Any]]) -> str:
-    stages = ("ingest", "resolve", "graph", "signals", "score", "media", "export")
-    head = (
-        "| scale | messages | engine | " + " | ".join(stages) + " | total s | peak MiB "
-        "| x scan | x duckdb |"
-    )
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    for r in results:
-        by = {s["stage"]: s for s in r["result"]["stages"]}
-        cells = [f"{by[s]['seconds']:.1f}" if s in by else "" for s in stages]
-        lines.append(
-            f"| {r['scale']} | {r['messages']:,} | {r['engine']} | "
-            + " | ".join(cells)
-            + f" | {r['total']:.1f} | {r['peak']:,.0f} | {r['x_scan']:.1f} | "
-            + (f"{r['x_duckdb']:.1f} |" if r.get("x_duckdb") else "1.0 |")
-        )
-    return "\n".join(lines)
+def parse() -> argparse.Namespace:
+    """Command-line options."""
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--scales", default="small,medium,europol", help="comma-separated scales")
+    p.add_argument("--seeds", default="7,8", help="comma-separated seeds, each scale")
+    p.add_argument("--one-seed", default="europol", help="scales run with the first seed only")
+    p.add_argument("--engines", default="duckdb,spark", help="engines to run")
+    p.add_argument("--spark-scales", default="small", help="scales also run on Spark")
+    p.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
+    p.add_argument("--data", type=Path, help="an existing delivery (one scale and seed)")
+    p.add_argument("--case", type=Path, help="an existing ingested case: skips init and ingest")
+    p.add_argument("--in-place", action="store_true", help="analyse --case itself, not a copy")
+    p.add_argument("--stop-after", choices=("ingest", "analyze", "export"), default="export")
+    p.add_argument("--timeout", type=float, help="seconds allowed to each command")
+    p.add_argument("--keep", action="store_true", help="keep the cases under bench/out/scale/runs")
+    p.add_argument("--out", type=Path, default=OUT / "scale.json", help="JSON of every run")
+    return p.parse_args()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--duckdb", default="tiny,small,medium", help="scales on DuckDB")
-    parser.add_argument("--spark", default="tiny,small", help="scales on Spark ('none')")
-    parser.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-    on_duck = [s for s in args.duckdb.split(",") if s and s != "none"]
-    on_spark = [s for s in args.spark.split(",") if s and s != "none"]
-    results: list[dict[str, Any]] = []
-    for scale in dict.fromkeys(on_duck + on_spark):
-        data = generate(scale, args.seed)
-        messages = json.loads((data / "manifest.json").read_text()).get("rows", {})
-        scan = measure("scan", scale, data, args.master)
-        scan_s = total(scan)
-        duck_s = None
-        for engine in ("duckdb", "spark"):
-            if scale not in (on_duck if engine == "duckdb" else on_spark):
-                continue
-            print(f"{scale} on {engine} ...", flush=True)
-            res = measure(engine, scale, data, args.master)
-            took = total(res)
-            duck_s = took if engine == "duckdb" else duck_s
-            n = res["counts"].get("messages", messages.get("messages", 0))
-            row = {
-                "scale": scale,
-                "engine": engine,
-                "messages": int(n),
-                "result": res,
-                "total": took,
-                "peak": peak(res),
-                "scan_seconds": scan_s,
-                "x_scan": took / scan_s,
-                "x_duckdb": took / duck_s if engine == "spark" and duck_s else None,
-            }
-            results.append(row)
-            (OUT / "scale.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
-            print(
-                f"  {took:.1f} s (scan {scan_s:.2f} s, x{row['x_scan']:.0f}), "
-                f"peak {row['peak']:,.0f} MiB",
-                flush=True,
-            )
-    (OUT / "scale.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    opts = parse()
+    scales = [s for s in opts.scales.replace(" ", ",").split(",") if s]
+    seeds = [int(s) for s in opts.seeds.replace(" ", ",").split(",") if s]
+    engines = [e for e in opts.engines.replace(" ", ",").split(",") if e]
+    spark_scales = set(opts.spark_scales.replace(" ", ",").split(","))
+    one_seed = set(opts.one_seed.replace(" ", ",").split(","))
+    if (opts.data or opts.case) and (len(scales) != 1 or len(seeds) != 1):
+        raise SystemExit("--data and --case name one delivery: give one scale and one seed")
+    if opts.case:
+        engines = [case_engine(opts.case)]
+    meta = {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": commit(),
+        "loadavg_at_start": os.getloadavg(),
+        "cpus": os.cpu_count(),
+        "memory_limit": os.environ.get("THREADLINE_MEMORY_LIMIT", "default"),
+    }
+    runs: list[dict[str, Any]] = []
+    opts.out.parent.mkdir(parents=True, exist_ok=True)
+    for scale in scales:
+        for seed in seeds[:1] if scale in one_seed else seeds:
+            if opts.data:
+                data, synth_rec = opts.data, {"step": "synth", "given": str(opts.data)}
+            else:
+                print(f"{scale} seed {seed}: data", flush=True)
+                data, synth_rec = synth(scale, seed, opts.timeout)
+            scan_rec = scan(data)
+            for engine in engines:
+                if engine == "spark" and scale not in spark_scales and not opts.case:
+                    continue
+                started = time.perf_counter()
+                res = measure(scale, seed, engine, data, opts.case, opts)
+                res.update(synth=synth_rec, scan=scan_rec, data=str(data))
+                res["wall"] = round(time.perf_counter() - started, 1)
+                runs.append(res)
+                opts.out.write_text(json.dumps({"meta": meta, "runs": runs}, indent=1, default=str))
+    meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
+    opts.out.write_text(json.dumps({"meta": meta, "runs": runs}, indent=1, default=str) + "\n")
     print()
-    print(table(results))
+    print(scale_report.markdown({"meta": meta, "runs": runs}))
 
 
 if __name__ == "__main__":
