@@ -7,7 +7,7 @@ DEMO_DIR ?= demo
 SCALE ?= small
 SEED ?= 7
 
-.PHONY: install chromium java demo test lint bench clean
+.PHONY: install chromium java demo test lint bench bench-scale clean
 
 install: $(STAMP) chromium java
 
@@ -44,6 +44,18 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/ingest.py
+
+# Scale bench (docs/scaling.md): synth, CLI ingest, analyze, export and findings per scale.
+# One scale: make bench-scale SCALES=medium SEEDS=7; reuse a delivery or an ingested case
+# (copied before analysis): make bench-scale SCALES=europol SEEDS=7 DATA=/tmp/europol CASE=/tmp/eu_case
+SCALES ?= small medium europol
+SEEDS ?= 7 8
+ENGINES ?= duckdb spark
+SPARK_SCALES ?= small
+bench-scale: install
+	nice $(BIN)/python bench/scale.py --scales "$(SCALES)" --seeds "$(SEEDS)" \
+		--engines "$(ENGINES)" --spark-scales "$(SPARK_SCALES)" \
+		$(if $(DATA),--data "$(DATA)") $(if $(CASE),--case "$(CASE)") $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) bench/out

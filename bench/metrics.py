@@ -22,7 +22,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 import findings as findings_bench
 import networks as networks_bench
 import resolve as resolve_bench
-
 from threadline import Case, pipeline
 from threadline.store import audit
 from threadline.store.engine import quote_ident

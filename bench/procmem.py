@@ -19,14 +19,14 @@ from pathlib import Path
 
 def _children() -> dict[int, list[int]]:
     kids: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
             try:
-                stat = Path(f"/proc/{d}/stat").read_text()
+                stat = (d / "stat").read_text()
                 ppid = int(stat.rsplit(")", 1)[1].split()[1])
             except (OSError, ValueError, IndexError):
                 continue
-            kids.setdefault(ppid, []).append(int(d))
+            kids.setdefault(ppid, []).append(int(d.name))
     return kids
 
 

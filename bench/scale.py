@@ -34,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import procmem
 import scale_report
-
 from threadline.pipeline import STEPS
 
 HERE = Path(__file__).parent
@@ -56,10 +55,13 @@ def step(name: str, argv: list[str], timeout: float | None) -> tuple[dict[str, A
         "seconds": round(r.seconds, 2),
         "peak_mib": round(r.peak()),
         "exit": r.returncode,
+        "loadavg_1min": round(os.getloadavg()[0], 1),  # other work on the machine, at the end
     }
     if not r.ok:
         rec["error"] = r.tail()
-    print(f"{r.seconds:.1f} s, {rec['peak_mib']:,} MiB" + ("" if r.ok else f", EXIT {r.returncode}"))
+    print(
+        f"{r.seconds:.1f} s, {rec['peak_mib']:,} MiB" + ("" if r.ok else f", EXIT {r.returncode}")
+    )
     return rec, r
 
 
@@ -95,7 +97,9 @@ def synth(scale: str, seed: int, timeout: float | None) -> tuple[Path, dict[str,
     if (data / "manifest.json").is_file() and record.is_file():
         return data, {**json.loads(record.read_text()), "cached": True}
     shutil.rmtree(data, ignore_errors=True)
-    rec, r = step("synth", threadline("synth", str(data), "--scale", scale, "--seed", str(seed)), timeout)
+    rec, r = step(
+        "synth", threadline("synth", str(data), "--scale", scale, "--seed", str(seed)), timeout
+    )
     if not r.ok:
         raise SystemExit(f"synth {scale} {seed} failed:\n{r.tail()}")
     record.write_text(json.dumps(rec) + "\n")
@@ -134,7 +138,10 @@ def measure(
     if existing is None:
         for name, argv in (
             ("init", threadline(*master, "init", str(case), "--engine", engine)),
-            ("ingest", threadline(*master, "ingest", str(case), "--manifest", str(data / "manifest.json"))),
+            (
+                "ingest",
+                threadline(*master, "ingest", str(case), "--manifest", str(data / "manifest.json")),
+            ),
         ):
             rec, r = step(name, argv, opts.timeout)
             steps.append(rec)
@@ -188,7 +195,9 @@ def commit() -> str:
     src = Path(__import__("threadline").__file__).parent
     git = ["git", "-C", str(src)]
     head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run([*git, "status", "--porcelain", "--", "."], capture_output=True, text=True)
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "--", "."], capture_output=True, text=True
+    )
     return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
@@ -251,7 +260,7 @@ def main() -> None:
     meta["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     opts.out.write_text(json.dumps({"meta": meta, "runs": runs}, indent=1, default=str) + "\n")
     print()
-    print(scale_report.markdown({"meta": meta, "runs": runs}))
+    print(scale_report.markdown([{"meta": meta, "runs": runs}]))
 
 
 if __name__ == "__main__":

@@ -1,18 +1,20 @@
-"""Markdown tables of a bench/scale.py run (paste into docs/scaling.md).
+"""Markdown tables of bench/scale.py runs (paste into docs/scaling.md).
 
-    .venv/bin/python bench/scale_report.py [bench/out/scale/scale.json]
+.venv/bin/python bench/scale_report.py [RUNS.json ...] [--statements STATEMENTS.json]
 """
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import json
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
 from threadline.pipeline import STEPS
 
+OUT = Path(__file__).parent / "out" / "scale"
 SCALE_ORDER = ("tiny", "small", "medium", "europol")
 
 
@@ -27,7 +29,9 @@ def stage_columns() -> list[str]:
 
 
 def _key(stage: dict[str, Any]) -> str:
-    return stage["stage"] if STEPS.count(stage["stage"]) == 1 else f"{stage['stage']} {stage['pass']}"
+    return (
+        stage["stage"] if STEPS.count(stage["stage"]) == 1 else f"{stage['stage']} {stage['pass']}"
+    )
 
 
 def cells(run: dict[str, Any], what: str) -> dict[str, str]:
@@ -72,8 +76,10 @@ def _head(cols: list[str]) -> list[str]:
 
 def _lead(run: dict[str, Any]) -> str:
     m = run.get("messages")
-    return f"| {run['scale']} | {run['seed']} | {run['engine']} | {m:,} | " if m else (
-        f"| {run['scale']} | {run['seed']} | {run['engine']} | ? | "
+    return (
+        f"| {run['scale']} | {run['seed']} | {run['engine']} | {m:,} | "
+        if m
+        else (f"| {run['scale']} | {run['seed']} | {run['engine']} | ? | ")
     )
 
 
@@ -177,7 +183,7 @@ def _seconds(run: dict[str, Any]) -> dict[str, float]:
 def growth_table(runs: list[dict[str, Any]]) -> str:
     """Exponent k in time ~ messages^k of each step between consecutive measured scales."""
     cols = ["ingest", *stage_columns(), "analyze", "export"]
-    head = "| engine | seed | from → to | messages × | " + " | ".join(cols) + " |"
+    head = "| engine | seed | from → to | messages x | " + " | ".join(cols) + " |"
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for r in runs:
@@ -185,7 +191,7 @@ def growth_table(runs: list[dict[str, Any]]) -> str:
             groups.setdefault((r["engine"], r["seed"]), []).append(r)
     for (engine, seed), rs in sorted(groups.items()):
         rs.sort(key=lambda r: SCALE_ORDER.index(r["scale"]) if r["scale"] in SCALE_ORDER else 9)
-        for a, b in zip(rs, rs[1:], strict=False):
+        for a, b in itertools.pairwise(rs):
             ratio = b["messages"] / a["messages"]
             ta, tb = _seconds(a), _seconds(b)
             row = []
@@ -200,24 +206,75 @@ def growth_table(runs: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def markdown(report: dict[str, Any]) -> str:
-    """Every table of one run, with what was measured and when."""
-    meta, runs = report["meta"], report["runs"]
-    return "\n\n".join(
-        [
-            f"Measured {meta['started']} – {meta.get('finished', '(unfinished)')}, commit "
-            f"`{meta['commit']}`, {meta['cpus']} CPUs, load average at start "
-            f"{', '.join(f'{x:.1f}' for x in meta['loadavg_at_start'])}.",
-            "Seconds per command and analysis step:\n\n" + time_table(runs),
-            "Peak memory, MiB (PSS of the command's process tree):\n\n" + memory_table(runs),
-            "Rows in and out:\n\n" + rows_table(runs),
-            "Findings against the synthetic truth:\n\n" + findings_table(runs),
-            "Growth exponent k (time ∝ messages^k) between consecutive scales:\n\n"
-            + growth_table(runs),
-        ]
+def spark_split(runs: list[dict[str, Any]], statements: dict[str, Any] | None) -> str:
+    """Each step's Spark time split into a fixed part and a part per message (two scales).
+
+    With t = F + c * messages at two scales, F is the fixed cost (planning and scheduling
+    the step's statements, whatever the data) and c the cost per message; F divided by the
+    step's statement count is the fixed cost of one statement.
+    """
+    spark = sorted(
+        (r for r in runs if r["engine"] == "spark" and r.get("messages")),
+        key=lambda r: r["messages"],
     )
+    if len(spark) < 2:
+        return "(needs Spark runs at two scales)"
+    a, b = spark[0], spark[-1]
+    ta, tb = _seconds(a), _seconds(b)
+    counts = {}
+    for st in (statements or {}).get("steps", []):
+        counts[_key(st)] = st["statements"]
+    head = (
+        f"| step | {a['scale']} s | {b['scale']} s | fixed s | statements | fixed s per statement "
+        f"| per M messages s | data share at {b['scale']} |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for c in ["ingest", *stage_columns(), "analyze", "export"]:
+        if c not in ta or c not in tb:
+            continue
+        per = (tb[c] - ta[c]) / (b["messages"] - a["messages"])
+        fixed = ta[c] - per * a["messages"]
+        n = counts.get(c) if c not in ("analyze",) else sum(counts.values()) or None
+        share = per * b["messages"] / tb[c] if tb[c] else 0.0
+        lines.append(
+            f"| {c} | {ta[c]:.1f} | {tb[c]:.1f} | {fixed:.1f} | {n or ''} | "
+            + (f"{fixed / n:.2f}" if n else "")
+            + f" | {per * 1e6:.1f} | {share:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+def markdown(reports: list[dict[str, Any]], statements: dict[str, Any] | None = None) -> str:
+    """Every table of one or more runs, with what was measured and when."""
+    runs = [r for rep in reports for r in rep["runs"]]
+    when = [
+        f"{m['started']} to {m.get('finished', '(unfinished)')}, commit `{m['commit']}`, "
+        f"load average at start {', '.join(f'{x:.1f}' for x in m['loadavg_at_start'])}"
+        for m in (rep["meta"] for rep in reports)
+    ]
+    parts = [
+        "Measured " + "; ".join(when) + f" ({reports[0]['meta']['cpus']} CPUs).",
+        "Seconds per command and analysis step:\n\n" + time_table(runs),
+        "Peak memory, MiB (PSS of the command's process tree):\n\n" + memory_table(runs),
+        "Rows in and out:\n\n" + rows_table(runs),
+        "Findings against the synthetic truth:\n\n" + findings_table(runs),
+        "Growth exponent k (time ∝ messages^k) between consecutive scales:\n\n"
+        + growth_table(runs),
+    ]
+    if any(r["engine"] == "spark" for r in runs):
+        parts.append("Spark's time, fixed and per message:\n\n" + spark_split(runs, statements))
+    return "\n\n".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("runs", type=Path, nargs="*", default=[OUT / "scale.json"])
+    parser.add_argument("--statements", type=Path, help="bench/statements.py output")
+    opts = parser.parse_args()
+    reports = [json.loads(p.read_text()) for p in opts.runs]
+    statements = json.loads(opts.statements.read_text()) if opts.statements else None
+    print(markdown(reports, statements))
 
 
 if __name__ == "__main__":
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent / "out/scale/scale.json"
-    print(markdown(json.loads(path.read_text())))
+    main()
