@@ -20,7 +20,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from threadline import Case
 from threadline.score.rescue import distance_km
-from truth import account_key, analysed_world, args, load, our_person_of_truth, truth_accounts
+from truth import (
+    account_key,
+    analysed_world,
+    args,
+    load,
+    our_accounts,
+    our_person_of_truth,
+    truth_accounts,
+)
 
 
 def sessions(case: Case, synth: Path) -> dict[str, float]:
@@ -56,11 +64,7 @@ def sessions(case: Case, synth: Path) -> dict[str, float]:
 
 def targets(case: Case, synth: Path) -> dict[str, object]:
     accounts = truth_accounts(synth)
-    ours = dict(
-        case.engine.query(
-            "SELECT member_key, person_id FROM person_members WHERE member_type = 'account'"
-        )
-    )
+    ours = our_accounts(case)
     truth_of_ours: dict[str, set[str]] = {}
     for key, person in accounts.items():
         if key in ours:
@@ -107,11 +111,7 @@ def targets(case: Case, synth: Path) -> dict[str, object]:
 
 def homes(case: Case, synth: Path) -> dict[str, object]:
     accounts = truth_accounts(synth)
-    ours = dict(
-        case.engine.query(
-            "SELECT member_key, person_id FROM person_members WHERE member_type = 'account'"
-        )
-    )
+    ours = our_accounts(case)
     mapping = our_person_of_truth(accounts, ours)
     est = {
         p: (a, o)

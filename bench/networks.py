@@ -15,18 +15,22 @@ sys.path.insert(0, str(Path(__file__).parent))
 from sklearn.metrics import adjusted_rand_score
 
 from threadline import Case
-from truth import analysed_world, args, load, our_person_of_truth, prf, truth_accounts
+from truth import (
+    analysed_world,
+    args,
+    load,
+    our_accounts,
+    our_person_of_truth,
+    prf,
+    truth_accounts,
+)
 
 ROLE_OF_TRUTH = {"facilitator": "facilitator", "buyer": "buyer", "mule": "mule", "hub": "hub"}
 
 
 def evaluate(case: Case, synth: Path) -> dict[str, object]:
     accounts = truth_accounts(synth)
-    ours = dict(
-        case.engine.query(
-            "SELECT member_key, person_id FROM person_members WHERE member_type = 'account'"
-        )
-    )
+    ours = our_accounts(case)
     roles = dict(case.engine.query("SELECT person_id, role FROM person_roles"))
     nets = dict(
         case.engine.query(

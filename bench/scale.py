@@ -191,14 +191,16 @@ def finish(
 
 
 def commit() -> str:
-    """The commit of the tree being measured (with ``+dirty`` if it has local changes)."""
+    """The last commit of the measured source tree (``+dirty`` if it has local changes)."""
     src = Path(__import__("threadline").__file__).parent
     git = ["git", "-C", str(src)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    last = subprocess.run(
+        [*git, "log", "-1", "--format=%h", "--", "."], capture_output=True, text=True
+    )
     dirty = subprocess.run(
         [*git, "status", "--porcelain", "--", "."], capture_output=True, text=True
     )
-    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    return last.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
 def parse() -> argparse.Namespace:

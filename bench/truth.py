@@ -30,6 +30,15 @@ def truth_accounts(synth: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+def our_accounts(case: Any) -> dict[str, str]:
+    """Account key (``platform:handle``) -> the case's person holding that account."""
+    return dict(
+        case.engine.query(
+            "SELECT member_key, person_id FROM person_members WHERE member_type = 'account'"
+        )
+    )
+
+
 def our_person_of_truth(
     accounts: dict[str, dict[str, Any]], ours: dict[str, str]
 ) -> dict[str, str | None]:
