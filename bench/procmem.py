@@ -123,6 +123,9 @@ def run(
     done.set()
     for t in threads:
         t.join()
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            pipe.close()
     result.returncode = proc.returncode
     result.stderr = "\n".join([*(line for _, line in result.err_lines), killed])
     return result
