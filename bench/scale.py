@@ -54,6 +54,7 @@ def step(name: str, argv: list[str], timeout: float | None) -> tuple[dict[str, A
         "step": name,
         "seconds": round(r.seconds, 2),
         "peak_mib": round(r.peak()),
+        "cpu_s": round(r.cpu_seconds, 1),
         "exit": r.returncode,
         "loadavg_1min": round(os.getloadavg()[0], 1),  # other work on the machine, at the end
     }
@@ -81,6 +82,7 @@ def analysis_stages(r: procmem.Run) -> list[dict[str, Any]]:
             "pass": seen[name],
             "seconds": round(end - t, 2),
             "peak_mib": round(r.peak(t, end)),
+            "cpu_s": round(r.cpu(t, end), 1),
         }
         if i + 1 == len(marks) and not r.ok:
             rec["failed"] = r.returncode

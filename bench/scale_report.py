@@ -35,8 +35,8 @@ def _key(stage: dict[str, Any]) -> str:
 
 
 def cells(run: dict[str, Any], what: str) -> dict[str, str]:
-    """Column -> cell of one run: ``what`` is ``seconds`` or ``peak_mib``."""
-    fmt = (lambda v: f"{v:.1f}") if what == "seconds" else (lambda v: f"{v:,.0f}")
+    """Column -> cell of one run: ``what`` is ``seconds``, ``cpu_s`` or ``peak_mib``."""
+    fmt = (lambda v: f"{v:,.0f}") if what == "peak_mib" else (lambda v: f"{v:.1f}")
     out: dict[str, str] = {}
     synth = run.get("synth", {})
     if what in synth:
@@ -44,8 +44,10 @@ def cells(run: dict[str, Any], what: str) -> dict[str, str]:
     scan = run.get("scan", {})
     out["scan"] = fmt(scan[what]) if what in scan else ""
     for s in run.get("steps", []):
-        cell = fmt(s[what]) if s.get("exit") == 0 else f"**fail, exit {s.get('exit')}**"
-        out[s["step"]] = cell
+        if s.get("exit") != 0:
+            out[s["step"]] = f"**fail, exit {s.get('exit')}**"
+        elif what in s:
+            out[s["step"]] = fmt(s[what])
         for st in s.get("stages", []):
             if st["stage"] == "open" or what not in st:
                 continue
@@ -58,7 +60,7 @@ def cells(run: dict[str, Any], what: str) -> dict[str, str]:
         ingest, scan_s = step(run, "ingest"), scan.get("seconds")
         if ingest and ingest.get("exit") == 0 and scan_s:
             out["x scan"] = f"{ingest['seconds'] / scan_s:.0f}x"
-    else:
+    elif what == "peak_mib":
         peaks = [s.get("peak_mib", 0) for s in run.get("steps", [])]
         out["peak"] = f"{max(peaks, default=0):,.0f}"
     return out
@@ -89,6 +91,16 @@ def time_table(runs: list[dict[str, Any]]) -> str:
     lines = _head(cols)
     for r in runs:
         c = cells(r, "seconds")
+        lines.append(_lead(r) + " | ".join(c.get(k, "") for k in cols) + " |")
+    return "\n".join(lines)
+
+
+def cpu_table(runs: list[dict[str, Any]]) -> str:
+    """CPU seconds (user + system) per command and analysis step: less moved by other load."""
+    cols = ["synth", "scan", "init", "ingest", *stage_columns(), "analyze", "export"]
+    lines = _head(cols)
+    for r in runs:
+        c = cells(r, "cpu_s")
         lines.append(_lead(r) + " | ".join(c.get(k, "") for k in cols) + " |")
     return "\n".join(lines)
 
@@ -285,6 +297,8 @@ def markdown(reports: list[dict[str, Any]], statements: dict[str, Any] | None = 
     parts = [
         "Measured " + "; ".join(when) + f" ({reports[0]['meta']['cpus']} CPUs).",
         "Seconds per command and analysis step:\n\n" + time_table(runs),
+        "CPU seconds (user + system, all processes of the command; 2 cores give up to 2 per"
+        " second; where empty, not recorded by that run):\n\n" + cpu_table(runs),
         "Peak memory, MiB (PSS of the command's process tree):\n\n" + memory_table(runs),
         "Rows in and out:\n\n" + rows_table(runs),
         "What each analysis step produced (its audited summary):\n\n" + step_rows_table(runs),

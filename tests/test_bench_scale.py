@@ -80,3 +80,12 @@ def test_growth_exponent_of_each_step() -> None:
     cols = table.splitlines()[0].split("|")
     assert float(row[cols.index(" graph 2 ")]) == math.log(100) / math.log(10)
     assert row[cols.index(" graph 1 ")].strip() == ""  # not measured, not guessed
+
+
+def test_cpu_of_the_whole_tree() -> None:
+    busy = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.8: pass"
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {busy!r}], check=True)"
+    r = procmem.run([sys.executable, "-c", parent], every=0.05)
+    assert r.ok, r.stderr
+    assert r.cpu_seconds >= 0.8  # the grandchild's CPU, reaped by its parent, counts
+    assert r.cpu() >= 0.5  # and the samples of the live tree saw it while it ran
