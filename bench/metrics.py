@@ -55,7 +55,11 @@ def table_counts(case: Case) -> dict[str, dict[str, int]]:
 
 def step_summaries(case: Case) -> list[dict[str, Any]]:
     """Each analysis step's audited summary, in the order they last ran."""
-    runs = [json.loads(e.details) for e in audit.entries(case.engine) if e.action == "analyze"]
+    runs = [
+        {**json.loads(e.details), "at": e.at.isoformat()}
+        for e in audit.entries(case.engine)
+        if e.action == "analyze"
+    ]
     steps = [r for r in runs if "stage" in r and "summary" in r]
     return steps[-len(pipeline.STEPS) :]
 

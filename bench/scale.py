@@ -3,7 +3,8 @@
 For each scale and seed: ``threadline synth`` (kept under bench/out/scale/data for reuse), a
 plain DuckDB scan of the same files (the baseline, bench/scan.py), then through the command
 line ``threadline init``, ``ingest CASE --manifest``, ``analyze`` and ``export --format
-json``, each its own process whose tree's memory (PSS) is sampled from /proc every 0.1 s.
+json``, each its own process whose tree's memory (PSS) and CPU are sampled from /proc
+every 0.1 s.
 Analysis stages are timed by the ``stage NAME`` lines ``analyze`` prints as each step starts
 (graph and signals run twice, both passes are reported). Then bench/metrics.py measures the
 findings against the synthetic truth. Prints Markdown tables (for docs/scaling.md), with the
@@ -89,6 +90,25 @@ def analysis_stages(r: procmem.Run) -> list[dict[str, Any]]:
         out.append(rec)
     if marks:
         out.insert(0, {"stage": "open", "pass": 1, "seconds": round(marks[0][0], 2)})
+    return out
+
+
+def stages_from_audit(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Step times from the audit log, when ``analyze`` printed no ``stage`` lines (--quiet).
+
+    A step's own recorded duration if the audit has one, else the time since the previous
+    step's entry (the first step's start is not in the log, so it is left out).
+    """
+    out, seen, prev = [], {}, None  # type: ignore[var-annotated]
+    for s in summaries:
+        at = datetime.fromisoformat(s["at"])
+        seen[s["stage"]] = seen.get(s["stage"], 0) + 1
+        took = next((s[k] for k in ("seconds", "duration_s", "elapsed_s") if k in s), None)
+        if took is None and prev is not None:
+            took = (at - prev).total_seconds()
+        if took is not None:
+            out.append({"stage": s["stage"], "pass": seen[s["stage"]], "seconds": round(took, 2)})
+        prev = at
     return out
 
 
@@ -185,6 +205,9 @@ def finish(
             result.update(json.loads(r.lines[-1][1]))
         else:
             result["metrics_error"] = r.tail()
+    analyze = next((s for s in result["steps"] if s["step"] == "analyze"), None)
+    if analyze is not None and not analyze.get("stages"):
+        analyze["stages"] = stages_from_audit(result.get("step_summaries", []))
     counts = result.get("counts", {}).get("ingest", {})
     result["messages"] = counts.get("messages")
     if not opts.keep and not (opts.in_place and str(case) == str(opts.case)):
