@@ -56,6 +56,8 @@ def cells(run: dict[str, Any], what: str) -> dict[str, str]:
                 if "failed" in st
                 else fmt(st[what])
             )
+    if step(run, "analyze") is None:
+        out["analyze"] = "not run"
     if what == "seconds":
         ingest, scan_s = step(run, "ingest"), scan.get("seconds")
         if ingest and ingest.get("exit") == 0 and scan_s:
@@ -204,7 +206,14 @@ def findings_table(runs: list[dict[str, Any]]) -> str:
     for r in runs:
         f = r.get("findings")
         if not f:
-            why = r.get("findings_error") or "not measured (analysis did not finish)"
+            analyze = step(r, "analyze")
+            why = r.get("findings_error") or (
+                "analysis not run in this measurement"
+                if analyze is None
+                else f"analysis failed, exit {analyze.get('exit')}"
+                if analyze.get("exit")
+                else "not measured"
+            )
             lines.append(_lead(r) + why.replace("|", "/")[:120] + " |" + " |" * (len(cols) - 1))
             continue
         lines.append(_lead(r) + " | ".join(fn(f) for _, fn in FINDINGS) + " |")
