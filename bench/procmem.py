@@ -79,9 +79,13 @@ class Run:
         return self.returncode == 0
 
     def peak(self, start: float = 0.0, end: float = float("inf")) -> float:
-        """Peak MiB sampled between ``start`` and ``end`` seconds after the launch."""
+        """Peak MiB sampled between ``start`` and ``end`` seconds after the launch.
+
+        A window shorter than the sampling interval gets the last sample before its end.
+        """
         inside = [m for t, m in self.samples if start <= t <= end]
-        return max(inside, default=0.0)
+        before = [m for t, m in self.samples if t <= end]
+        return max(inside, default=before[-1] if before else 0.0)
 
     def cpu(self, start: float = 0.0, end: float = float("inf")) -> float:
         """CPU seconds used by the tree between ``start`` and ``end`` (nearest samples)."""
