@@ -299,12 +299,13 @@ def markdown(reports: list[dict[str, Any]], statements: dict[str, Any] | None = 
     """Every table of one or more runs, with what was measured and when."""
     runs = [r for rep in reports for r in rep["runs"]]
     when = [
-        f"{m['started']} to {m.get('finished', '(unfinished)')}, commit `{m['commit']}`, "
-        f"load average at start {', '.join(f'{x:.1f}' for x in m['loadavg_at_start'])}"
-        for m in (rep["meta"] for rep in reports)
+        f"- {m['started'][:16]} to {m.get('finished', '(unfinished)')[11:16]} UTC: "
+        + ", ".join(dict.fromkeys(f"{r['scale']} {r['engine']}" for r in rep["runs"]))
+        + f"; commit `{m['commit']}`; load average at start {m['loadavg_at_start'][0]:.1f}"
+        for m, rep in ((rep["meta"], rep) for rep in reports)
     ]
     parts = [
-        "Measured " + "; ".join(when) + f" ({reports[0]['meta']['cpus']} CPUs).",
+        f"Runs ({reports[0]['meta']['cpus']} CPUs):\n\n" + "\n".join(when),
         "Seconds per command and analysis step:\n\n" + time_table(runs),
         "CPU seconds (user + system, all processes of the command; 2 cores give up to 2 per"
         " second; where empty, not recorded by that run):\n\n" + cpu_table(runs),
