@@ -256,6 +256,8 @@ def main() -> None:
     one_seed = set(opts.one_seed.replace(" ", ",").split(","))
     if (opts.data or opts.case) and (len(scales) != 1 or len(seeds) != 1):
         raise SystemExit("--data and --case name one delivery: give one scale and one seed")
+    if opts.case and not opts.data:
+        raise SystemExit("--case needs --data too: the delivery holds the truth to measure against")
     if opts.case:
         engines = [case_engine(opts.case)]
     meta = {
