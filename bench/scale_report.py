@@ -238,8 +238,10 @@ def growth_table(runs: list[dict[str, Any]]) -> str:
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for r in runs:
-        if r.get("messages"):
-            groups.setdefault((r["engine"], r["seed"]), []).append(r)
+        group = groups.setdefault((r["engine"], r["seed"]), [])
+        # one run per scale (the first given): a rerun under other load is not a scale step
+        if r.get("messages") and all(g["scale"] != r["scale"] for g in group):
+            group.append(r)
     for (engine, seed), rs in sorted(groups.items()):
         rs.sort(key=lambda r: SCALE_ORDER.index(r["scale"]) if r["scale"] in SCALE_ORDER else 9)
         for a, b in itertools.pairwise(rs):
