@@ -76,7 +76,8 @@ def test_every_stage_run_records_its_duration(tiny_case_copy: Case) -> None:
     entries = _analyze_entries(tiny_case_copy, before)
     assert entries
     for entry in entries:
-        assert isinstance(entry["seconds"], float | int) and entry["seconds"] >= 0
+        assert isinstance(entry["seconds"], float | int)
+        assert entry["seconds"] >= 0
     assert tiny_case_copy.verify().ok
 
 
@@ -156,7 +157,8 @@ def test_cli_progress_lines_when_not_a_terminal(case_dir: Path, tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     size = messages.stat().st_size
     assert f"ingest: reading {messages} ({size} bytes)" in done.stderr
-    assert re.search(rf"ingest: {re.escape(str(messages))} \(messages\): 3 rows read, ", done.stderr)
+    read = rf"ingest: {re.escape(str(messages))} \(messages\): 3 rows read, "
+    assert re.search(read, done.stderr)
     assert "\x1b[" not in done.stderr  # plain text, no terminal control codes
 
     done = _cli("analyze", str(case_dir))

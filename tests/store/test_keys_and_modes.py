@@ -85,7 +85,8 @@ def test_cli_refuses_a_weak_key_file(tmp_path: Path) -> None:
     (tmp_path / "weak").write_text("secret\n", encoding="utf-8")
     r = _cli("init", str(tmp_path / "case"), "--encrypt", "--key-file", str(tmp_path / "weak"))
     assert r.returncode == 4
-    assert "too weak" in r.stderr and "threadline keygen" in r.stderr
+    assert "too weak" in r.stderr
+    assert "threadline keygen" in r.stderr
 
 
 def _modes(root: Path) -> dict[str, int]:
@@ -108,7 +109,8 @@ def test_case_folder_and_files_are_owner_only_in_process(tmp_path: Path) -> None
     (tmp_path / "case" / "case.json").chmod(0o644)
     Case.open(tmp_path / "case").close()
     modes = _modes(tmp_path / "case")
-    assert modes["."] == 0o700 and modes["case.json"] == 0o600
+    assert modes["."] == 0o700
+    assert modes["case.json"] == 0o600
 
 
 @pytest.mark.slow
