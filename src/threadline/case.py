@@ -432,9 +432,11 @@ class Case:
 
         chosen = settings or DEFAULT_SETTINGS
         details = {"stage": "media", "parameters": chosen.parameters(), "code_version": __version__}
+        began = time.perf_counter()
         with self.audited("analyze", details) as entry:
             summary = run_media_stage(self.engine, chosen)
             entry["summary"] = summary
+            entry["seconds"] = round(time.perf_counter() - began, 3)
         return summary
 
     def export_vics(self, target: Path | str) -> int:

@@ -14,15 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.progress import Progress as RichBar
+from rich.progress import SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Column
 
 from threadline.ingest.canonical import IngestReport
 from threadline.progress import Progress
@@ -121,11 +115,13 @@ class RichProgress(PlainProgress):
     def __init__(self, console: Console) -> None:
         super().__init__(console)
         self.bar = RichBar(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
+            SpinnerColumn(table_column=Column(min_width=1, no_wrap=True)),
+            TimeElapsedColumn(table_column=Column(min_width=7, no_wrap=True)),
+            # The description gives way (ellipsis) before the clock does on a narrow terminal.
+            TextColumn(
+                "{task.description}",
+                table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1),
+            ),
             console=console,
             transient=True,
         )
@@ -140,7 +136,7 @@ class RichProgress(PlainProgress):
     def _show(self, description: str, total: float | None = None) -> None:
         if self._task is not None:
             self.bar.remove_task(self._task)
-        self._task = self.bar.add_task(description, total=total)
+        self._task = self.bar.add_task(self._fit(description), total=total)
 
     def file_started(self, path: Path, size: int | None) -> None:
         """Show the file being read."""
@@ -149,7 +145,7 @@ class RichProgress(PlainProgress):
     def stage_started(self, name: str, step: int, steps: int, last_seconds: float | None) -> None:
         """Show the stage under way, with its previous duration as the estimate."""
         self._stage = name
-        last = f", last run {last_seconds:.0f} s" if last_seconds is not None else ""
+        last = f", last run {last_seconds:.1f} s" if last_seconds is not None else ""
         self._label = f"{name} (step {step}/{steps}{last})"
         self._show(self._label)
 
@@ -163,7 +159,12 @@ class RichProgress(PlainProgress):
         if purpose == self._step and self._rows is not None:
             rows = f", {self._rows:,} rows"
         step = purpose.text or purpose.function
-        self.bar.update(self._task, description=f"{self._label}: {step[:60]}{rows}")
+        self.bar.update(self._task, description=self._fit(f"{self._label}: {step}{rows}"))
+
+    def _fit(self, text: str) -> str:
+        """Cut a description to the terminal, leaving room for the spinner and the clock."""
+        room = max(20, self.bar.console.width - 12)
+        return text if len(text) <= room else text[: room - 1] + "…"
 
     def _flush(self) -> None:
         # Steps are shown live on a terminal; only stages and files leave lines.
@@ -171,7 +172,7 @@ class RichProgress(PlainProgress):
 
     def media_hashed(self, done: int, total: int) -> None:
         """Show media hashing: files done of the total."""
-        self.bar.update(self.hashing, completed=done, total=total, visible=True)
+        self.bar.update(self.hashing, description=f"hash media {done:,}/{total:,}", visible=True)
 
 
 @contextmanager
