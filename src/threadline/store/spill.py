@@ -26,7 +26,7 @@ def max_temp(tmp_dir: Path) -> str:
     chosen = os.environ.get(MAX_TEMP_ENV, "").strip()
     if chosen:
         return chosen
-    free = shutil.disk_usage(tmp_dir).free
+    free = shutil.disk_usage(tmp_dir if tmp_dir.exists() else tmp_dir.parent).free
     return f"{max(min(DEFAULT_CAP_BYTES, free // 2) // 10**6, 1)}MB"
 
 
