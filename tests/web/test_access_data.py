@@ -140,7 +140,7 @@ class Oracle:
             (secret if p in self.hidden else shown).update(values)
         self.restricted: set[tuple[str, int, str]] = set()
         for sr in self.rows:
-            for table, rid, keys, values in sr.records:
+            for _table, rid, keys, values in sr.records:
                 owners = {member_of.get(k) for k in keys}
                 if sr.agency != self.agency and owners & self.hidden:
                     self.restricted.add((sr.sha, sr.row, rid))

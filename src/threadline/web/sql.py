@@ -273,7 +273,7 @@ def timeline(r: Rows, person_id: str, limit: int) -> list[dict[str, Any]]:
                       l.ip || coalesce(' ' || l.device_id, '')
                FROM logins l JOIN lh ON l.rowid = lh.rid)
            SELECT ev.kind, ev."at", src.sha256 AS source_sha256, ev."row", ev.direction,
-                  ev.other, ev.other_person, ev.detail
+                  ev.other, ev.other_person, ev.detail, src.agency AS source_agency
            FROM ev JOIN sources src USING (source_id)
            ORDER BY ev."at" DESC, ev.kind, ev."row" LIMIT $2""",
         [person_id, limit],
@@ -418,7 +418,7 @@ def media_item(r: Rows, sha256: str) -> list[dict[str, Any]]:
     """Every stored copy of one media file: hashes, size, where found, and its source file."""
     return r.query_dicts(
         """SELECT m.record_id, m.path, m.sha256, m.md5, m.sha1, m.pdq, m.size, m.found_on,
-                  m.created_at, s.sha256 AS source_sha256, m."row"
+                  m.created_at, s.sha256 AS source_sha256, m."row", s.agency AS source_agency
            FROM media m JOIN sources s USING (source_id) WHERE m.sha256 = ?
            ORDER BY m.record_id""",
         [sha256],
@@ -456,11 +456,20 @@ def decisions(r: Rows) -> list[dict[str, Any]]:
 
 
 def audit_tail(r: Rows, limit: int, agency: str | None) -> list[dict[str, Any]]:
-    """The newest audit entries, optionally only those made by one agency's web users."""
-    where, params = (
-        ("WHERE json_extract_string(details, '$.agency') = ?", [agency]) if agency else ("", [])
-    )
+    """The newest audit entries, optionally only those about one agency.
+
+    That is the entries its own web users made, and every read (or refused read) by anyone
+    of a record from a source that agency seized.
+    """
+    where, params = "", []
+    if agency:
+        where = """WHERE json_extract_string(details, '$.agency') = $1
+                     OR json_extract_string(details, '$.source_agency') = $1
+                     OR list_contains(json_extract_string(details, '$.source_agencies[*]'), $1)"""
+        params = [agency]
+    n = f"${len(params) + 1}"
     return r.query_dicts(
-        f'SELECT seq, "at", os_user, action, details FROM audit {where} ORDER BY seq DESC LIMIT ?',
+        f'SELECT seq, "at", os_user, action, details FROM audit {where} ORDER BY seq DESC '
+        f"LIMIT {n}",
         [*params, limit],
     )

@@ -21,9 +21,10 @@ from threadline.store.engine import Rows
 from threadline.store.web_pool import ReadPool
 from threadline.web import sql as web_sql
 from threadline.web.auditlog import AuditWriter
-from threadline.web.errors import BadRequest, Forbidden, NotFound, ReadOnly
+from threadline.web.errors import BadRequest, Forbidden, NotFound, ReadOnly, ReadsThrottled
 from threadline.web.policy import Policy, User
 from threadline.web.sessions import LoginLimiter, SessionStore
+from threadline.web.throttle import ReadBucket
 
 PERSON_ID = re.compile(r"^P[0-9a-f]{6,64}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -55,6 +56,7 @@ class Workbench:
     package_builder: PackageBuilder | Literal["auto"] | None = "auto"
     sessions: SessionStore = field(default_factory=SessionStore)
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    reads: ReadBucket = field(default_factory=ReadBucket)
 
     def __post_init__(self) -> None:
         self.pool = ReadPool(self.case.engine, self.pool_size, self.time_limit_s)
@@ -100,6 +102,34 @@ class Workbench:
         """Whether the policy lets the user see this person's identity."""
         a = self.access(person_id)
         return self.policy.sees(user, a.role, a.countries)
+
+    def record_visible(
+        self, user: User, source_agency: str | None, parties: Iterable[str | None]
+    ) -> bool:
+        """The one rule for stored records and the findings made of them.
+
+        A record is shown in full when its source was seized by the user's agency, when the
+        user's agency coordinates, or when every person it is evidence for or held by (its
+        ``parties``; None for a party that belongs to no known person) is visible to the user.
+        Otherwise it is withheld whole: only that a restricted record exists is shown.
+        """
+        if not self.policy.can(user, "read"):
+            return False
+        if self.policy.coordinates(user):
+            return True
+        if source_agency is not None and source_agency == user.agency:
+            return True
+        return all(self.visible(user, p) for p in parties)
+
+    def throttle_reads(self, user: User) -> None:
+        """Refuse (429 with Retry-After) a user who reads stored records faster than allowed."""
+        wait = self.reads.take(user.name)
+        if wait is not None:
+            self.audit(user, "throttled", "evidence", user.name, retry_after=wait)
+            raise ReadsThrottled(
+                f"too many records read; try again in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
 
     def view_key(self, user: User) -> tuple[Any, ...]:
         """Users with the same key see exactly the same persons (for caching their views)."""
