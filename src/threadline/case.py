@@ -17,8 +17,9 @@ from threadline.errors import CaseError, KeyRequiredError, UsageError
 from threadline.graph import sql as graph_sql
 from threadline.ingest.canonical import IngestReport, SourceOptions, check_options, ingest_file
 from threadline.ingest.files import scan
+from threadline.resolve import persons as decisions
 from threadline.resolve import sql as resolve_sql
-from threadline.resolve.persons import member_key, recompute_members
+from threadline.resolve.persons import member_key
 from threadline.score import sql as score_sql
 from threadline.store import audit, custody, open_duckdb, open_spark, tables
 from threadline.store.engine import Engine
@@ -442,15 +443,23 @@ class Case:
         """Record that a member is not the person the model joined it to."""
         return self._decide("split", member, None, reason)
 
-    def _decide(self, action: str, a: str, b: str | None, reason: str) -> str:
+    def _decide(
+        self, action: str, a: str, b: str | None, reason: str, by: str | None = None
+    ) -> str:
         if not reason.strip():
             raise UsageError("a decision needs a --reason")
         ka = member_key(self.engine, a)
         kb = member_key(self.engine, b) if b else None
+        keys = [k for k in (ka, kb) if k]
         with self.audited(f"decision:{action}") as entry:
-            seq = resolve_sql.add_decision(self.engine, action, ka, kb, reason, audit.os_user())
-            recompute_members(self.engine)
+            seq = resolve_sql.add_decision(
+                self.engine, action, ka, kb, reason, by or audit.os_user()
+            )
+            # Only the persons holding the decided members are re-formed; the rest keep theirs.
+            before, after = decisions.regroup(self.engine, keys)
+            decisions.replace_scope(self.engine, before, after)
             entry.update({"decision": seq, "member": ka, "other": kb, "reason": reason})
+            entry.update({"before": before, "after": after})
         return str(resolve_sql.person_of(self.engine, ka))
 
     # -- findings ------------------------------------------------------------------------------
@@ -504,6 +513,67 @@ class Case:
         with self.audited("export", {"format": format, "out": str(out.resolve())}) as entry:
             entry["files"] = manifest["files"]
         return out / "manifest.json"
+
+    # -- analyst decisions: preview, take, undo ------------------------------------------------
+    def preview_decision(self, action: str, a: str, b: str | None = None) -> dict[str, Any]:
+        """What a merge or split would change (persons created, merged, emptied; targets)."""
+        if action not in ("merge", "split"):
+            raise UsageError(f"unknown decision {action!r}; merge or split")
+        ka = member_key(self.engine, a)
+        kb = member_key(self.engine, b) if b else None
+        if action == "merge" and kb is None:
+            raise UsageError("a merge needs two members")
+        planned = [*resolve_sql.decisions(self.engine)]
+        planned.append({"action": action, "member_key": ka, "other_key": kb})
+        before, after = decisions.regroup(self.engine, [k for k in (ka, kb) if k], planned)
+        return {"action": action, "member": ka, "other": kb} | decisions.changes(
+            self.engine, before, after
+        )
+
+    def decide(self, action: str, a: str, b: str | None, reason: str, by: str) -> dict[str, Any]:
+        """Take a merge or split decision for ``by`` (a workbench user); returns its effect."""
+        preview = self.preview_decision(action, a, b)
+        pid = self._decide(action, a, b, reason, by)
+        seq = int(self.engine.scalar("SELECT max(seq) FROM decisions"))
+        return preview | {"decision": seq, "person_id": pid}
+
+    def undo_decision(self, seq: int, reason: str, by: str | None = None) -> dict[str, Any]:
+        """Take back a merge or split: its members return exactly to where they were before.
+
+        Refused when a later change moved any of the members it touched.
+        """
+        if not reason.strip():
+            raise UsageError("an undo needs a --reason")
+        found = self.engine.query_dicts("SELECT * FROM decisions WHERE seq = ?", [seq])
+        if not found:
+            raise UsageError(f"no decision {seq} in this case")
+        taken = self.engine.query(
+            "SELECT details FROM audit WHERE action LIKE 'decision:%' "
+            "AND action <> 'decision:undo' AND json_extract_string(details, '$.decision') = ? "
+            "ORDER BY seq DESC LIMIT 1",
+            [str(seq)],
+        )
+        if not taken:
+            raise UsageError(f"decision {seq} has no recorded effect to undo")
+        details = json.loads(taken[0][0]) if isinstance(taken[0][0], str) else taken[0][0]
+        before = [tuple(m) for m in details.get("before", [])]
+        after = [tuple(m) for m in details.get("after", [])]
+        keys = sorted({str(m[2]) for m in before} | {str(m[2]) for m in after})
+        now = self.engine.query(
+            "SELECT person_id, member_key FROM person_members WHERE list_contains(?, member_key)",
+            [keys],
+        )
+        if {(str(p), str(k)) for p, k in now} != {(str(m[0]), str(m[2])) for m in after}:
+            raise UsageError(f"decision {seq}: its persons changed since; undo the later first")
+        with self.audited("decision:undo") as entry:
+            self.engine.execute("DELETE FROM decisions WHERE seq = ?", [seq])
+            decisions.replace_scope(self.engine, after, before)
+            entry.update({"decision": seq, "undone": found[0], "reason": reason, "by": by})
+        return {"decision": seq, "restored": len(before)} | decisions.changes(
+            self.engine,
+            after,
+            before,
+        )
 
 
 def _open_engine(
