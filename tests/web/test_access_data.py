@@ -13,6 +13,7 @@ countries of their accounts and payment identities) — the default policy.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from threadline.resolve.sql import account_key, identity_key_sql
 from threadline.store.engine import Engine
 
 ROLES = ("admin", "analyst", "reviewer")
+EVIDENCE_LINK = re.compile(r"/evidence/([0-9a-f]{64})/(\d+)")
 COUNTRIES = ("AU", "GB")
 SEEN_BY_ALL = ("seller", "facilitator", "mule")
 # Each table's parties: SQL giving the member key of each party of a stored record.
@@ -156,6 +158,14 @@ class Oracle:
             for _, rid, _, values in sr.records
         }
 
+    def closed_rows(self) -> set[tuple[str, int]]:
+        """The rows every record of which is restricted: the user may not open them."""
+        return {
+            (sr.sha, sr.row)
+            for sr in self.rows
+            if all((sr.sha, sr.row, rid) in self.restricted for _, rid, _, _ in sr.records)
+        }
+
     def leaks(self, body: str) -> list[str]:
         """The restricted values found in a response body."""
         return [t for t in self.tokens if t in body]
@@ -211,10 +221,14 @@ def test_no_restricted_value_in_any_response(
                 shown = [v for v in oracle.record_values[sr.sha, sr.row, rid] if v in body]
                 if shown:
                     failures.append(f"evidence {sr.sha[:8]}/{sr.row} record {rid[:8]}: {shown[:4]}")
+    closed = oracle.closed_rows()
     for path in _paths(e, built):
         r = c.get(path)
         assert r.status_code in (200, 403, 404), (path, r.status_code)
         if found := oracle.leaks(r.text):
             failures.append(f"{path}: {found[:4]}")
+        links = {(s, int(n)) for s, n in EVIDENCE_LINK.findall(r.text)}
+        if dead := sorted(links & closed):  # never a link to a row the user may not open
+            failures.append(f"{path}: links to restricted rows {dead[:3]}")
     c.close()
     assert not failures, f"{len(failures)} responses leak:\n" + "\n".join(failures[:40])

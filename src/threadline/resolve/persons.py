@@ -217,7 +217,8 @@ def regroup(
                 via.setdefault(n, set()).add("analyst")
                 conf[n] = 1.0
     membership = ig.Graph(n=len(nodes), edges=edges).connected_components().membership
-    ids = _stable_ids(nodes, membership, {k: p for p, _, k, _, _ in before})
+    leaving = isolated & set(keys)
+    ids = _stable_ids(nodes, membership, {k: p for p, _, k, _, _ in before}, leaving)
     after = [
         (ids[membership[i]], types[k], k, conf.get(i, 1.0), ",".join(sorted(via.get(i, {"self"}))))
         for i, k in enumerate(nodes)
@@ -225,17 +226,24 @@ def regroup(
     return before, after
 
 
-def _stable_ids(nodes: list[str], membership: list[int], old: dict[str, str]) -> dict[int, str]:
-    """A person id per component: the old id of most of its members, else a content id."""
+def _stable_ids(
+    nodes: list[str], membership: list[int], old: dict[str, str], leaving: set[str]
+) -> dict[int, str]:
+    """A person id per component: an old person's id stays with what remains of it.
+
+    That is the piece without the split-off members (``leaving``) holding most of its old
+    members; a piece that keeps no old id gets a content id (its smallest key's).
+    """
     counts: dict[str, dict[int, int]] = {}
     first: dict[int, str] = {}
+    left = {membership[i] for i, k in enumerate(nodes) if k in leaving}
     for i, comp in enumerate(membership):
         first.setdefault(comp, nodes[i])  # nodes are sorted: first seen is smallest
         by = counts.setdefault(old[nodes[i]], {})
         by[comp] = by.get(comp, 0) + 1
     claims: dict[int, list[str]] = {}
     for pid, by in counts.items():
-        best = min(by, key=lambda comp: (-by[comp], first[comp]))
+        best = min(by, key=lambda comp: (comp in left, -by[comp], first[comp]))
         claims.setdefault(best, []).append(pid)
     ids = {}
     for comp, key in first.items():

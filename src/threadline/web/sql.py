@@ -343,6 +343,52 @@ def record(r: Rows, table: str, record_id: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def row_parties(
+    r: Rows, refs: Sequence[tuple[str, int]]
+) -> list[tuple[str, int, str, str, str | None, bool]]:
+    """(sha256, row, agency, record id, person, has key) for each party of each record.
+
+    A record with no party gives one line with ``has key`` false; a party whose member
+    belongs to no person gives ``person`` None.
+    """
+    if not refs:
+        return []
+    locations_key = """CASE WHEN t.subject_type = 'account' THEN lower(trim(t.subject)) ELSE
+        (SELECT min(s.entity_key) FROM selectors s WHERE s.selector_type = t.subject_type
+         AND s.value = CASE WHEN t.subject_type = 'phone' THEN t.subject
+                            ELSE lower(trim(t.subject)) END) END"""
+    keys = {
+        "messages": [
+            account_key("t.platform", "t.sender"),
+            account_key("t.platform", "t.recipient"),
+        ],
+        "payments": [identity_key_sql("sender", "t"), identity_key_sql("receiver", "t")],
+        "accounts": [account_key("t.platform", "t.account_id")],
+        "logins": [account_key("t.platform", "t.account_id")],
+        "media": ["lower(trim(t.found_on))"],
+        "locations": [locations_key],
+    }
+    parts = [
+        f"""SELECT w.sha, w."row", w.agency, t.record_id, unnest([{", ".join(k)}]) AS k
+            FROM w JOIN {table} t ON t.record_id = w.record_id AND w.table_name = '{table}'"""
+        for table, k in keys.items()
+    ]
+    rows = r.query(
+        f"""WITH want AS (SELECT unnest(?) AS sha, unnest(?) AS "row"),
+             w AS (SELECT want.sha, want."row", s.agency, p.table_name, p.record_id
+                   FROM want JOIN sources s ON s.sha256 = want.sha
+                   JOIN provenance p ON p.source_id = s.source_id AND p."row" = want."row"),
+             k AS ({" UNION ALL ".join(parts)})
+           SELECT k.sha, k."row", k.agency, k.record_id, m.person_id, k.k IS NOT NULL
+           FROM k LEFT JOIN person_members m ON m.member_key = k.k""",
+        [[sha for sha, _ in refs], [int(n) for _, n in refs]],
+    )
+    return [
+        (str(sha), int(n), str(ag), str(rid), None if p is None else str(p), bool(has))
+        for sha, n, ag, rid, p, has in rows
+    ]
+
+
 def persons_of(r: Rows, keys: Sequence[str]) -> dict[str, str]:
     """The person of each of the given member keys that belongs to one."""
     rows = r.query(

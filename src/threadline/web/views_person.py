@@ -92,6 +92,22 @@ def reasons(target: dict[str, Any] | None, role: dict[str, Any] | None) -> list[
     return out
 
 
+def close_links(wb: Workbench, user: User, links: list[dict[str, Any]]) -> None:
+    """Blank the ``href`` of each evidence link to a row the user may not open (in place)."""
+    refs = {(str(e["source_sha256"]), int(e["row"])) for e in links if e.get("href") is not None}
+    if not refs:
+        return
+    open_ = wb.openable(user, refs)
+    for e in links:
+        if e.get("href") is not None and (str(e["source_sha256"]), int(e["row"])) not in open_:
+            e["href"] = None
+
+
+def reason_links(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every evidence link of a list of reasons (the dicts themselves, to be changed)."""
+    return [e for item in items for e in item.get("evidence", [])]
+
+
 def session_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Stored sessions as JSON values with their evidence parsed (before any redaction)."""
     out = rows(items)
@@ -202,6 +218,22 @@ def person(
         events=len(timeline),
         source_agencies=sorted(agencies),
     )
+    shown_reasons = [
+        dict(x, evidence=[dict(e) for e in x["evidence"]]) for x in reasons(target, role)
+    ]
+    shown_sessions = [
+        dict(x, evidence=[dict(e) for e in x["evidence"]])
+        for x in redact_sessions(wb, user, data["sessions"])
+    ]
+    link_evidence = [dict(e) for e in data["link_evidence"]]
+    close_links(
+        wb,
+        user,
+        reason_links(shown_reasons)
+        + reason_links(shown_sessions)
+        + link_evidence
+        + (rescue["evidence"] if rescue else []),
+    )
     return {
         "person_id": person_id,
         "label": wb.label(person_id),
@@ -213,14 +245,14 @@ def person(
         "score": jsonable({k: target[k] for k in ("rank", "score", "country", "role")})
         if target
         else None,
-        "reasons": reasons(target, role),
+        "reasons": shown_reasons,
         "members": data["members"],
         "links": data["links"],
-        "link_evidence": data["link_evidence"],
+        "link_evidence": link_evidence,
         "networks": data["networks"],
         "timeline": timeline,
         "timeline_total": len(data["timeline"]),
-        "sessions": redact_sessions(wb, user, data["sessions"]),
+        "sessions": shown_sessions,
         "locations": data["locations"],
         "rescue": rescue,
     }
@@ -231,7 +263,8 @@ def selectors(wb: Workbench, user: User, person_id: str) -> list[dict[str, Any]]
     wb.require_person(user, person_id)
     data = wb.cached(("person", person_id), lambda r: _person_rows(r, person_id))
     wb.audit(user, "view", "selectors", person_id, rows=len(data["link_evidence"]))
-    found: list[dict[str, Any]] = data["link_evidence"]
+    found: list[dict[str, Any]] = [dict(e) for e in data["link_evidence"]]
+    close_links(wb, user, found)
     return found
 
 

@@ -153,9 +153,12 @@ def undo(wb: Workbench, user: User, seq: int, reason: str) -> dict[str, Any]:
     found = wb.case.engine.query_dicts("SELECT * FROM decisions WHERE seq = ?", [seq])
     if not found:
         raise NotFound(f"no decision {seq}")
-    for key in (found[0]["member_key"], found[0]["other_key"]):
-        if key:
-            _member(wb, user, str(key))
+    # The agency that took a decision may take it back even when its result is a person it
+    # cannot see (a split-off payment identity has no jurisdiction of its own).
+    if not str(found[0]["os_user"] or "").endswith(f"@{user.agency}"):
+        for key in (found[0]["member_key"], found[0]["other_key"]):
+            if key:
+                _member(wb, user, str(key))
     try:
         effect = wb.case.undo_decision(
             seq, f"{reason.strip()} (by {user.name}, {user.agency})", by(user)

@@ -66,6 +66,8 @@ class Workbench:
         self.generation = 0
         self._index: dict[str, Access] = {}
         self._labels: dict[str, str] = {}
+        # (sha256, row) -> (source agency, record id -> parties): who each linked row is about.
+        self._rows: dict[tuple[str, int], tuple[str, dict[str, list[str | None]]]] = {}
         self.cache: dict[tuple[Any, ...], Any] = {}
         self.refresh()
 
@@ -83,6 +85,7 @@ class Workbench:
         self.pool.share(parties)
         with self._lock:
             self._index, self._labels = index, labels
+            self._rows = {}
             self.generation += 1
             self.cache.clear()
 
@@ -120,6 +123,29 @@ class Workbench:
         if source_agency is not None and source_agency == user.agency:
             return True
         return all(self.visible(user, p) for p in parties)
+
+    def openable(self, user: User, refs: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+        """The evidence rows among ``refs`` the user may open (one record they may see)."""
+        wanted = {(str(sha), int(row)) for sha, row in refs}
+        missing = sorted(wanted - self._rows.keys())
+        if missing:
+            found: dict[tuple[str, int], tuple[str, dict[str, list[str | None]]]] = {
+                ref: ("", {}) for ref in missing
+            }
+            with self.pool.reader() as r:
+                for sha, row, agency, rid, pid, has in web_sql.row_parties(r, missing):
+                    parties = found[sha, row][1].setdefault(rid, [])
+                    if has:
+                        parties.append(pid)
+                    found[sha, row] = (agency, found[sha, row][1])
+            with self._lock:
+                self._rows.update(found)
+        out = set()
+        for ref in wanted:
+            agency, records = self._rows.get(ref, ("", {}))
+            if any(self.record_visible(user, agency, ps) for ps in records.values()):
+                out.add(ref)
+        return out
 
     def throttle_reads(self, user: User) -> None:
         """Refuse (429 with Retry-After) a user who reads stored records faster than allowed."""
