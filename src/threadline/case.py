@@ -544,31 +544,11 @@ class Case:
         """
         if not reason.strip():
             raise UsageError("an undo needs a --reason")
-        found = self.engine.query_dicts("SELECT * FROM decisions WHERE seq = ?", [seq])
-        if not found:
-            raise UsageError(f"no decision {seq} in this case")
-        taken = self.engine.query(
-            "SELECT details FROM audit WHERE action LIKE 'decision:%' "
-            "AND action <> 'decision:undo' AND json_extract_string(details, '$.decision') = ? "
-            "ORDER BY seq DESC LIMIT 1",
-            [str(seq)],
-        )
-        if not taken:
-            raise UsageError(f"decision {seq} has no recorded effect to undo")
-        details = json.loads(taken[0][0]) if isinstance(taken[0][0], str) else taken[0][0]
-        before = [tuple(m) for m in details.get("before", [])]
-        after = [tuple(m) for m in details.get("after", [])]
-        keys = sorted({str(m[2]) for m in before} | {str(m[2]) for m in after})
-        now = self.engine.query(
-            "SELECT person_id, member_key FROM person_members WHERE list_contains(?, member_key)",
-            [keys],
-        )
-        if {(str(p), str(k)) for p, k in now} != {(str(m[0]), str(m[2])) for m in after}:
-            raise UsageError(f"decision {seq}: its persons changed since; undo the later first")
+        found, before, after = decisions.recorded_effect(self.engine, seq)
         with self.audited("decision:undo") as entry:
             self.engine.execute("DELETE FROM decisions WHERE seq = ?", [seq])
             decisions.replace_scope(self.engine, after, before)
-            entry.update({"decision": seq, "undone": found[0], "reason": reason, "by": by})
+            entry.update({"decision": seq, "undone": found, "reason": reason, "by": by})
         return {"decision": seq, "restored": len(before)} | decisions.changes(
             self.engine,
             after,

@@ -7,6 +7,7 @@ link graph, minus the links an analyst split off, plus the merges an analyst con
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -268,6 +269,40 @@ def replace_scope(engine: Engine, before: list[Member], after: list[Member]) -> 
         )
     finally:
         engine.unregister("_scope")
+
+
+def recorded_effect(engine: Engine, seq: int) -> tuple[dict[str, Any], list[Member], list[Member]]:
+    """(decision, before, after) of a stored decision, read from its audit entry.
+
+    Refused when the decision is unknown, has no recorded effect, or a later change moved
+    any of the members it touched (its ``after`` is no longer what is stored).
+    """
+    found = engine.query_dicts("SELECT * FROM decisions WHERE seq = ?", [seq])
+    if not found:
+        raise UsageError(f"no decision {seq} in this case")
+    taken = engine.query(
+        "SELECT details FROM audit WHERE action LIKE 'decision:%' "
+        "AND action <> 'decision:undo' AND json_extract_string(details, '$.decision') = ? "
+        "ORDER BY seq DESC LIMIT 1",
+        [str(seq)],
+    )
+    if not taken:
+        raise UsageError(f"decision {seq} has no recorded effect to undo")
+    details = json.loads(taken[0][0]) if isinstance(taken[0][0], str) else taken[0][0]
+    before: list[Member] = [_member(m) for m in details.get("before", [])]
+    after: list[Member] = [_member(m) for m in details.get("after", [])]
+    keys = sorted({m[2] for m in before} | {m[2] for m in after})
+    now = engine.query(
+        "SELECT person_id, member_key FROM person_members WHERE list_contains(?, member_key)",
+        [keys],
+    )
+    if {(str(p), str(k)) for p, k in now} != {(m[0], m[2]) for m in after}:
+        raise UsageError(f"decision {seq}: its persons changed since; undo the later first")
+    return found[0], before, after
+
+
+def _member(m: list[Any]) -> Member:
+    return (str(m[0]), str(m[1]), str(m[2]), float(m[3]), str(m[4]))
 
 
 def changes(engine: Engine, before: list[Member], after: list[Member]) -> dict[str, Any]:
