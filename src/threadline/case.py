@@ -20,8 +20,9 @@ from threadline.ingest.canonical import IngestReport, SourceOptions, check_optio
 from threadline.ingest.files import scan
 from threadline.keys import check_key
 from threadline.progress import Progress, file_size
+from threadline.resolve import persons as decisions
 from threadline.resolve import sql as resolve_sql
-from threadline.resolve.persons import member_key, recompute_members
+from threadline.resolve.persons import member_key
 from threadline.score import sql as score_sql
 from threadline.store import audit, custody, open_duckdb, open_spark, tables
 from threadline.store.engine import Engine
@@ -495,15 +496,23 @@ class Case:
         """Record that a member is not the person the model joined it to."""
         return self._decide("split", member, None, reason)
 
-    def _decide(self, action: str, a: str, b: str | None, reason: str) -> str:
+    def _decide(
+        self, action: str, a: str, b: str | None, reason: str, by: str | None = None
+    ) -> str:
         if not reason.strip():
             raise UsageError("a decision needs a --reason")
         ka = member_key(self.engine, a)
         kb = member_key(self.engine, b) if b else None
+        keys = [k for k in (ka, kb) if k]
         with self.audited(f"decision:{action}") as entry:
-            seq = resolve_sql.add_decision(self.engine, action, ka, kb, reason, audit.os_user())
-            recompute_members(self.engine)
+            seq = resolve_sql.add_decision(
+                self.engine, action, ka, kb, reason, by or audit.os_user()
+            )
+            # Only the persons holding the decided members are re-formed; the rest keep theirs.
+            before, after = decisions.regroup(self.engine, keys)
+            decisions.replace_scope(self.engine, before, after)
             entry.update({"decision": seq, "member": ka, "other": kb, "reason": reason})
+            entry.update({"before": before, "after": after})
         return str(resolve_sql.person_of(self.engine, ka))
 
     # -- findings ------------------------------------------------------------------------------
@@ -557,6 +566,47 @@ class Case:
         with self.audited("export", {"format": format, "out": str(out.resolve())}) as entry:
             entry["files"] = manifest["files"]
         return out / "manifest.json"
+
+    # -- analyst decisions: preview, take, undo ------------------------------------------------
+    def preview_decision(self, action: str, a: str, b: str | None = None) -> dict[str, Any]:
+        """What a merge or split would change (persons created, merged, emptied; targets)."""
+        if action not in ("merge", "split"):
+            raise UsageError(f"unknown decision {action!r}; merge or split")
+        ka = member_key(self.engine, a)
+        kb = member_key(self.engine, b) if b else None
+        if action == "merge" and kb is None:
+            raise UsageError("a merge needs two members")
+        planned = [*resolve_sql.decisions(self.engine)]
+        planned.append({"action": action, "member_key": ka, "other_key": kb})
+        before, after = decisions.regroup(self.engine, [k for k in (ka, kb) if k], planned)
+        return {"action": action, "member": ka, "other": kb} | decisions.changes(
+            self.engine, before, after
+        )
+
+    def decide(self, action: str, a: str, b: str | None, reason: str, by: str) -> dict[str, Any]:
+        """Take a merge or split decision for ``by`` (a workbench user); returns its effect."""
+        preview = self.preview_decision(action, a, b)
+        pid = self._decide(action, a, b, reason, by)
+        seq = int(self.engine.scalar("SELECT max(seq) FROM decisions"))
+        return preview | {"decision": seq, "person_id": pid}
+
+    def undo_decision(self, seq: int, reason: str, by: str | None = None) -> dict[str, Any]:
+        """Take back a merge or split: its members return exactly to where they were before.
+
+        Refused when a later change moved any of the members it touched.
+        """
+        if not reason.strip():
+            raise UsageError("an undo needs a --reason")
+        found, before, after = decisions.recorded_effect(self.engine, seq)
+        with self.audited("decision:undo") as entry:
+            self.engine.execute("DELETE FROM decisions WHERE seq = ?", [seq])
+            decisions.replace_scope(self.engine, after, before)
+            entry.update({"decision": seq, "undone": found, "reason": reason, "by": by})
+        return {"decision": seq, "restored": len(before)} | decisions.changes(
+            self.engine,
+            after,
+            before,
+        )
 
 
 def _open_engine(
