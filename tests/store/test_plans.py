@@ -27,7 +27,7 @@ BIG_TABLES = frozenset(
     {
         *("messages", "payments", "logins", "locations", "accounts", "media"),
         *("selectors", "payment_identities", "person_links", "person_members"),
-        *("chat_hits", "chat_episodes", "session_candidates", "person_edges"),
+        *("chat_hits", "chat_episodes", "session_candidates", "person_edges", "message_pairs"),
     }
 )
 # Operators that pair rows without a hash on equal keys.

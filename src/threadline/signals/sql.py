@@ -100,17 +100,27 @@ def build_candidates(engine: Engine, before_minutes: int, after_minutes: int) ->
             SELECT DISTINCT a.person_id AS seller_person, b.person_id AS member
             FROM network_members a JOIN network_members b USING (network_id)
             WHERE a.role = 'facilitator' AND b.role IN ('facilitator', 'mule')
-            UNION SELECT person_id, person_id FROM person_roles WHERE role = 'facilitator')
+            UNION SELECT person_id, person_id FROM person_roles WHERE role = 'facilitator'),
+        win AS (
+            SELECT *, "start" - INTERVAL {int(before_minutes)} MINUTE AS lo,
+                   "end" + INTERVAL {int(after_minutes)} MINUTE AS hi
+            FROM chat_episodes),
+        -- Each episode once per day its window touches, so payments join it on their day
+        -- (an equi-join) before the exact bounds; a plain BETWEEN join is a range join of
+        -- every episode with every payment.
+        days AS (
+            SELECT *, unnest(generate_series(date_trunc('day', lo), date_trunc('day', hi),
+                                             INTERVAL 1 DAY)) AS day
+            FROM win)
         SELECT e.episode_id, p.record_id, p.transaction_id, p.provider, p.sent_at,
                contains(e.text, lower(p.transaction_id)),
                contains(e.text, {folded_text("p.receiver_name")}),
                coalesce(sm.person_id = e.buyer_person, false),
                net.member IS NOT NULL,
                {sender}, p.source_id, p."row"
-        FROM chat_episodes e
-        JOIN payments p
-          ON p.sent_at BETWEEN e."start" - INTERVAL {int(before_minutes)} MINUTE
-                           AND e."end" + INTERVAL {int(after_minutes)} MINUTE
+        FROM days e
+        JOIN payments p ON date_trunc('day', p.sent_at) = e.day
+                       AND p.sent_at BETWEEN e.lo AND e.hi
         LEFT JOIN person_members sm ON sm.member_key = {sender}
         LEFT JOIN person_members rm ON rm.member_key = {receiver}
         LEFT JOIN net ON net.seller_person = e.seller_person AND net.member = rm.person_id
