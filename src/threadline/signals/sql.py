@@ -40,7 +40,10 @@ def build_episodes(engine: Engine, gap_hours: int) -> None:
 
     The buyer side is the account that is not the facilitator's. Only episodes with a
     negotiation or live indicator are kept, with their folded text (to find pickup names
-    and remittance codes).
+    and remittance codes). Messages are cut into episodes on their ids and times only; the
+    text is read again for the kept episodes alone, so the window sorts and the ordered
+    text aggregate do not carry every message's text (at the design scale they ran out of
+    memory, issue 16).
     """
     engine.execute("DELETE FROM chat_episodes")
     sender = account_key("m.platform", "m.sender")
@@ -52,11 +55,10 @@ def build_episodes(engine: Engine, gap_hours: int) -> None:
             JOIN person_roles r ON r.person_id = m.person_id
             WHERE r.role = 'facilitator' AND m.member_type = 'account'),
         msg AS (
-            SELECT m.record_id, m.sent_at, m.text,
+            SELECT m.record_id, m.sent_at,
                    CASE WHEN ss.member_key IS NOT NULL THEN {recipient} ELSE {sender} END
                        AS buyer,
-                   coalesce(ss.member_key, rs.member_key) AS seller,
-                   coalesce(ss.person_id, rs.person_id) AS seller_person
+                   coalesce(ss.member_key, rs.member_key) AS seller
             FROM messages m
             LEFT JOIN sellers ss ON ss.member_key = {sender}
             LEFT JOIN sellers rs ON rs.member_key = {recipient}
@@ -66,26 +68,43 @@ def build_episodes(engine: Engine, gap_hours: int) -> None:
                            THEN 1 ELSE 0 END AS cut
             FROM msg WINDOW w AS (PARTITION BY buyer, seller ORDER BY sent_at, record_id)),
         numbered AS (
-            SELECT *, sum(cut) OVER (PARTITION BY buyer, seller ORDER BY sent_at, record_id
-                                     ROWS UNBOUNDED PRECEDING) AS k
+            SELECT record_id, sent_at, buyer, seller,
+                   sum(cut) OVER (PARTITION BY buyer, seller ORDER BY sent_at, record_id
+                                  ROWS UNBOUNDED PRECEDING) AS k
             FROM marked),
         hits AS (SELECT record_id, min(category) AS category,
                         min(source_id) AS source_id, min("row") AS "row"
-                 FROM chat_hits GROUP BY record_id)
-        SELECT md5(n.buyer || '|' || n.seller || '|' || CAST(min(n.sent_at) AS VARCHAR)),
-               n.buyer, n.seller, any_value(bp.person_id), any_value(n.seller_person),
-               min(n.sent_at), max(n.sent_at), count(*),
-               count(*) FILTER (WHERE h.category = 'request'),
-               count(*) FILTER (WHERE h.category = 'price'),
-               count(*) FILTER (WHERE h.category = 'live'),
-               min(n.sent_at) FILTER (WHERE h.category = 'live'),
-               string_agg({folded_text("n.text")}, ' | ' ORDER BY n.sent_at, n.record_id),
-               (list(h.source_id || ':' || CAST(h."row" AS VARCHAR) ORDER BY n.sent_at, n.record_id)
-                    FILTER (WHERE h.category IS NOT NULL))[1:5]
-        FROM numbered n LEFT JOIN hits h ON h.record_id = n.record_id
-        LEFT JOIN person_members bp ON bp.member_key = n.buyer
-        GROUP BY n.buyer, n.seller, n.k
-        HAVING count(h.category) FILTER (WHERE h.category IN ('request', 'price', 'live')) > 0"""
+                 FROM chat_hits GROUP BY record_id),
+        episodes AS (
+            SELECT n.buyer, n.seller, n.k,
+                   md5(n.buyer || '|' || n.seller || '|' || CAST(min(n.sent_at) AS VARCHAR))
+                       AS episode_id,
+                   min(n.sent_at) AS first, max(n.sent_at) AS last, count(*) AS messages,
+                   count(*) FILTER (WHERE h.category = 'request') AS requests,
+                   count(*) FILTER (WHERE h.category = 'price') AS prices,
+                   count(*) FILTER (WHERE h.category = 'live') AS lives,
+                   min(n.sent_at) FILTER (WHERE h.category = 'live') AS first_live,
+                   (list(h.source_id || ':' || CAST(h."row" AS VARCHAR)
+                         ORDER BY n.sent_at, n.record_id)
+                        FILTER (WHERE h.category IS NOT NULL))[1:5] AS hit_rows
+            FROM numbered n LEFT JOIN hits h ON h.record_id = n.record_id
+            GROUP BY n.buyer, n.seller, n.k
+            HAVING count(h.category) FILTER (WHERE h.category IN ('request', 'price', 'live'))
+                   > 0),
+        texts AS (
+            SELECT n.buyer, n.seller, n.k,
+                   string_agg({folded_text("m.text")}, ' | ' ORDER BY n.sent_at, n.record_id)
+                       AS text
+            FROM numbered n
+            JOIN episodes e ON e.buyer = n.buyer AND e.seller = n.seller AND e.k = n.k
+            JOIN messages m ON m.record_id = n.record_id
+            GROUP BY n.buyer, n.seller, n.k)
+        SELECT e.episode_id, e.buyer, e.seller, bp.person_id, ss.person_id, e.first, e.last,
+               e.messages, e.requests, e.prices, e.lives, e.first_live, t.text, e.hit_rows
+        FROM episodes e
+        JOIN texts t ON t.buyer = e.buyer AND t.seller = e.seller AND t.k = e.k
+        JOIN sellers ss ON ss.member_key = e.seller
+        LEFT JOIN person_members bp ON bp.member_key = e.buyer"""
     )
 
 
