@@ -40,71 +40,80 @@ def build_episodes(engine: Engine, gap_hours: int) -> None:
 
     The buyer side is the account that is not the facilitator's. Only episodes with a
     negotiation or live indicator are kept, with their folded text (to find pickup names
-    and remittance codes). Messages are cut into episodes on their ids and times only; the
-    text is read again for the kept episodes alone, so the window sorts and the ordered
-    text aggregate do not carry every message's text (at the design scale they ran out of
-    memory, issue 16).
+    and remittance codes).
+
+    Built for ten million messages (issue 16): conversations are found on the graph stage's
+    ``message_pairs`` and numbered; silences are found on each conversation's distinct
+    message times (narrow rows: a number and a time); then one aggregate over the messages
+    gives each episode. No message-sized intermediate result is used twice, so none is
+    held in memory: windows over whole message rows, and shared CTEs of them, ran out of it.
+    The text joins the episode's messages in no set order: it is only searched for a
+    remittance code or a pickup name, which lie inside one message whatever the order, and
+    an ordered ``string_agg`` keeps every message of every episode in memory at once.
     """
     engine.execute("DELETE FROM chat_episodes")
     sender = account_key("m.platform", "m.sender")
     recipient = account_key("m.platform", "m.recipient")
+
+    def messages(columns: str) -> str:
+        # Written out at each use, not a CTE: a CTE used twice is materialised.
+        return f"""SELECT {columns}, c.cid FROM messages m
+                   JOIN directed d ON d.sk = {sender} AND d.rk = {recipient}
+                   JOIN conversations c ON c.buyer = d.buyer AND c.seller = d.seller"""
+
     engine.execute(
         f"""INSERT INTO chat_episodes
         WITH sellers AS (
             SELECT m.member_key, m.person_id FROM person_members m
             JOIN person_roles r ON r.person_id = m.person_id
             WHERE r.role = 'facilitator' AND m.member_type = 'account'),
-        msg AS (
-            SELECT m.record_id, m.sent_at,
-                   CASE WHEN ss.member_key IS NOT NULL THEN {recipient} ELSE {sender} END
-                       AS buyer,
+        directed AS (
+            SELECT p.sk, p.rk,
+                   CASE WHEN ss.member_key IS NOT NULL THEN p.rk ELSE p.sk END AS buyer,
                    coalesce(ss.member_key, rs.member_key) AS seller
-            FROM messages m
-            LEFT JOIN sellers ss ON ss.member_key = {sender}
-            LEFT JOIN sellers rs ON rs.member_key = {recipient}
+            FROM message_pairs p
+            LEFT JOIN sellers ss ON ss.member_key = p.sk
+            LEFT JOIN sellers rs ON rs.member_key = p.rk
             WHERE (ss.member_key IS NULL) <> (rs.member_key IS NULL)),
-        marked AS (
-            SELECT *, CASE WHEN sent_at - lag(sent_at) OVER w > INTERVAL {int(gap_hours)} HOUR
-                           THEN 1 ELSE 0 END AS cut
-            FROM msg WINDOW w AS (PARTITION BY buyer, seller ORDER BY sent_at, record_id)),
+        conversations AS (
+            SELECT buyer, seller, row_number() OVER (ORDER BY buyer, seller) AS cid
+            FROM (SELECT DISTINCT buyer, seller FROM directed)),
         numbered AS (
-            SELECT record_id, sent_at, buyer, seller,
-                   sum(cut) OVER (PARTITION BY buyer, seller ORDER BY sent_at, record_id
+            SELECT cid, sent_at,
+                   sum(cut) OVER (PARTITION BY cid ORDER BY sent_at
                                   ROWS UNBOUNDED PRECEDING) AS k
-            FROM marked),
+            FROM (SELECT cid, sent_at,
+                         CASE WHEN sent_at - lag(sent_at) OVER (PARTITION BY cid
+                                                                ORDER BY sent_at)
+                                   > INTERVAL {int(gap_hours)} HOUR THEN 1 ELSE 0 END AS cut
+                  FROM (SELECT DISTINCT cid, sent_at FROM ({messages("m.sent_at")})))),
         hits AS (SELECT record_id, min(category) AS category,
                         min(source_id) AS source_id, min("row") AS "row"
                  FROM chat_hits GROUP BY record_id),
         episodes AS (
-            SELECT n.buyer, n.seller, n.k,
-                   md5(n.buyer || '|' || n.seller || '|' || CAST(min(n.sent_at) AS VARCHAR))
-                       AS episode_id,
-                   min(n.sent_at) AS first, max(n.sent_at) AS last, count(*) AS messages,
+            SELECT m.cid, n.k, min(m.sent_at) AS first, max(m.sent_at) AS last,
+                   count(*) AS messages,
                    count(*) FILTER (WHERE h.category = 'request') AS requests,
                    count(*) FILTER (WHERE h.category = 'price') AS prices,
                    count(*) FILTER (WHERE h.category = 'live') AS lives,
-                   min(n.sent_at) FILTER (WHERE h.category = 'live') AS first_live,
+                   min(m.sent_at) FILTER (WHERE h.category = 'live') AS first_live,
+                   string_agg({folded_text("m.text")}, ' | ') AS text,
                    (list(h.source_id || ':' || CAST(h."row" AS VARCHAR)
-                         ORDER BY n.sent_at, n.record_id)
+                         ORDER BY m.sent_at, m.record_id)
                         FILTER (WHERE h.category IS NOT NULL))[1:5] AS hit_rows
-            FROM numbered n LEFT JOIN hits h ON h.record_id = n.record_id
-            GROUP BY n.buyer, n.seller, n.k
+            FROM ({messages("m.record_id, m.sent_at, m.text")}) m
+            JOIN numbered n ON n.cid = m.cid AND n.sent_at = m.sent_at
+            LEFT JOIN hits h ON h.record_id = m.record_id
+            GROUP BY m.cid, n.k
             HAVING count(h.category) FILTER (WHERE h.category IN ('request', 'price', 'live'))
-                   > 0),
-        texts AS (
-            SELECT n.buyer, n.seller, n.k,
-                   string_agg({folded_text("m.text")}, ' | ' ORDER BY n.sent_at, n.record_id)
-                       AS text
-            FROM numbered n
-            JOIN episodes e ON e.buyer = n.buyer AND e.seller = n.seller AND e.k = n.k
-            JOIN messages m ON m.record_id = n.record_id
-            GROUP BY n.buyer, n.seller, n.k)
-        SELECT e.episode_id, e.buyer, e.seller, bp.person_id, ss.person_id, e.first, e.last,
-               e.messages, e.requests, e.prices, e.lives, e.first_live, t.text, e.hit_rows
+                   > 0)
+        SELECT md5(c.buyer || '|' || c.seller || '|' || CAST(e.first AS VARCHAR)),
+               c.buyer, c.seller, bp.person_id, ss.person_id, e.first, e.last,
+               e.messages, e.requests, e.prices, e.lives, e.first_live, e.text, e.hit_rows
         FROM episodes e
-        JOIN texts t ON t.buyer = e.buyer AND t.seller = e.seller AND t.k = e.k
-        JOIN sellers ss ON ss.member_key = e.seller
-        LEFT JOIN person_members bp ON bp.member_key = e.buyer"""
+        JOIN conversations c ON c.cid = e.cid
+        JOIN sellers ss ON ss.member_key = c.seller
+        LEFT JOIN person_members bp ON bp.member_key = c.buyer"""
     )
 
 
