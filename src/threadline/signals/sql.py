@@ -118,7 +118,13 @@ def build_episodes(engine: Engine, gap_hours: int) -> None:
 
 
 def build_candidates(engine: Engine, before_minutes: int, after_minutes: int) -> None:
-    """Payments in the time window of an episode, with what ties each to it."""
+    """Payments in the time window of an episode, with what ties each to it.
+
+    Each payment is prepared once (its parties' persons, its folded receiver name), each
+    episode's window is listed by the days it touches, and the two meet on the day (an
+    equi-join) before the exact bounds: a BETWEEN join alone is a range join of every
+    episode with every payment. Only then are episode texts searched.
+    """
     engine.execute("DELETE FROM session_candidates")
     sender = identity_key_sql("sender", "p")
     receiver = identity_key_sql("receiver", "p")
@@ -129,33 +135,33 @@ def build_candidates(engine: Engine, before_minutes: int, after_minutes: int) ->
             FROM network_members a JOIN network_members b USING (network_id)
             WHERE a.role = 'facilitator' AND b.role IN ('facilitator', 'mule')
             UNION SELECT person_id, person_id FROM person_roles WHERE role = 'facilitator'),
-        win AS (
-            SELECT *, "start" - INTERVAL {int(before_minutes)} MINUTE AS lo,
-                   "end" + INTERVAL {int(after_minutes)} MINUTE AS hi
-            FROM chat_episodes),
-        -- Each episode once per day its window touches, so payments join it on their day
-        -- (an equi-join) before the exact bounds; a plain BETWEEN join is a range join of
-        -- every episode with every payment.
+        pays AS (
+            SELECT p.record_id, p.transaction_id, p.provider, p.sent_at,
+                   lower(p.transaction_id) AS code, {folded_text("p.receiver_name")} AS pickup,
+                   sm.person_id AS payer, rm.person_id AS receiver, {sender} AS sender_identity,
+                   p.source_id, p."row", date_trunc('day', p.sent_at) AS day
+            FROM payments p
+            LEFT JOIN person_members sm ON sm.member_key = {sender}
+            LEFT JOIN person_members rm ON rm.member_key = {receiver}),
         days AS (
-            SELECT *, unnest(generate_series(date_trunc('day', lo), date_trunc('day', hi),
-                                             INTERVAL 1 DAY)) AS day
-            FROM win)
-        SELECT e.episode_id, p.record_id, p.transaction_id, p.provider, p.sent_at,
-               contains(e.text, lower(p.transaction_id)),
-               contains(e.text, {folded_text("p.receiver_name")}),
-               coalesce(sm.person_id = e.buyer_person, false),
-               net.member IS NOT NULL,
-               {sender}, p.source_id, p."row"
-        FROM days e
-        JOIN payments p ON date_trunc('day', p.sent_at) = e.day
-                       AND p.sent_at BETWEEN e.lo AND e.hi
-        LEFT JOIN person_members sm ON sm.member_key = {sender}
-        LEFT JOIN person_members rm ON rm.member_key = {receiver}
-        LEFT JOIN net ON net.seller_person = e.seller_person AND net.member = rm.person_id
-        WHERE contains(e.text, lower(p.transaction_id))
-           OR contains(e.text, {folded_text("p.receiver_name")})
-           OR coalesce(sm.person_id = e.buyer_person, false)
-           OR net.member IS NOT NULL"""
+            SELECT episode_id, lo, hi,
+                   unnest(generate_series(date_trunc('day', lo), date_trunc('day', hi),
+                                          INTERVAL 1 DAY)) AS day
+            FROM (SELECT episode_id, "start" - INTERVAL {int(before_minutes)} MINUTE AS lo,
+                         "end" + INTERVAL {int(after_minutes)} MINUTE AS hi
+                  FROM chat_episodes)),
+        pairs AS (
+            SELECT d.episode_id, p.*
+            FROM days d JOIN pays p ON p.day = d.day AND p.sent_at BETWEEN d.lo AND d.hi)
+        SELECT x.episode_id, x.record_id, x.transaction_id, x.provider, x.sent_at,
+               contains(e.text, x.code), contains(e.text, x.pickup),
+               coalesce(x.payer = e.buyer_person, false), net.member IS NOT NULL,
+               x.sender_identity, x.source_id, x."row"
+        FROM pairs x
+        JOIN chat_episodes e ON e.episode_id = x.episode_id
+        LEFT JOIN net ON net.seller_person = e.seller_person AND net.member = x.receiver
+        WHERE contains(e.text, x.code) OR contains(e.text, x.pickup)
+           OR coalesce(x.payer = e.buyer_person, false) OR net.member IS NOT NULL"""
     )
 
 
