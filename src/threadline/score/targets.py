@@ -58,6 +58,7 @@ def score(engine: Engine, rules: RuleSet) -> list[dict[str, Any]]:
     places = jurisdictions(engine)
     chats = graph_sql.chat_evidence(engine)
     sessions = _session_evidence(engine)
+    rows_of = _RowsOf(engine, [p for p, m in metrics.items() if m["role"] == "buyer"])
     rows: list[dict[str, Any]] = []
     for person, m in metrics.items():
         if m["role"] != "buyer":
@@ -71,7 +72,7 @@ def score(engine: Engine, rules: RuleSet) -> list[dict[str, Any]]:
             c = rule.contribution(_num(m.get(rule.metric)))
             if c <= 0:
                 continue
-            evidence = _evidence(engine, person, rule.id, chats, sessions)
+            evidence = _evidence(rows_of, person, rule.id, chats, sessions)
             if not evidence:
                 continue  # a reason without rows behind it is not given
             remaining *= 1.0 - c
@@ -141,8 +142,21 @@ def engine_sessions(engine: Engine) -> list[tuple[str, str]]:
     return score_sql.session_evidence(engine)
 
 
+class _RowsOf:
+    """Evidence rows of every buyer, fetched once per kind on first use."""
+
+    def __init__(self, engine: Engine, persons: list[str]) -> None:
+        self.engine, self.persons = engine, persons
+        self.kinds: dict[str, dict[str, list[dict[str, object]]]] = {}
+
+    def __call__(self, person: str, kind: str) -> list[dict[str, object]]:
+        if kind not in self.kinds:
+            self.kinds[kind] = score_sql.evidence_rows_of(self.engine, self.persons, kind)
+        return self.kinds[kind].get(person, [])
+
+
 def _evidence(
-    engine: Engine,
+    rows_of: _RowsOf,
     person: str,
     rule: str,
     chats: dict[str, dict[str, list[dict[str, object]]]],
@@ -154,7 +168,7 @@ def _evidence(
         c = chats.get(person, {})
         return [*c.get("request", []), *c.get("live", [])][:3]
     if rule == "vpn_or_hosting":
-        return score_sql.evidence_rows(engine, person, "hosting_logins")
+        return rows_of(person, "hosting_logins")
     if rule == "travel_to_philippines":
-        return score_sql.evidence_rows(engine, person, "ph_logins")
-    return score_sql.evidence_rows(engine, person, "payments")
+        return rows_of(person, "ph_logins")
+    return rows_of(person, "payments")
