@@ -166,13 +166,29 @@ def build_candidates(engine: Engine, before_minutes: int, after_minutes: int) ->
 
 
 def candidates(engine: Engine) -> list[dict[str, object]]:
-    """Payments that may belong to a chat episode, with the episode's facts."""
+    """Payments that can make a session, with their episode's facts, in episode order.
+
+    A session rests on the payments that something ties to the episode (a code or pickup
+    name in the chat, or the payer resolved to the buyer), or on an episode's only payment.
+    Every other candidate is dropped here, in SQL, so Python sees only those: at the seed's
+    scale most candidates are unrelated payments to the same receivers in the same hours.
+    """
     return engine.query_dicts(
-        """SELECT c.*, e.buyer, e.seller, e.buyer_person, e.seller_person, e."start", e."end",
+        """WITH c AS (
+               SELECT *, code_named OR payer_is_buyer OR receiver_named AS tied,
+                      count(*) OVER (PARTITION BY episode_id) AS in_episode,
+                      sum(CASE WHEN code_named OR payer_is_buyer OR receiver_named THEN 1
+                               ELSE 0 END) OVER (PARTITION BY episode_id) AS tied_in_episode
+               FROM session_candidates)
+           SELECT c.episode_id, c.record_id, c.transaction_id, c.provider, c.sent_at,
+                  c.code_named, c.receiver_named, c.payer_is_buyer, c.receiver_in_network,
+                  c.sender_identity, c.source_id, c."row",
+                  e.buyer, e.seller, e.buyer_person, e.seller_person, e."start", e."end",
                   e.first_live, e.requests, e.prices, e.lives, e.hit_rows,
                   src.sha256 AS source_sha256
-           FROM session_candidates c JOIN chat_episodes e USING (episode_id)
+           FROM c JOIN chat_episodes e USING (episode_id)
            JOIN sources src ON src.source_id = c.source_id
+           WHERE c.tied OR (c.tied_in_episode = 0 AND c.in_episode = 1)
            ORDER BY c.episode_id, c.sent_at, c.record_id"""
     )
 
