@@ -371,3 +371,14 @@ def ip_and_name_links(engine: Engine, max_accounts_per_ip: int, min_similarity: 
 
 
 EXPORTS = {"persons": persons_export_sql()}
+
+
+def identity_contacts(engine: Engine) -> list[tuple[str, str, str, str | None, str | None, str]]:
+    """(identity key, provider, name, phone, account, folded city) of every payment identity."""
+    return [
+        (str(k), str(p), str(n or ""), ph, acc, str(c or ""))
+        for k, p, n, ph, acc, c in engine.query(
+            """SELECT identity_key, provider, name, phone, account, lower(trim(city))
+               FROM payment_identities ORDER BY identity_key"""
+        )
+    ]
