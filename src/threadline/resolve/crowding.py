@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import jellyfish
 import pyarrow as pa
 
 from threadline.resolve import names, sql
@@ -46,6 +47,40 @@ def holders(
     for (n, c, _), accs in accounts.items():
         out[(n, c)] = max(out.get((n, c), 0), len(accs))
     return out
+
+
+def names_agree(a: str, b: str, min_similarity: float) -> tuple[bool, float]:
+    """Whether two display names name one person: same surname, similar as a whole.
+
+    Jaro-Winkler rewards a shared prefix, so "Timothy Walter Harris" and "Timothy Adams"
+    score above 0.9; with more people behind each address prefix (more buyers, more
+    Timothys) that is a chance agreement. The last names must agree as well.
+    """
+    fa, fb = names.features(a), names.features(b)
+    if not fa.full or not fb.full or fa.last != fb.last:
+        return False, 0.0
+    sim = float(jellyfish.jaro_winkler_similarity(fa.full, fb.full))
+    return sim >= min_similarity, sim
+
+
+def ip_and_name_links(engine: Engine, max_accounts_per_ip: int, min_similarity: float) -> pa.Table:
+    """Links between accounts on an uncrowded IP whose display names agree (see names_agree)."""
+    best: dict[tuple[str, str], tuple[float, str]] = {}
+    for a, b, ip, na, nb in sql.quiet_ip_name_pairs(engine, max_accounts_per_ip):
+        ok, sim = names_agree(na, nb, min_similarity)
+        if ok and sim > best.get((a, b), (-1.0, ""))[0]:
+            best[(a, b)] = (sim, ip)
+    pairs = sorted(best)
+    return pa.table(
+        {
+            "a": pa.array([a for a, _ in pairs], pa.string()),
+            "b": pa.array([b for _, b in pairs], pa.string()),
+            "rule": pa.array(["ip_and_name"] * len(pairs), pa.string()),
+            "confidence": pa.array([best[k][0] for k in pairs], pa.float64()),
+            "selector_type": pa.array(["ip"] * len(pairs), pa.string()),
+            "value": pa.array([best[k][1] for k in pairs], pa.string()),
+        }
+    )
 
 
 def drop_crowded(engine: Engine, pairs: pa.Table, max_holders: int = MAX_HOLDERS) -> pa.Table:

@@ -58,7 +58,9 @@ def resolve(engine: Engine, params: Parameters | None = None) -> dict[str, Any]:
     sql.build_identities(engine)
     engine.execute("DELETE FROM person_links")
     sql.shared_selector_links(engine, p.strong_selectors, p.max_accounts_per_selector)
-    sql.ip_and_name_links(engine, p.max_accounts_per_ip, p.min_name_similarity)
+    sql.add_links(
+        engine, crowding.ip_and_name_links(engine, p.max_accounts_per_ip, p.min_name_similarity)
+    )
     spec = replace(linkage.PAYMENT_IDENTITIES, threshold=p.match_threshold)
     scored, model = linkage.link(engine, _identity_records(engine), spec)
     pairs = crowding.drop_crowded(engine, sql.corroborated(engine, scored), p.max_name_holders)

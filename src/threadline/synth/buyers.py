@@ -13,7 +13,7 @@ from threadline.synth.netblocks import HOSTING_COUNTRIES
 from threadline.synth.places import BUYER_COUNTRIES, COUNTRIES, PH_CITIES
 from threadline.synth.relations import PairList
 from threadline.synth.scales import DAY, END, YEAR, Scale
-from threadline.synth.world import INTERNATIONAL, Person, World, email_for, pick_platform
+from threadline.synth.world import INTERNATIONAL, Person, World, pick_platform
 
 _COUNTRY_W = np.array([COUNTRIES[c].buyer_weight for c in BUYER_COUNTRIES], dtype=np.float64)
 _DURATION_YEARS = {"window_shopper": (0.05, 1.5), "occasional": (0.3, 4.0), "heavy": (1.5, 8.0)}
@@ -141,7 +141,7 @@ def _profile(
     world.new_phone(rng, buyer)
     if rng.random() < 0.3:
         world.new_phone(rng, buyer)
-    buyer.email = email_for(rng, buyer.name)
+    buyer.email = world.new_email(rng, buyer.name)
     buyer.sender_names = names.sender_variants(rng, buyer.name)
     w = np.array([0.4, 0.2, 0.2, 0.2, 0.0])
     buyer.favourite_provider = INTERNATIONAL[int(rng.choice(len(INTERNATIONAL), p=w))]
