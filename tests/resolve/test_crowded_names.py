@@ -131,3 +131,26 @@ def test_holders_counts_people_told_apart_by_phone_or_account() -> None:
     assert found[("maria santos", "manila")] == 2
     assert found[("cruz lorna", "manila")] == 1
     assert found[("maria santos", "cebu city")] == 1
+
+
+def test_names_agree_needs_the_surname() -> None:
+    assert not crowding.names_agree("Timothy Walter Harris", "Timothy Adams", 0.9)[0]
+    assert not crowding.names_agree("Masato Sato", "Masato Kato", 0.9)[0]
+    assert crowding.names_agree("Timothy Harris", "timothy.w.harris", 0.9)[0]
+    assert crowding.names_agree("Åström, Lars", "Lars Astrom", 0.5)[0] is False  # order differs
+
+
+def test_quiet_address_links_same_person_not_first_name_twins(case: Case, tmp_path: Path) -> None:
+    accounts = "platform,account_id,display_name\n"
+    accounts += "chat,th1,Timothy Harris\nchat,th2,timothy.w.harris\nchat,ta,Timothy Adams\n"
+    logins = "platform,account_id,at,ip\n"
+    logins += "chat,th1,2020-01-01T00:00:00Z,81.2.69.160\n"
+    logins += "chat,th2,2020-01-02T00:00:00Z,81.2.69.160\n"
+    logins += "chat,ta,2020-01-03T00:00:00Z,81.2.69.170\n"
+    logins += "chat,th1,2020-01-04T00:00:00Z,81.2.69.170\n"
+    case.ingest("accounts", [write(tmp_path / "a.csv", accounts)], agency="A", seizure="S")
+    case.ingest("logins", [write(tmp_path / "l.csv", logins)], agency="A", seizure="S")
+    case.analyze()
+    person = dict(case.engine.query("SELECT member_key, person_id FROM person_members"))
+    assert person["chat:th1"] == person["chat:th2"]
+    assert person["chat:ta"] != person["chat:th1"]
