@@ -22,6 +22,8 @@ from threadline.store.engine import Engine
 
 # More people than this behind one name in one city make name-and-city links ambiguous.
 MAX_HOLDERS = 1
+# A one-word display name shown by more accounts than this links nobody on an address.
+MAX_BARE_NAME_ACCOUNTS = 3
 
 
 def holders(
@@ -66,8 +68,15 @@ def names_agree(a: str, b: str, min_similarity: float) -> tuple[bool, float]:
 def ip_and_name_links(engine: Engine, max_accounts_per_ip: int, min_similarity: float) -> pa.Table:
     """Links between accounts on an uncrowded IP whose display names agree (see names_agree)."""
     best: dict[tuple[str, str], tuple[float, str]] = {}
+    holders: dict[str, int] = defaultdict(int)
+    for name, count in sql.account_name_counts(engine):
+        holders[names.fold(name)] += count
     for a, b, ip, na, nb in sql.quiet_ip_name_pairs(engine, max_accounts_per_ip):
         ok, sim = names_agree(na, nb, min_similarity)
+        # A bare first name ("Donald") names one person only while few accounts show it.
+        bare = len(names.fold(na).split()) < 2 or len(names.fold(nb).split()) < 2
+        if bare and max(holders[names.fold(na)], holders[names.fold(nb)]) > MAX_BARE_NAME_ACCOUNTS:
+            continue
         if ok and sim > best.get((a, b), (-1.0, ""))[0]:
             best[(a, b)] = (sim, ip)
     pairs = sorted(best)
