@@ -137,7 +137,10 @@ def test_names_agree_needs_the_surname() -> None:
     assert not crowding.names_agree("Timothy Walter Harris", "Timothy Adams", 0.9)[0]
     assert not crowding.names_agree("Masato Sato", "Masato Kato", 0.9)[0]
     assert crowding.names_agree("Timothy Harris", "timothy.w.harris", 0.9)[0]
-    assert crowding.names_agree("Åström, Lars", "Lars Astrom", 0.5)[0] is False  # order differs
+    assert crowding.names_agree("Jürgen", "Jurgen", 0.9)[0]
+    assert crowding.names_agree("Timothy H.", "Timothy Harris", 0.9)[0]
+    assert crowding.names_agree("Timothy", "Timothy H.", 0.9)[0]
+    assert not crowding.names_agree("Donald", "Ronald Miller", 0.5)[0]
 
 
 def test_quiet_address_links_same_person_not_first_name_twins(case: Case, tmp_path: Path) -> None:
@@ -154,18 +157,3 @@ def test_quiet_address_links_same_person_not_first_name_twins(case: Case, tmp_pa
     person = dict(case.engine.query("SELECT member_key, person_id FROM person_members"))
     assert person["chat:th1"] == person["chat:th2"]
     assert person["chat:ta"] != person["chat:th1"]
-
-
-def test_a_bare_first_name_links_only_while_rare(case: Case, tmp_path: Path) -> None:
-    accounts = "platform,account_id,display_name\n"
-    accounts += "chat,d1,Donald\nchat,d2,Donald\nchat,j1,Jürgen\nchat,j2,Jurgen\n"
-    accounts += "".join(f"chat,other{i},Donald\n" for i in range(4))  # Donald is common here
-    logins = "platform,account_id,at,ip\n"
-    logins += "chat,d1,2020-01-01T00:00:00Z,81.2.69.160\nchat,d2,2020-01-02T00:00:00Z,81.2.69.160\n"
-    logins += "chat,j1,2020-01-01T00:00:00Z,81.2.69.161\nchat,j2,2020-01-02T00:00:00Z,81.2.69.161\n"
-    case.ingest("accounts", [write(tmp_path / "a.csv", accounts)], agency="A", seizure="S")
-    case.ingest("logins", [write(tmp_path / "l.csv", logins)], agency="A", seizure="S")
-    case.analyze()
-    person = dict(case.engine.query("SELECT member_key, person_id FROM person_members"))
-    assert person["chat:j1"] == person["chat:j2"]
-    assert person["chat:d1"] != person["chat:d2"]

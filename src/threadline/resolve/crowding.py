@@ -22,8 +22,6 @@ from threadline.store.engine import Engine
 
 # More people than this behind one name in one city make name-and-city links ambiguous.
 MAX_HOLDERS = 1
-# A one-word display name shown by more accounts than this links nobody on an address.
-MAX_BARE_NAME_ACCOUNTS = 3
 
 
 def holders(
@@ -52,31 +50,34 @@ def holders(
 
 
 def names_agree(a: str, b: str, min_similarity: float) -> tuple[bool, float]:
-    """Whether two display names name one person: same surname, similar as a whole.
+    """Whether two display names can name one person: no disagreeing surname, similar.
 
     Jaro-Winkler rewards a shared prefix, so "Timothy Walter Harris" and "Timothy Adams"
-    score above 0.9; with more people behind each address prefix (more buyers, more
-    Timothys) that is a chance agreement. The last names must agree as well.
+    score above 0.9; with more people behind each block of addresses (more buyers, more
+    Timothys) such pairs grew with the case. Two full names must agree on the surname; a
+    one-word name must be the other's first word. An initial ("Timothy H.") agrees with
+    the words it starts.
     """
-    fa, fb = names.features(a), names.features(b)
-    if not fa.full or not fb.full or fa.last != fb.last:
+    fa, fb = names.fold(a).split(), names.fold(b).split()
+    if not fa or not fb:
         return False, 0.0
-    sim = float(jellyfish.jaro_winkler_similarity(fa.full, fb.full))
+    if len(fa) > 1 and len(fb) > 1 and not _same_word(fa[-1], fb[-1]):
+        return False, 0.0
+    if (len(fa) == 1 or len(fb) == 1) and fa[0] != fb[0]:
+        return False, 0.0
+    sim = float(jellyfish.jaro_winkler_similarity(" ".join(fa), " ".join(fb)))
     return sim >= min_similarity, sim
+
+
+def _same_word(x: str, y: str) -> bool:
+    return x == y or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
 
 
 def ip_and_name_links(engine: Engine, max_accounts_per_ip: int, min_similarity: float) -> pa.Table:
     """Links between accounts on an uncrowded IP whose display names agree (see names_agree)."""
     best: dict[tuple[str, str], tuple[float, str]] = {}
-    holders: dict[str, int] = defaultdict(int)
-    for name, count in sql.account_name_counts(engine):
-        holders[names.fold(name)] += count
     for a, b, ip, na, nb in sql.quiet_ip_name_pairs(engine, max_accounts_per_ip):
         ok, sim = names_agree(na, nb, min_similarity)
-        # A bare first name ("Donald") names one person only while few accounts show it.
-        bare = len(names.fold(na).split()) < 2 or len(names.fold(nb).split()) < 2
-        if bare and max(holders[names.fold(na)], holders[names.fold(nb)]) > MAX_BARE_NAME_ACCOUNTS:
-            continue
         if ok and sim > best.get((a, b), (-1.0, ""))[0]:
             best[(a, b)] = (sim, ip)
     pairs = sorted(best)

@@ -413,14 +413,3 @@ def quiet_ip_name_pairs(
                 ORDER BY 1, 2, 3, 4, 5"""
         )
     ]
-
-
-def account_name_counts(engine: Engine) -> list[tuple[str, int]]:
-    """(display name, accounts showing it) over every account of the case."""
-    return [
-        (str(n), int(c))
-        for n, c in engine.query(
-            """SELECT value, count(DISTINCT entity_key) FROM selectors
-               WHERE selector_type = 'name' AND entity_type = 'account' GROUP BY value"""
-        )
-    ]
