@@ -34,7 +34,7 @@ class NetworkRules:
     resolution: float = 0.05  # CPM density threshold on log-weighted ties
     pay_window_hours: int = 24
     selector_types: tuple[str, ...] = ("phone", "device", "email", "payment_account")
-    tie_alpha: float = significance.ALPHA  # chance a chat-then-pay tie may be coincidence
+    tie_alpha: float = significance.ALPHA  # optional improbability gate (1.0: off)
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain JSON values."""
@@ -73,7 +73,7 @@ def build(
     for a, b, o in chat_then_pay_significance(engine, sellers, core, observed, r.tie_alpha):
         tie(a, b, o.excess)
     graph = ig.Graph(n=len(core), edges=list(weights))
-    graph.es["weight"] = [1.0 + math.log(max(w, 1.0)) for w in weights.values()]
+    graph.es["weight"] = [tie_weight(w) for w in weights.values()]
     if core:
         part = leidenalg.find_partition(
             graph,
@@ -89,6 +89,11 @@ def build(
     for i, g in enumerate(membership):
         groups[g].append(core[i])
     return _describe(engine, roles, groups)
+
+
+def tie_weight(w: float) -> float:
+    """Log-scaled weight of ``w`` observations; below one observation it stays below one."""
+    return 1.0 + math.log(w) if w >= 1.0 else max(w, 0.0)
 
 
 def chat_then_pay_significance(
