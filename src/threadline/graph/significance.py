@@ -4,8 +4,9 @@ Two facilitators share buyers by chance when buyers use several networks, and th
 such chance coincidences grows with the case: twice the buyers, about twice the shared
 ones. A raw count threshold that holds at one scale fails at the next. What does not grow
 is the *surprise*: if ``a`` of ``n`` people are on one side and ``b`` on the other, about
-``a * b / n`` are on both by chance. A tie counts only when the observed overlap is far
-above that (a Poisson upper tail below ``alpha``), and then only by its excess over chance.
+``a * b / n`` are on both by chance. A tie counts only by its excess over that
+expectation (and, when ``alpha`` < 1, only when a Poisson upper tail says it is that
+improbable).
 """
 
 from __future__ import annotations
