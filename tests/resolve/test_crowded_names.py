@@ -137,7 +137,8 @@ def test_names_agree_needs_the_surname() -> None:
     assert not crowding.names_agree("Timothy Walter Harris", "Timothy Adams", 0.9)[0]
     assert not crowding.names_agree("Masato Sato", "Masato Kato", 0.9)[0]
     assert crowding.names_agree("Timothy Harris", "timothy.w.harris", 0.9)[0]
-    assert crowding.names_agree("Jürgen", "Jurgen", 0.9)[0]
+    assert not crowding.names_agree("Jürgen", "Jurgen", 0.9)[0]  # two bare first names
+    assert crowding.names_agree("Jürgen", "Jurgen Becker", 0.8)[0]
     assert crowding.names_agree("Timothy H.", "Timothy Harris", 0.9)[0]
     assert crowding.names_agree("Timothy", "Timothy H.", 0.9)[0]
     assert not crowding.names_agree("Donald", "Ronald Miller", 0.5)[0]

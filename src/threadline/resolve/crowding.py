@@ -55,14 +55,17 @@ def names_agree(a: str, b: str, min_similarity: float) -> tuple[bool, float]:
     Jaro-Winkler rewards a shared prefix, so "Timothy Walter Harris" and "Timothy Adams"
     score above 0.9; with more people behind each block of addresses (more buyers, more
     Timothys) such pairs grew with the case. Two full names must agree on the surname; a
-    one-word name must be the other's first word. An initial ("Timothy H.") agrees with
-    the words it starts.
+    one-word name must be the other's first word; two one-word names ("Donald", "Donald")
+    are what strangers on one address block share, and do not agree. An initial
+    ("Timothy H.") agrees with the words it starts.
     """
     fa, fb = names.fold(a).split(), names.fold(b).split()
     if not fa or not fb:
         return False, 0.0
     if len(fa) > 1 and len(fb) > 1 and not _same_word(fa[-1], fb[-1]):
         return False, 0.0
+    if len(fa) == 1 and len(fb) == 1:
+        return False, 0.0  # two bare first names: on a busy address block, chance
     if (len(fa) == 1 or len(fb) == 1) and fa[0] != fb[0]:
         return False, 0.0
     sim = float(jellyfish.jaro_winkler_similarity(" ".join(fa), " ".join(fb)))
