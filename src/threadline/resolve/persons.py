@@ -15,7 +15,7 @@ import igraph as ig
 import pyarrow as pa
 
 from threadline.errors import UsageError
-from threadline.resolve import linkage, names, sql
+from threadline.resolve import crowding, linkage, names, sql
 from threadline.store.engine import Engine
 
 # Selectors that identify one person when held by few accounts.
@@ -33,6 +33,7 @@ class Parameters:
     match_threshold: float = linkage.MATCH_THRESHOLD
     max_accounts_per_ip: int = 3
     min_name_similarity: float = 0.9
+    max_name_holders: int = crowding.MAX_HOLDERS
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain JSON values."""
@@ -42,6 +43,7 @@ class Parameters:
             "match_threshold": self.match_threshold,
             "max_accounts_per_ip": self.max_accounts_per_ip,
             "min_name_similarity": self.min_name_similarity,
+            "max_name_holders": self.max_name_holders,
         }
 
 
@@ -57,10 +59,12 @@ def resolve(engine: Engine, params: Parameters | None = None) -> dict[str, Any]:
     sql.build_identities(engine)
     engine.execute("DELETE FROM person_links")
     sql.shared_selector_links(engine, p.strong_selectors, p.max_accounts_per_selector)
-    sql.ip_and_name_links(engine, p.max_accounts_per_ip, p.min_name_similarity)
+    sql.add_links(
+        engine, crowding.ip_and_name_links(engine, p.max_accounts_per_ip, p.min_name_similarity)
+    )
     spec = replace(linkage.PAYMENT_IDENTITIES, threshold=p.match_threshold)
     scored, model = linkage.link(engine, _identity_records(engine), spec)
-    pairs = sql.corroborated(engine, scored)
+    pairs = crowding.drop_crowded(engine, sql.corroborated(engine, scored), p.max_name_holders)
     sql.add_links(
         engine,
         pa.table(

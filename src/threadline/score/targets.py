@@ -95,9 +95,10 @@ def score(engine: Engine, rules: RuleSet) -> list[dict[str, Any]]:
                 "country": country,
                 "reasons": reasons,
                 "jurisdiction": country_why,
+                "sessions": int(_num(m.get("sessions")) or 0),
             }
         )
-    rows.sort(key=lambda r: (-r["score"], r["person_id"]))
+    rows.sort(key=rank_key)
     out = []
     for rank, r in enumerate(rows, start=1):
         reasons = r["reasons"] + [
@@ -123,6 +124,22 @@ def score(engine: Engine, rules: RuleSet) -> list[dict[str, Any]]:
         engine, "targets", out, ["person_id", '"rank"', "score", "role", "country", "reasons"]
     )
     return out
+
+
+# Scores this close are equally certain: the evidence, not its volume, decided them.
+SCORE_BAND = 0.01
+
+
+def rank_key(row: dict[str, Any]) -> tuple[float, int, float, str]:
+    """Order targets by certainty, then by how many paid sessions they bought.
+
+    Contributions are capped, so every buyer with a handful of paid sessions and the usual
+    payment indicators scores near 1; in a larger or longer case that is hundreds of
+    buyers, and the order among them would follow minor indicators. Among equally certain
+    targets (scores within one band) the one with more paid sessions comes first.
+    """
+    band = round(float(row["score"]) / SCORE_BAND)
+    return (-band, -int(row.get("sessions", 0)), -float(row["score"]), str(row["person_id"]))
 
 
 def _num(v: object) -> float | None:
