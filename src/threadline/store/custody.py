@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from threadline.schema import KINDS
-from threadline.store.engine import Engine, quote_ident
+from threadline.store.engine import Engine, quote_ident, quote_literal
 from threadline.store.loader import LoadResult, SourceMeta
 
 
@@ -94,8 +94,6 @@ def content_digest(engine: Engine, kind: str, source_id: str) -> str:
     Recorded in the (hash-chained) audit entry of the ingest, so an edit to any stored row
     outside Threadline shows in ``verify``.
     """
-    from threadline.store.engine import quote_literal
-
     sid = quote_literal(source_id)
     parts = [
         f'SELECT "row", md5(CAST(t AS VARCHAR)) AS h FROM {quote_ident(kind)} t '
@@ -122,3 +120,63 @@ def ingest_digests(engine: Engine) -> list[tuple[int, str, str, str]]:
             "IS NOT NULL ORDER BY seq"
         )
     ]
+
+
+# Tables whose rows each name the source that delivered them.
+SOURCED_TABLES: tuple[str, ...] = (*KINDS, "quarantine", "deliveries", "conflicts", "media_files")
+
+
+def _existing(engine: Engine, names: tuple[str, ...]) -> list[str]:
+    found = {
+        str(n)
+        for (n,) in engine.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
+    }
+    return [n for n in names if n in found]
+
+
+def orphans(engine: Engine, *, torn_only: bool = False) -> dict[str, dict[str, int]]:
+    """Rows of sources that were never recorded as ingested: source -> table -> row count.
+
+    A source counts as ingested when both its ``sources`` row and its ingest audit entry
+    exist; they are small and written last in the file's transaction. Rows without either
+    are the remains of a commit cut short (DuckDB 1.5.5 replays a torn commit's large,
+    optimistically written appends: duckdb/duckdb#25931) or rows added outside Threadline.
+    ``torn_only`` keeps only sources that have neither, the shape a torn commit leaves.
+    """
+    parts = [
+        f"SELECT {quote_literal(t)} AS t, source_id, count(*) AS n FROM {quote_ident(t)} "
+        "GROUP BY source_id"
+        for t in _existing(engine, SOURCED_TABLES)
+    ]
+    recorded = "SELECT source_id FROM sources"
+    audited = (
+        "SELECT json_extract_string(details, '$.source_id') AS s FROM audit "
+        "WHERE action = 'ingest' AND s IS NOT NULL"
+    )
+    unrecorded = f"source_id NOT IN ({recorded})"
+    unaudited = f"source_id NOT IN ({audited})"
+    where = (
+        f"source_id IS NOT NULL AND {unrecorded} AND {unaudited}"
+        if torn_only
+        else f"source_id IS NULL OR {unrecorded} OR {unaudited}"
+    )
+    rows = engine.query(
+        f"SELECT t, source_id, n FROM ({' UNION ALL '.join(parts)}) x "
+        f"WHERE {where} ORDER BY source_id, t"
+    )
+    found: dict[str, dict[str, int]] = {}
+    for table_name, sid, n in rows:
+        found.setdefault(str(sid), {})[str(table_name)] = int(n)
+    return found
+
+
+def remove_orphans(engine: Engine, found: dict[str, dict[str, int]]) -> None:
+    """Delete the rows of sources whose ingest never committed (call inside a transaction)."""
+    for sid, tables in found.items():
+        for t in tables:
+            cond = "source_id IS NULL" if sid == "None" else "source_id = ?"
+            engine.execute(
+                f"DELETE FROM {quote_ident(t)} WHERE {cond}", None if sid == "None" else [sid]
+            )
