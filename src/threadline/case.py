@@ -151,6 +151,9 @@ class Case:
         with audit.audited(self.engine, action, details) as entry:
             yield entry
             if action in custody_check.FINDINGS_ACTIONS and self.engine.dialect.name == "duckdb":
+                # Stages rebuild sessions and targets, so their conflict flags are set again
+                # here, before the digest that verify later compares them with.
+                custody_check.flag_conflicted(self.engine)
                 entry["findings_digest"] = custody_check.findings_digest(self.engine)
 
     def note(self, action: str, details: dict[str, Any]) -> None:
@@ -549,6 +552,10 @@ class Case:
         statement = write_anchor(self.engine, str(self.info.get("name")), key_path, Path(out))
         self.note("anchor", {"out": str(Path(out).resolve()), "head": statement["head"]})
         return statement
+
+    def conflicts(self, source_id: str | None = None) -> list[dict[str, Any]]:
+        """Later versions of stored records with other content: both versions, both sources."""
+        return custody.conflicts(self.engine, source_id)
 
 
 def _open_engine(

@@ -275,6 +275,32 @@ def verify(
 
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
+@click.option("--source", help="Only later versions delivered by this source id.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@key_option
+def conflicts(case: Path, source: str | None, as_json: bool, key_file: Path | None) -> None:
+    """List records delivered again with other content: the kept and the later version."""
+    with open_case(case, key_file, read_only=True) as c:
+        rows = c.conflicts(source)
+    if as_json:
+        for r in rows:
+            out.print_json(json.dumps(r, default=str), indent=None)
+        return
+    table = Table("table", "record", "kept (source:row)", "later (source:row)", "fields differ")
+    for r in rows:
+        table.add_row(
+            r["table_name"],
+            r["record_id"][:16],
+            f"{r['kept_source_id']}:{r['kept_row']}",
+            f"{r['source_id']}:{r['row']}",
+            r["fields"],
+        )
+    out.print(table)
+    out.print(f"{len(rows)} conflicting version(s)")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
     "--signing-key",

@@ -243,3 +243,53 @@ def verify_case(engine: Engine) -> VerifyReport:
     check_decisions(engine, entries, report)
     check_findings(engine, entries, report)
     return report
+
+
+def flag_conflicted(engine: Engine) -> int:
+    """Mark session evidence and target reasons resting on a conflicted record.
+
+    An evidence row is conflicted when its record (by source file and row) has a later
+    version with other content, or is such a version: it gets ``"conflicted": true``, and so
+    does every target reason citing it. Returns how many findings rows were marked.
+    """
+    tables = set(_existing(engine, ("sessions", "targets", "conflicts")))
+    if "conflicts" not in tables or not engine.scalar("SELECT count(*) FROM conflicts"):
+        return 0
+    rows = engine.query(
+        "SELECT s.sha256, c.kept_row FROM conflicts c JOIN sources s ON s.source_id = "
+        'c.kept_source_id UNION SELECT s.sha256, c."row" FROM conflicts c '
+        "JOIN sources s ON s.source_id = c.source_id"
+    )
+    conflicted = {(str(sha), int(row)) for sha, row in rows}
+
+    def mark(items: list[dict[str, Any]]) -> bool:
+        hit = False
+        for item in items:
+            if (str(item.get("source_sha256")), int(item.get("row") or -1)) in conflicted:
+                item["conflicted"] = hit = True
+        return hit
+
+    marked = 0
+    if "sessions" in tables:
+        for key, evidence in engine.query("SELECT session_id, evidence FROM sessions"):
+            items = json.loads(evidence or "[]")
+            if mark(items):
+                engine.execute(
+                    "UPDATE sessions SET evidence = ? WHERE session_id = ?",
+                    [json.dumps(items), key],
+                )
+                marked += 1
+    if "targets" in tables:
+        for person, reasons in engine.query("SELECT person_id, reasons FROM targets"):
+            found = json.loads(reasons or "[]")
+            hit = False
+            for reason in found:
+                if mark(reason.get("evidence") or []):
+                    reason["conflicted"] = hit = True
+            if hit:
+                engine.execute(
+                    "UPDATE targets SET reasons = ? WHERE person_id = ?",
+                    [json.dumps(found), person],
+                )
+                marked += 1
+    return marked

@@ -73,7 +73,7 @@ def table_counts(engine: Engine) -> dict[str, int]:
     """Row counts of every evidence table and of quarantine, sources and audit."""
     return {
         name: int(engine.scalar(f"SELECT count(*) FROM {quote_ident(name)}"))
-        for name in (*KINDS, "quarantine", "sources", "audit")
+        for name in (*KINDS, "quarantine", "conflicts", "sources", "audit")
     }
 
 
@@ -100,6 +100,7 @@ def content_digest(engine: Engine, kind: str, source_id: str) -> str:
         f"WHERE source_id = {sid}",
         f'SELECT "row", md5(CAST(d AS VARCHAR)) FROM deliveries d WHERE source_id = {sid}',
         f'SELECT "row", md5(CAST(q AS VARCHAR)) FROM quarantine q WHERE source_id = {sid}',
+        f'SELECT "row", md5(CAST(c AS VARCHAR)) FROM conflicts c WHERE source_id = {sid}',
     ]
     found = engine.scalar(
         f"SELECT sha256(coalesce(string_agg(h, '' ORDER BY \"row\", h), '')) "
@@ -180,3 +181,16 @@ def remove_orphans(engine: Engine, found: dict[str, dict[str, int]]) -> None:
             engine.execute(
                 f"DELETE FROM {quote_ident(t)} WHERE {cond}", None if sid == "None" else [sid]
             )
+
+
+def conflicts(engine: Engine, source_id: str | None = None) -> list[dict[str, Any]]:
+    """Later versions of stored records whose content differs, with both provenances."""
+    where = "WHERE c.source_id = ?" if source_id else ""
+    return engine.query_dicts(
+        "SELECT c.table_name, c.record_id, c.source_id, s.path, c.row, c.kept_source_id, "
+        "k.path AS kept_path, c.kept_row, c.fields, c.version FROM conflicts c "
+        "JOIN sources s ON s.source_id = c.source_id "
+        f"LEFT JOIN sources k ON k.source_id = c.kept_source_id {where} "
+        "ORDER BY c.table_name, c.record_id, s.ingested_at, c.row",
+        [source_id] if source_id else None,
+    )
