@@ -68,7 +68,7 @@ def test_swapping_the_seized_file_and_its_recorded_hash(
         [digest, str(forged), src["source_id"]],
     )
     problems = _problems(tiny_case_copy)
-    assert f"source {src['source_id']}: sha256, path differ" in problems
+    assert f"source {src['source_id']}: sha256, path not as recorded" in problems
 
 
 @pytest.mark.parametrize("kind", ["messages", "payments"])
