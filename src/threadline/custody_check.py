@@ -152,7 +152,8 @@ def check_sources(engine: Engine, entries: list[audit.AuditEntry], report: Verif
                 differ.append(key)
         if differ:
             report.fail(
-                f"source {sid}: {', '.join(differ)} not as recorded in its ingest audit entry {e.seq}"
+                f"source {sid}: {', '.join(differ)} not as recorded in its ingest audit "
+                f"entry {e.seq}"
             )
 
 

@@ -185,3 +185,38 @@ def test_an_anchor_signed_by_another_key_fails(tiny_case_copy: Case, tmp_path: P
     report = tiny_case_copy.verify(anchor=tmp_path / "anchor.json", public_key=theirs)
     assert not report.ok
     assert "signature does not match" in "\n".join(report.problems)
+
+
+def test_a_package_carries_the_audit_head_it_was_built_from(
+    tiny_case_copy: Case, tmp_path: Path
+) -> None:
+    from threadline.share.package import build_package
+
+    head = tiny_case_copy.verify()
+    country = tiny_case_copy.targets(top=1)[0]["country"]
+    out = build_package(tiny_case_copy, country, tmp_path / "pkg")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["audit_head"]["seq"] == head.head_seq
+    assert manifest["audit_head"]["hash"] == head.head_hash
+
+
+def test_cli_anchor_and_verify_exit_7_on_a_rechained_log(
+    tiny_case_copy: Case, tmp_path: Path
+) -> None:
+    from tests.test_cli import run
+    from threadline.share.signing import generate_keypair
+
+    private, public = generate_keypair(tmp_path / "keys")
+    case_dir = str(tiny_case_copy.path)
+    tiny_case_copy.close()
+    r = run("anchor", case_dir, "--out", str(tmp_path / "a.json"), "--signing-key", str(private))
+    assert r.returncode == 0, r.stderr
+    r = run("verify", case_dir, "--anchor", str(tmp_path / "a.json"), "--public-key", str(public))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "audit head: seq" in r.stdout
+    with Case.open(case_dir) as case:
+        _rechain_from(case, 1, {"name": "rewritten", "encrypted": False})
+    assert run("verify", case_dir).returncode == 0
+    r = run("verify", case_dir, "--anchor", str(tmp_path / "a.json"), "--public-key", str(public))
+    assert r.returncode == 7
+    assert "re-chained" in r.stdout
