@@ -266,6 +266,11 @@ def verify(
     out.print(f"audit head: seq {report.head_seq} hash {report.head_hash}", highlight=False)
     if report.anchor:
         out.print(f"anchor: {report.anchor}", highlight=False)
+    if deep:
+        out.print(
+            f"deep: {report.sources_recomputed} source(s) ingested again and equal, "
+            f"{len(report.sources_not_recomputed)} not recomputed; analysis re-run"
+        )
     for p in report.problems:
         out.print(f"[red]FAIL[/red] {p}")
     if not report.ok:

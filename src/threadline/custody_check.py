@@ -54,6 +54,8 @@ class VerifyReport:
     head_seq: int = 0
     head_hash: str = audit.GENESIS
     anchor: str | None = None  # what the anchor check found, when one was given
+    sources_recomputed: int = 0  # --deep: sources whose rows were ingested again and equal
+    sources_not_recomputed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def fail(self, problem: str) -> None:

@@ -220,3 +220,39 @@ def test_cli_anchor_and_verify_exit_7_on_a_rechained_log(
     r = run("verify", case_dir, "--anchor", str(tmp_path / "a.json"), "--public-key", str(public))
     assert r.returncode == 7
     assert "re-chained" in r.stdout
+
+
+def test_deep_verify_recomputes_rows_from_the_seized_files(tiny_case_copy: Case) -> None:
+    """An insider who edits a message and re-chains the log passes verify, not --deep."""
+    from threadline.store import custody
+
+    engine = tiny_case_copy.engine
+    sid, kind = engine.query(
+        "SELECT source_id, kind FROM sources WHERE format IN ('csv', 'jsonl') "
+        "ORDER BY ingested_at LIMIT 1"
+    )[0]
+    engine.execute(
+        "UPDATE messages SET text = '[GREETING]' WHERE source_id = ? AND \"row\" = 2"
+        if kind == "messages"
+        else f'DELETE FROM {kind} WHERE source_id = ? AND "row" = 2',
+        [sid],
+    )
+    seq = engine.scalar(
+        "SELECT seq FROM audit WHERE action = 'ingest' "
+        "AND json_extract_string(details, '$.source_id') = ?",
+        [sid],
+    )
+    details = json.loads(engine.scalar("SELECT details FROM audit WHERE seq = ?", [seq]))
+    details["content_digest"] = custody.content_digest(engine, kind, sid)
+    details["stored"] = int(
+        engine.scalar(f"SELECT count(*) FROM {kind} WHERE source_id = ?", [sid])
+    )
+    engine.execute(
+        "UPDATE sources SET rows_stored = ? WHERE source_id = ?", [details["stored"], sid]
+    )
+    _rechain_from(tiny_case_copy, int(seq), details)
+    assert tiny_case_copy.verify().ok  # the case agrees with itself
+    report = tiny_case_copy.verify(deep=True)
+    assert not report.ok
+    assert f"source {sid}" in "\n".join(report.problems)
+    assert "not what the file gives" in "\n".join(report.problems)

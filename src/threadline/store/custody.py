@@ -73,7 +73,7 @@ def table_counts(engine: Engine) -> dict[str, int]:
     """Row counts of every evidence table and of quarantine, sources and audit."""
     return {
         name: int(engine.scalar(f"SELECT count(*) FROM {quote_ident(name)}"))
-        for name in (*KINDS, "quarantine", "conflicts", "sources", "audit")
+        for name in _existing(engine, (*KINDS, "quarantine", "conflicts", "sources", "audit"))
     }
 
 
@@ -100,8 +100,11 @@ def content_digest(engine: Engine, kind: str, source_id: str) -> str:
         f"WHERE source_id = {sid}",
         f'SELECT "row", md5(CAST(d AS VARCHAR)) FROM deliveries d WHERE source_id = {sid}',
         f'SELECT "row", md5(CAST(q AS VARCHAR)) FROM quarantine q WHERE source_id = {sid}',
-        f'SELECT "row", md5(CAST(c AS VARCHAR)) FROM conflicts c WHERE source_id = {sid}',
     ]
+    if _existing(engine, ("conflicts",)):  # cases made before conflicts were kept lack it
+        parts.append(
+            f'SELECT "row", md5(CAST(c AS VARCHAR)) FROM conflicts c WHERE source_id = {sid}'
+        )
     found = engine.scalar(
         f"SELECT sha256(coalesce(string_agg(h, '' ORDER BY \"row\", h), '')) "
         f"FROM ({' UNION ALL '.join(parts)})"
@@ -185,6 +188,8 @@ def remove_orphans(engine: Engine, found: dict[str, dict[str, int]]) -> None:
 
 def conflicts(engine: Engine, source_id: str | None = None) -> list[dict[str, Any]]:
     """Later versions of stored records whose content differs, with both provenances."""
+    if not _existing(engine, ("conflicts",)):
+        return []
     where = "WHERE c.source_id = ?" if source_id else ""
     return engine.query_dicts(
         "SELECT c.table_name, c.record_id, c.source_id, s.path, c.row, c.kept_source_id, "
