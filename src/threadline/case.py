@@ -409,6 +409,8 @@ class Case:
         chain is whole. ``deep`` also re-runs the analysis in a scratch copy and compares;
         ``anchor`` (a signed head from ``threadline anchor``) checks the log still extends it.
         """
+        if deep and self.engine.dialect.name != "duckdb":
+            raise UsageError("verify --deep works on DuckDB cases (a scratch copy of the file)")
         report = custody_check.verify_case(self.engine)
         if anchor is not None:
             from threadline.share.anchor import check_anchor

@@ -211,18 +211,16 @@ def _keep_conflicts(
         [(c, f"CAST(n.{quote_ident(c)} AS VARCHAR)") for c in names]
     )
     sid, table = quote_literal(plan.meta.source_id), quote_ident(kind.name)
-    kept = (
-        f'SELECT record_id, source_id AS _src, "row" AS _krow, * EXCLUDE (record_id, '
-        f'source_id, "row") FROM {table}'
-    )
+    cols = ", ".join(quote_ident(c) for c in names)  # explicit: portable to Spark SQL
+    kept = f'SELECT record_id, source_id AS _src, "row" AS _krow, {cols} FROM {table}'
     firsts = (
-        f"SELECT record_id, {sid} AS _src, _row AS _krow, * EXCLUDE (record_id, _row) FROM "
+        f"SELECT record_id, {sid} AS _src, _row AS _krow, {cols} FROM "
         f"(SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _row) AS _k "
-        f"FROM {stage}_n WHERE _reason IS NULL) WHERE _k = 1"
+        f"FROM {stage}_n WHERE _reason IS NULL) f WHERE _k = 1"
     )
     if stored_before:  # a record stored by another source keeps that version
         firsts += f" AND record_id NOT IN (SELECT record_id FROM {table})"
-        kept = f"{kept} UNION ALL BY NAME {firsts}"
+        kept = f"{kept} UNION ALL {firsts}"
     else:
         kept = firsts
     engine.execute(
