@@ -6,8 +6,10 @@ kills it with SIGKILL at a moment chosen by one of three triggers, polling the f
 
 - ``wal``: when ``case.duckdb.wal`` has grown by a seeded random number of bytes past its
   size at ``ready`` — inside the commit, as it writes the WAL (a torn commit);
-- ``checkpoint``: when the WAL, having grown, shrinks or disappears — DuckDB checkpointing
-  the commit into the database file;
+- ``checkpoint-start``: when, after the WAL has grown, the database file changes — DuckDB
+  checkpointing the commit into it;
+- ``checkpoint-end``: when the WAL, having grown, shrinks or disappears — the checkpoint's
+  last step;
 - ``random``: after a seeded random delay within an uninterrupted run's duration.
 
 After each kill: ``verify`` on the case as found must pass exactly when the case is
@@ -41,7 +43,7 @@ WORKER = Path(__file__).with_name("ingest_crash_worker.py")
 KEY = "ingest crash test key, synthetic only"
 SEED = 17
 ROWS = 130_000
-TRIGGERS = ("wal", "checkpoint", "random")
+TRIGGERS = ("wal", "checkpoint-start", "checkpoint-end", "random")
 
 
 def _messages(path: Path) -> None:
@@ -104,14 +106,24 @@ def _kill(case_dir: Path, files: list[str], encrypted: bool, trigger: str, x: fl
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
+    db = case_dir / "case.duckdb"
     start_size = wal.stat().st_size if wal.exists() else 0
     started, peak, fired = time.perf_counter(), start_size, ""
+    db_seen: tuple[int, int] | None = None  # the database file when the WAL first grew
     while proc.poll() is None and not fired:
         size = wal.stat().st_size if wal.exists() else 0
         peak = max(peak, size)
+        grown = peak > start_size
+        if grown and db_seen is None:
+            st = db.stat()
+            db_seen = (st.st_size, st.st_mtime_ns)
         if trigger == "wal" and size >= start_size + x:
             fired = f"WAL grew to {size} bytes"
-        elif trigger == "checkpoint" and peak > start_size and size < peak:
+        elif trigger == "checkpoint-start" and db_seen is not None:
+            st = db.stat()
+            if (st.st_size, st.st_mtime_ns) != db_seen:
+                fired = f"database file written after the WAL reached {peak} bytes (checkpoint)"
+        elif trigger == "checkpoint-end" and grown and size < peak:
             fired = f"WAL shrank from {peak} to {size} bytes (checkpoint)"
         elif trigger == "random" and time.perf_counter() - started >= x:
             fired = f"after {x:.2f}s"
@@ -168,6 +180,7 @@ def _trial(world: dict[str, Any], n: int, encrypted: bool, rng: random.Random) -
         final = canonical_state(case)
         final_verify = case.verify()
     shutil.rmtree(here)
+    print(f"trial {n} {'encrypted' if encrypted else 'plain'} {trigger}: {fired}", flush=True)
     return {
         "trial": n,
         "encrypted": encrypted,
@@ -218,11 +231,13 @@ def _run(world: dict[str, Any], per_mode: int) -> None:
         assert any(r["trigger"] == trigger and "finished" not in r["fired"] for r in results)
 
 
+@pytest.mark.timeout(1200)
 def test_sigkill_during_ingest_commit_leaves_all_of_a_file_or_none(world: dict[str, Any]) -> None:
     _run(world, per_mode=10)
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(5400)
 def test_sigkill_during_ingest_commit_50_trials_per_mode(
     world: dict[str, Any], request: pytest.FixtureRequest
 ) -> None:
