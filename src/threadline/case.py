@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -12,17 +13,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from threadline import __version__, custody_check, pipeline
+from threadline import __version__, custody_check, pipeline, runs
 from threadline.custody_check import VerifyReport
-from threadline.errors import CaseError, KeyRequiredError, UsageError
+from threadline.errors import CaseError, EngineError, KeyRequiredError, UsageError
 from threadline.graph import sql as graph_sql
 from threadline.ingest.canonical import IngestReport, SourceOptions, check_options, ingest_file
 from threadline.ingest.files import scan
+from threadline.keys import check_key
+from threadline.progress import Progress, file_size
 from threadline.resolve import sql as resolve_sql
 from threadline.resolve.persons import member_key, recompute_members
 from threadline.score import sql as score_sql
 from threadline.store import audit, custody, open_duckdb, open_spark, tables
 from threadline.store.engine import Engine
+from threadline.store.statements import raised_in
 
 CASE_FILE = "case.json"
 DB_FILE = "case.duckdb"
@@ -49,6 +53,7 @@ class Case:
         self.path = path
         self.engine = engine
         self.info = info
+        self.progress = Progress()  # the command line sets a display here
 
     # -- life cycle ----------------------------------------------------------------------
     @classmethod
@@ -77,8 +82,10 @@ class Case:
             key = key or os.environ.get(KEY_ENV)
             if not key:
                 raise KeyRequiredError(f"--encrypt needs a key: set {KEY_ENV} or pass --key-file")
+            check_key(key)
         path.mkdir(parents=True, exist_ok=True)
         (path / "tmp").mkdir(exist_ok=True)
+        restrict(path)
         info = {
             "format_version": FORMAT_VERSION,
             "name": path.resolve().name,
@@ -91,7 +98,10 @@ class Case:
         case = cls(path, store, info)
         with case.audited("init", {"name": info["name"], "encrypted": encrypt}):
             _create_tables(store)
-        (path / CASE_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        fd = os.open(path / CASE_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(info, indent=2) + "\n")
+        restrict(path)
         return case
 
     @classmethod
@@ -130,6 +140,7 @@ class Case:
         if not read_only:  # cases made by an older version gain the newer tables
             with store.transaction():
                 _create_tables(store)
+            restrict(path)
         case = cls(path, store, info)
         case.key = key
         if not read_only:
@@ -233,11 +244,18 @@ class Case:
         options = check_options(SourceOptions(agency, seizure, timezone, country, format))
         reports = []
         for f in files:
+            started = self._file_started(Path(f))
             report = ingest_file(self.engine, kind, Path(f), options)
+            self.progress.file_done(report, time.perf_counter() - started)
             reports.append(report)
             if on_file:
                 on_file(report)
         return reports
+
+    def _file_started(self, path: Path) -> float:
+        """Tell the progress display a file is being read; the time it started."""
+        self.progress.file_started(path, file_size(path))
+        return time.perf_counter()
 
     def ingest_manifest(
         self, manifest: Path | str, on_file: Callable[[IngestReport], None] | None = None
@@ -284,8 +302,13 @@ class Case:
 
         options = check_options(SourceOptions(agency, seizure, timezone))
         canonical, seized = split_inputs(items)
-        reports = [ingest_file(self.engine, "media", p, options) for p in canonical]
+        reports = []
+        for p in canonical:
+            started = self._file_started(p)
+            reports.append(ingest_file(self.engine, "media", p, options))
+            self.progress.file_done(reports[-1], time.perf_counter() - started)
         if seized:
+            started = self._file_started(seized[0])
             reports.append(
                 ingest_media_folder(
                     self.engine,
@@ -295,9 +318,11 @@ class Case:
                     found_on=found_on,
                     workers=workers,
                     thumbnails=thumbnails,
-                    on_progress=on_progress,
+                    on_progress=on_progress or self.progress.media_hashed,
                 )
             )
+            restrict(self.path / "media", deep=True)  # hash manifests, thumbnails
+            self.progress.file_done(reports[-1], time.perf_counter() - started)
         for report in reports:
             if on_file:
                 on_file(report)
@@ -336,7 +361,9 @@ class Case:
         )
         reports = []
         for f in files:
+            started = self._file_started(Path(f))
             for report in ingest_export(self.engine, fmt, Path(f), options, how, kind):
+                self.progress.file_done(report, time.perf_counter() - started)
                 reports.append(report)
                 if on_file:
                     on_file(report)
@@ -362,17 +389,41 @@ class Case:
             quarantine_by_reason=reasons,
         )
 
-    def analyze(self, on_stage: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-        """Run every analysis stage in pipeline order, each recorded in the audit log."""
-        runs = []
-        for stage in pipeline.stages():
+    def analyze(
+        self, on_stage: Callable[[str], None] | None = None, *, start: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Run the analysis steps in pipeline order, each one transaction with its audit entry.
+
+        ``start`` resumes at the first step of that name in :data:`pipeline.STEPS` (``graph``
+        is step 2, not the graph run after ``relink``); every earlier stage must have run on
+        this case since its last ingest. A stage the engine refuses leaves the stages before
+        it committed and raises an :class:`EngineError` naming the stage and the purpose of
+        the statement. Each audit entry records the stage's ``seconds``.
+        """
+        steps = pipeline.stages()
+        history = runs.history(self.engine)
+        first = runs.resume_at(start, history) if start else 0
+        done = []
+        for number, stage in enumerate(steps[first:], first + 1):
             if on_stage:
                 on_stage(stage.name)
+            last = history.seconds.get(stage.name)
+            self.progress.stage_started(stage.name, number, len(steps), last)
             base = {"stage": stage.name, "parameters": stage.parameters}
-            with self.audited("analyze", {**base, "code_version": __version__}) as details:
-                details["summary"] = stage.run(self.engine)
-            runs.append(details)
-        return runs
+            began = time.perf_counter()
+            self.engine.watch = lambda event, name=stage.name: self.progress.statement(name, event)
+            try:
+                with self.audited("analyze", {**base, "code_version": __version__}) as details:
+                    details["summary"] = stage.run(self.engine)
+                    details["seconds"] = round(time.perf_counter() - began, 3)
+            except EngineError as exc:
+                purpose = raised_in(exc.__traceback__)
+                raise exc.in_stage(stage.name, str(purpose) if purpose else None) from exc
+            finally:
+                self.engine.watch = None
+            self.progress.stage_done(stage.name, details["seconds"], details["summary"])
+            done.append(details)
+        return done
 
     def match_media(self, settings: Any = None) -> dict[str, Any]:
         """Run the media stage with chosen thresholds (a ``MatchSettings``), audited."""
@@ -380,9 +431,11 @@ class Case:
 
         chosen = settings or DEFAULT_SETTINGS
         details = {"stage": "media", "parameters": chosen.parameters(), "code_version": __version__}
+        began = time.perf_counter()
         with self.audited("analyze", details) as entry:
             summary = run_media_stage(self.engine, chosen)
             entry["summary"] = summary
+            entry["seconds"] = round(time.perf_counter() - began, 3)
         return summary
 
     def export_vics(self, target: Path | str) -> int:
@@ -620,3 +673,21 @@ def _create_tables(engine: Engine) -> None:
 def status_dict(status: CaseStatus) -> dict[str, Any]:
     """A status as plain data (for ``--json``)."""
     return asdict(status)
+
+
+def restrict(path: Path, *, deep: bool = False) -> None:
+    """A case folder 0700 and its files 0600 (``deep``: all the way down): owner only.
+
+    Files other processes add later (spills, the WAL) are covered by the folder's mode and,
+    from the command line, by its umask of 077.
+    """
+    try:
+        for item in (path, *(path.rglob("*") if deep else path.iterdir())):
+            if item.is_symlink():
+                continue
+            if item.is_dir():
+                item.chmod(0o700)
+            elif item.is_file():
+                item.chmod(0o600)
+    except PermissionError:  # a case shared through group permissions keeps them
+        pass

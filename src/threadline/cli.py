@@ -8,31 +8,29 @@ statement; 7 verification found an altered file or audit entry.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from threadline.case import Case
-from threadline.cli_common import console, key_option, open_case, out, read_key, spark_master
+from threadline.cli_common import (
+    console,
+    key_option,
+    open_case,
+    out,
+    quiet,
+    read_key,
+    spark_master,
+)
+from threadline.cli_progress import display
 from threadline.errors import ThreadlineError, UsageError
 from threadline.ingest.canonical import IngestReport
 from threadline.ingest.formats import CHOICES as FORMAT_CHOICES
 from threadline.schema import KINDS
-
-
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-    )
 
 
 @click.group()
@@ -42,7 +40,8 @@ def _progress() -> Progress:
     envvar="THREADLINE_SPARK_MASTER",
     help="Spark master for cases on Spark (local[*], spark://host:7077, yarn, k8s://...).",
 )
-def cli(spark_master: str | None) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="Show no progress (results are still printed).")
+def cli(spark_master: str | None, quiet: bool) -> None:
     """Threadline: map live-streamed abuse networks from seized data, with evidence."""
 
 
@@ -132,19 +131,14 @@ def ingest(
     export = (fmt not in (None, "csv", "jsonl")) or mapping is not None
     if export and kind and kind not in KINDS:
         files, kind = (Path(kind), *files), None  # no KIND given: the first word is a file
-    with open_case(case, key_file) as c, _progress() as bar:
+    with open_case(case, key_file) as c, display(console, quiet()) as c.progress:
         if manifest:
-            task = bar.add_task("ingest", total=None)
-            reports = c.ingest_manifest(
-                manifest, on_file=lambda r: bar.update(task, advance=1, description=r.path)
-            )
+            reports = c.ingest_manifest(manifest)
         else:
             if not files or not (kind or export):
                 raise UsageError("give KIND and FILE..., FILE... with --format, or --manifest")
             if not agency or not seizure:
                 raise UsageError("--agency and --seizure are required")
-            task = bar.add_task("ingest", total=None if export else len(files))
-            hashing = bar.add_task("hash media", total=None, visible=kind == "media")
             reports = c.ingest(
                 kind,
                 files,
@@ -160,8 +154,6 @@ def ingest(
                 found_on=found_on,
                 workers=workers,
                 thumbnails=thumbnails,
-                on_file=lambda r: bar.update(task, advance=1, description=r.path),
-                on_progress=lambda done, total: bar.update(hashing, completed=done, total=total),
             )
     _print_notes(reports)
     table = Table("file", "kind", "source", "stored", "duplicate", "quarantined")
@@ -323,11 +315,18 @@ def anchor(case: Path, out_file: Path, signing_key: Path | None, key_file: Path 
 
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
+@click.option(
+    "--from",
+    "start",
+    metavar="STAGE",
+    help="Resume at the first run of STAGE (resolve, graph, signals, relink, score, media); "
+    "the stages before it must have run since the last ingest.",
+)
 @key_option
-def analyze(case: Path, key_file: Path | None) -> None:
-    """Run every analysis stage in pipeline order."""
-    with open_case(case, key_file) as c:
-        runs = c.analyze(on_stage=lambda name: console.print(f"stage {name} ..."))
+def analyze(case: Path, start: str | None, key_file: Path | None) -> None:
+    """Run every analysis stage in pipeline order (or from STAGE on, with --from)."""
+    with open_case(case, key_file) as c, display(console, quiet()) as c.progress:
+        runs = c.analyze(start=start)
     out.print(f"{len(runs)} analysis stage(s) run")
 
 
@@ -473,8 +472,23 @@ def synth(out_dir: Path, scale: str, seed: int) -> None:
     out.print(summary)
 
 
+@cli.command()
+@click.option(
+    "--out", "out_file", type=click.Path(path_type=Path), required=True, help="Key file to write."
+)
+def keygen(out_file: Path) -> None:
+    """Make a random 256-bit case key (for init --encrypt --key-file), readable by you only."""
+    from threadline.keys import generate_key
+
+    generate_key(out_file)
+    out.print(f"case key written to {out_file} (keep it apart from the case; it is not stored)")
+
+
 def main() -> None:
     """The ``threadline`` command: errors become a message and an exit code."""
+    # Everything this process writes (case files, spills, manifests, packages) is the
+    # owner's alone; a case holds personal data of suspects and victims.
+    os.umask(0o077)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

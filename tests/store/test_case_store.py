@@ -13,6 +13,7 @@ from threadline import Case
 from threadline.errors import CaseError, KeyRequiredError
 
 KNOWN = "buyer_01"  # an account id present in the canonical sample files
+KEY = "correct horse battery staple, synthetic test key 42"  # passes the 128-bit estimate
 
 
 def _ingest_all(case: Case, folder: Path = CANONICAL) -> None:
@@ -21,7 +22,7 @@ def _ingest_all(case: Case, folder: Path = CANONICAL) -> None:
 
 
 def test_encrypted_case_hides_content_and_needs_its_key(tmp_path: Path) -> None:
-    with Case.init(tmp_path / "enc", encrypt=True, key="correct horse") as case:
+    with Case.init(tmp_path / "enc", encrypt=True, key=KEY) as case:
         _ingest_all(case)
         assert case.status().counts["accounts"] == 2
     db = (tmp_path / "enc" / "case.duckdb").read_bytes()
@@ -31,7 +32,7 @@ def test_encrypted_case_hides_content_and_needs_its_key(tmp_path: Path) -> None:
         Case.open(tmp_path / "enc")
     with pytest.raises(KeyRequiredError, match="wrong key"):
         Case.open(tmp_path / "enc", key="wrong")
-    with Case.open(tmp_path / "enc", key="correct horse") as case:
+    with Case.open(tmp_path / "enc", key=KEY) as case:
         assert case.status().counts["messages"] == 3
 
 
@@ -43,7 +44,7 @@ def test_plain_case_does_contain_the_string(tmp_path: Path) -> None:
 
 
 def test_key_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("THREADLINE_KEY", "from-env")
+    monkeypatch.setenv("THREADLINE_KEY", KEY)
     Case.init(tmp_path / "enc", encrypt=True).close()
     Case.open(tmp_path / "enc").close()
     monkeypatch.delenv("THREADLINE_KEY")

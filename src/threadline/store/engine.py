@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from threadline.store.statements import StatementWatch
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -103,9 +105,15 @@ class StagedFile:
 
 
 class Engine(ABC):
-    """A connection to one case's store."""
+    """A connection to one case's store.
+
+    ``watch``, when set, is told of every statement as it starts and finishes (its purpose,
+    rows where known, seconds): progress displays use it. Engines that cannot tell leave it
+    unused.
+    """
 
     dialect: Dialect
+    watch: StatementWatch | None = None
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:

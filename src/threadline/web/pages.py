@@ -86,7 +86,7 @@ def login_page(request: Request, next: str = "/") -> Response:
     context = {"next": _safe_next(next), "error": None}
     response = render(request, "login.html", context, session=s)
     if fresh:
-        set_cookie(response, s)
+        set_cookie(request, response, s)
     return response
 
 
