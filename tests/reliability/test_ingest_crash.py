@@ -94,6 +94,14 @@ def _env(encrypted: bool) -> dict[str, str]:
     return env
 
 
+def _size(path: Path) -> int:
+    """A file's size; 0 when it does not exist (DuckDB removes the WAL at checkpoint)."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 def _kill(case_dir: Path, files: list[str], encrypted: bool, trigger: str, x: float) -> str:
     """Run the worker and SIGKILL it when ``trigger`` fires; say what happened."""
     wal = case_dir / "case.duckdb.wal"
@@ -107,11 +115,11 @@ def _kill(case_dir: Path, files: list[str], encrypted: bool, trigger: str, x: fl
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
     db = case_dir / "case.duckdb"
-    start_size = wal.stat().st_size if wal.exists() else 0
+    start_size = _size(wal)
     started, peak, fired = time.perf_counter(), start_size, ""
     db_seen: tuple[int, int] | None = None  # the database file when the WAL first grew
     while proc.poll() is None and not fired:
-        size = wal.stat().st_size if wal.exists() else 0
+        size = _size(wal)
         peak = max(peak, size)
         grown = peak > start_size
         if grown and db_seen is None:
@@ -180,7 +188,12 @@ def _trial(world: dict[str, Any], n: int, encrypted: bool, rng: random.Random) -
         final = canonical_state(case)
         final_verify = case.verify()
     shutil.rmtree(here)
-    print(f"trial {n} {'encrypted' if encrypted else 'plain'} {trigger}: {fired}", flush=True)
+    print(
+        f"trial {n} {'encrypted' if encrypted else 'plain'} {trigger}: {fired}; consistent="
+        f"{not problems} verify={report.ok} after-open={after_open.ok} "
+        f"re-ingest-equal={final == world['state']}",
+        flush=True,
+    )
     return {
         "trial": n,
         "encrypted": encrypted,
