@@ -228,20 +228,89 @@ def status(case: Path, as_json: bool, key_file: Path | None) -> None:
 
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
+@click.option("--deep", is_flag=True, help="Also re-run the analysis in a scratch copy.")
+@click.option(
+    "--anchor",
+    "anchor_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A signed audit head from `threadline anchor`: fail unless the log still extends it.",
+)
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The anchor signer's Ed25519 public key (PEM), obtained outside the case.",
+)
 @key_option
-def verify(case: Path, key_file: Path | None) -> None:
-    """Re-hash the source files and check the audit chain; exit 7 on any mismatch."""
+def verify(
+    case: Path,
+    deep: bool,
+    anchor_file: Path | None,
+    public_key: Path | None,
+    key_file: Path | None,
+) -> None:
+    """Check the whole chain of custody of CASE; exit 7 on any problem (docs/security.md)."""
     with open_case(case, key_file, read_only=True) as c:
-        report = c.verify()
+        report = c.verify(deep=deep, anchor=anchor_file, public_key=public_key)
     out.print(
         f"{report.sources_checked} source file(s) re-hashed, {len(report.sources_absent)} absent, "
         f"{report.audit_entries} audit entries checked"
     )
+    out.print(f"audit head: seq {report.head_seq} hash {report.head_hash}", highlight=False)
+    if report.anchor:
+        out.print(f"anchor: {report.anchor}", highlight=False)
+    if deep:
+        out.print(
+            f"deep: {report.sources_recomputed} source(s) ingested again and equal, "
+            f"{len(report.sources_not_recomputed)} not recomputed; analysis re-run"
+        )
     for p in report.problems:
         out.print(f"[red]FAIL[/red] {p}")
     if not report.ok:
         sys.exit(7)
     out.print("[green]chain of custody intact[/green]")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--source", help="Only later versions delivered by this source id.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@key_option
+def conflicts(case: Path, source: str | None, as_json: bool, key_file: Path | None) -> None:
+    """List records delivered again with other content: the kept and the later version."""
+    with open_case(case, key_file, read_only=True) as c:
+        rows = c.conflicts(source)
+    if as_json:
+        for r in rows:
+            out.print_json(json.dumps(r, default=str), indent=None)
+        return
+    table = Table("table", "record", "kept (source:row)", "later (source:row)", "fields differ")
+    for r in rows:
+        table.add_row(
+            r["table_name"],
+            r["record_id"][:16],
+            f"{r['kept_source_id']}:{r['kept_row']}",
+            f"{r['source_id']}:{r['row']}",
+            r["fields"],
+        )
+    out.print(table)
+    out.print(f"{len(rows)} conflicting version(s)")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--signing-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The agency's Ed25519 private key (PEM); default THREADLINE_SIGNING_KEY or the case's.",
+)
+@key_option
+def anchor(case: Path, out_file: Path, signing_key: Path | None, key_file: Path | None) -> None:
+    """Write a signed statement of CASE's audit head to keep outside the case."""
+    with open_case(case, key_file) as c:
+        statement = c.anchor(out_file, signing_key)
+    head = statement["head"]
+    out.print(f"anchored audit head seq {head['seq']} hash {head['hash']} in {out_file}")
 
 
 @cli.command()

@@ -109,3 +109,21 @@ def test_preview_says_what_a_merge_will_change_and_changes_nothing(
         assert {k for k in before if before[k] != after[k]} == {one, two} | {
             k for k, v in before.items() if v[0] in (before[one][0], before[two][0])
         }
+
+
+def test_a_decision_and_its_undo_keep_the_custody_verifiable(tiny_case_copy: Case) -> None:
+    case = tiny_case_copy
+    member = str(
+        case.engine.scalar(
+            "SELECT member_key FROM person_members WHERE person_id IN (SELECT person_id "
+            "FROM person_members GROUP BY 1 HAVING count(*) > 1) ORDER BY member_key LIMIT 1"
+        )
+    )
+    before = members(case)
+    case.split(member, "not the same person")
+    seq = int(case.engine.scalar("SELECT max(seq) FROM decisions"))
+    assert case.verify().ok, case.verify().problems
+    case.undo_decision(seq, "taken by mistake")
+    assert members(case) == before
+    report = case.verify()
+    assert report.ok, report.problems

@@ -76,9 +76,10 @@ def test_editing_an_audit_row_is_detected_and_named(case: Case) -> None:
     case.engine.execute("UPDATE audit SET details = replace(details, 'EX-1', 'EX-2') WHERE seq = 3")
     report = case.verify()
     assert not report.ok
-    assert report.problems == [
+    assert report.problems[0] == (
         "audit entry 3: content does not match its hash (edited outside Threadline)"
-    ]
+    )
+    assert "seizure not as recorded in its ingest audit entry 3" in report.problems[1]
 
 
 def test_deleting_an_audit_row_is_detected(case: Case) -> None:

@@ -55,6 +55,7 @@ class IngestReport:
     quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what a parser detected or assumed
+    conflicting: int = 0  # rows kept in ``conflicts``: same record id, other content
 
 
 def check_options(options: SourceOptions) -> SourceOptions:
@@ -222,13 +223,17 @@ def _load(
                 "format": fmt,
                 "agency": options.agency,
                 "seizure": options.seizure,
+                "timezone": options.timezone,
+                "country": options.country,
+                "ingested_at": meta.ingested_at.isoformat(timespec="microseconds"),
                 "stored": result.stored,
                 "duplicate": result.duplicate,
                 "quarantined": result.quarantined,
+                "conflicting": result.conflicting,
                 "content_digest": custody.content_digest(engine, kind.name, source_id),
             }
         )
-    return IngestReport(
+    report = IngestReport(
         str(path),
         kind.name,
         source_id,
@@ -240,6 +245,13 @@ def _load(
         result.quarantined,
         result.reasons,
     )
+    if result.conflicting:
+        report.notes.append(
+            f"{result.conflicting} row(s) carry the id of a stored record with other content: "
+            "both versions kept (threadline conflicts)"
+        )
+    report.conflicting = result.conflicting
+    return report
 
 
 def _columns(

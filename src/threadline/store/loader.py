@@ -79,6 +79,7 @@ class LoadResult:
     stored: int = 0
     duplicate: int = 0
     quarantined: int = 0
+    conflicting: int = 0  # later versions of stored records whose content differs
     reasons: dict[str, int] = field(default_factory=dict)
 
 
@@ -156,19 +157,24 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
             f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _row) "
             f"AS _k FROM ({good_rows})) WHERE _k = 1"
         )
+    if before or in_file_duplicates:
+        result.conflicting = _keep_conflicts(engine, kind, stage, plan, bool(before))
     engine.execute(
         f'INSERT INTO {table} (record_id, source_id, "row", {col_list}) '
         f"SELECT record_id, {sid}, _row, {col_list} FROM ({good_rows})"
     )
-    # Every other delivery of a stored record is kept as a further provenance.
+    # Every other delivery of a stored record is kept as a further provenance; a version
+    # with other content is a conflict, kept in ``conflicts`` and cited nowhere else.
     engine.execute(
         f"INSERT INTO deliveries SELECT {quote_literal(kind.name)}, n.record_id, {sid}, n._row "
         f"FROM {stage}_n n WHERE n._reason IS NULL AND NOT EXISTS (SELECT 1 FROM {table} t "
-        f'WHERE t.record_id = n.record_id AND t.source_id = {sid} AND t."row" = n._row)'
+        f'WHERE t.record_id = n.record_id AND t.source_id = {sid} AND t."row" = n._row) '
+        f"AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.source_id = {sid} "
+        f'AND c."row" = n._row AND c.table_name = {quote_literal(kind.name)})'
     )
     good = int(engine.scalar(f"SELECT count(*) FROM {stage}_n WHERE _reason IS NULL"))
     result.stored = int(engine.scalar(f"SELECT count(*) FROM {table}")) - before
-    result.duplicate = good - result.stored
+    result.duplicate = good - result.stored - result.conflicting
     result.quarantined = result.rows_read - good
     for reason, count in engine.query(
         "SELECT reason, count(*) FROM quarantine WHERE source_id = ? GROUP BY reason",
@@ -179,6 +185,56 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
     engine.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(stage + '_f')}")
     engine.drop_stage(stage)
     return result
+
+
+def _keep_conflicts(
+    engine: Engine, kind: Kind, stage: str, plan: LoadPlan, stored_before: bool
+) -> int:
+    """Store later versions of records whose content differs from the kept one.
+
+    The kept version is the one stored first (from an earlier source, else the first row of
+    this file); the later one goes to ``conflicts`` with its source, row, the fields that
+    differ and its values. Returns how many rows of this file are conflicts.
+    """
+    names = [f.name for f in kind.fields]
+    differ = " OR ".join(f"n.{quote_ident(c)} IS DISTINCT FROM k.{quote_ident(c)}" for c in names)
+    fields = (
+        "concat_ws(',', "
+        + ", ".join(
+            f"CASE WHEN n.{quote_ident(c)} IS DISTINCT FROM k.{quote_ident(c)} "
+            f"THEN {quote_literal(c)} END"
+            for c in names
+        )
+        + ")"
+    )
+    version = engine.dialect.json_object(
+        [(c, f"CAST(n.{quote_ident(c)} AS VARCHAR)") for c in names]
+    )
+    sid, table = quote_literal(plan.meta.source_id), quote_ident(kind.name)
+    cols = ", ".join(quote_ident(c) for c in names)  # explicit: portable to Spark SQL
+    kept = f'SELECT record_id, source_id AS _src, "row" AS _krow, {cols} FROM {table}'
+    firsts = (
+        f"SELECT record_id, {sid} AS _src, _row AS _krow, {cols} FROM "
+        f"(SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _row) AS _k "
+        f"FROM {stage}_n WHERE _reason IS NULL) f WHERE _k = 1"
+    )
+    if stored_before:  # a record stored by another source keeps that version
+        firsts += f" AND record_id NOT IN (SELECT record_id FROM {table})"
+        kept = f"{kept} UNION ALL {firsts}"
+    else:
+        kept = firsts
+    engine.execute(
+        f"INSERT INTO conflicts SELECT {quote_literal(kind.name)}, n.record_id, {sid}, n._row, "
+        f"k._src, k._krow, {fields}, {version} FROM {stage}_n n "
+        f"JOIN ({kept}) k ON k.record_id = n.record_id "
+        f"WHERE n._reason IS NULL AND NOT (k._src = {sid} AND k._krow = n._row) AND ({differ})"
+    )
+    return int(
+        engine.scalar(
+            "SELECT count(*) FROM conflicts WHERE source_id = ? AND table_name = ?",
+            [plan.meta.source_id, kind.name],
+        )
+    )
 
 
 def _stage_file(engine: Engine, plan: LoadPlan, stage: str) -> StagedFile:
