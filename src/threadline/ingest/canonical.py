@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
 
@@ -61,9 +60,9 @@ def check_options(options: SourceOptions) -> SourceOptions:
     """Validate the timezone and country once, before any file is touched."""
     if options.timezone:
         try:
-            ZoneInfo(options.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise UsageError(f"unknown timezone {options.timezone!r}") from None
+            values.check_timezone(options.timezone)
+        except InvalidValue as exc:
+            raise UsageError(str(exc)) from None
     country = options.country
     if country:
         try:

@@ -35,6 +35,10 @@ class Dialect:
         """A naive local timestamp at ``timezone`` expressed as a naive UTC timestamp."""
         return f"CAST(timezone({quote_literal(timezone)}, {expr}) AS TIMESTAMP)"
 
+    def utc_to_local(self, expr: str, timezone: str) -> str:
+        """A naive UTC timestamp as the naive local wall time at ``timezone``."""
+        return f"timezone({quote_literal(timezone)}, timezone('UTC', {expr}))"
+
     def offset_to_utc(self, expr: str) -> str:
         """An ISO 8601 text with an offset as a naive UTC timestamp."""
         return f"CAST(TRY_CAST({expr} AS TIMESTAMPTZ) AS TIMESTAMP)"

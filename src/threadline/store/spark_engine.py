@@ -55,6 +55,10 @@ class SparkDialect(Dialect):
         """A naive local time at ``timezone`` as naive UTC, in Spark's spelling."""
         return f"CAST(to_utc_timestamp({expr}, {quote_literal(timezone)}) AS TIMESTAMP)"
 
+    def utc_to_local(self, expr: str, timezone: str) -> str:
+        """A naive UTC time as the wall time at ``timezone``, in Spark's spelling."""
+        return f"CAST(from_utc_timestamp({expr}, {quote_literal(timezone)}) AS TIMESTAMP)"
+
     def json_is_object(self, expr: str) -> str:
         """True where the text parses as a JSON object (Spark has no json_type)."""
         return f"(json_object_keys({expr}) IS NOT NULL)"

@@ -1,0 +1,115 @@
+"""Issue 17's input defects, one test each: a stored row, a quarantined row with a reason,
+or a whole-file refusal naming the file - never a traceback or an engine's internals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import write
+from threadline import Case
+from threadline.errors import UsageError
+
+HEADER = "platform,message_id,sent_at,sender,recipient,text"
+GOOD = [
+    "chatapp,m1,2020-01-01T10:00:00Z,alice,bob,hello",
+    "chatapp,m2,2020-01-01T10:01:00Z,alice,bob,world",
+    "chatapp,m3,2020-01-01T10:02:00Z,bob,alice,again",
+]
+
+
+def ingest(case: Case, kind: str, path: Path, **kw: Any) -> Any:
+    (report,) = case.ingest(kind, [path], agency="AG", seizure="EX-1", **kw)
+    return report
+
+
+def stored(case: Case, sql: str = "SELECT message_id, row FROM messages") -> set[Any]:
+    return set(case.engine.query(sql))
+
+
+def quarantined(case: Case) -> list[tuple[int, str, str | None]]:
+    return [(q["row"], q["reason"], q["field"]) for q in case.quarantine()]
+
+
+def source_counts(case: Case) -> tuple[int, int]:
+    (row,) = case.engine.query("SELECT rows_stored, rows_quarantined FROM sources")
+    return int(row[0]), int(row[1])
+
+
+# --- times -----------------------------------------------------------------------------
+
+
+def test_hour_24_is_refused_not_read_as_the_next_year(case: Case, tmp_path: Path) -> None:
+    f = write(tmp_path / "m.csv", f"{HEADER}\nc,t1,9999-12-31T24:00:00Z,a,b,x\n{GOOD[0]}\n")
+    ingest(case, "messages", f)
+    assert quarantined(case) == [(2, "bad_timestamp", "sent_at")]
+    assert stored(case) == {("m1", 3)}
+
+
+def test_offset_beyond_14_hours_is_refused(case: Case, tmp_path: Path) -> None:
+    f = write(tmp_path / "m.csv", f"{HEADER}\nc,t2,2020-01-01T10:00:00+25:00,a,b,x\n")
+    ingest(case, "messages", f)
+    assert quarantined(case) == [(2, "bad_timestamp", "sent_at")]
+
+
+def test_dst_gap_and_overlap_are_flagged(case: Case, tmp_path: Path) -> None:
+    rows = [
+        "c,gap,2021-03-28T02:30:00,a,b,x",  # Berlin clocks jump 02:00 -> 03:00
+        "c,twice,2021-10-31T02:30:00,a,b,x",  # Berlin clocks go back 03:00 -> 02:00
+        "c,before,2021-03-28T01:59:00,a,b,x",
+        "c,after,2021-03-28T03:00:00,a,b,x",
+        "c,summer,2021-07-01T12:00:00,a,b,x",
+        "c,offset,2021-10-31T02:30:00+01:00,a,b,x",  # an offset settles it
+    ]
+    f = write(tmp_path / "m.csv", HEADER + "\n" + "\n".join(rows) + "\n")
+    ingest(case, "messages", f, timezone="Europe/Berlin")
+    assert quarantined(case) == [
+        (2, "nonexistent_local_time", "sent_at"),
+        (3, "ambiguous_local_time", "sent_at"),
+    ]
+    got = dict(case.engine.query("SELECT message_id, strftime(sent_at, '%H:%M') FROM messages"))
+    assert got == {"before": "00:59", "after": "01:00", "summer": "10:00", "offset": "01:30"}
+
+
+@pytest.mark.parametrize("zone", ["right/UTC", "posix/Europe/Berlin", "localtime", "Mars/Base"])
+def test_non_iana_time_zones_are_a_usage_error(case: Case, tmp_path: Path, zone: str) -> None:
+    f = write(tmp_path / "m.csv", f"{HEADER}\n{GOOD[0]}\n")
+    with pytest.raises(UsageError, match="unknown IANA time zone"):
+        ingest(case, "messages", f, timezone=zone)
+    assert case.status().counts["sources"] == 0
+
+
+# --- selectors -------------------------------------------------------------------------
+
+
+def test_ipv4_mapped_ipv6_is_stored_as_ipv4(case: Case, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "l.csv",
+        "platform,account_id,at,ip\nc,a,2020-01-01T00:00:00Z,::ffff:1.2.3.4\n"
+        "c,a,2020-01-01T00:01:00Z,1.2.3.4\n",
+    )
+    ingest(case, "logins", f)
+    assert stored(case, "SELECT ip, ip_original FROM logins") == {
+        ("1.2.3.4", "::ffff:1.2.3.4"),
+        ("1.2.3.4", "1.2.3.4"),
+    }
+
+
+def test_phones_outside_the_numbering_plan_keep_only_their_original(
+    case: Case, tmp_path: Path
+) -> None:
+    f = write(
+        tmp_path / "a.csv",
+        "platform,account_id,phone,country\n"
+        "c,short,12345,GB\nc,digit_short,+44 7911 12345,GB\nc,valid,07911 123456,GB\n",
+    )
+    report = ingest(case, "accounts", f)
+    assert report.stored == 3  # an optional selector that does not validate costs no row
+    assert stored(case, "SELECT account_id, phone, phone_original FROM accounts") == {
+        ("short", None, "12345"),
+        ("digit_short", None, "+44 7911 12345"),
+        ("valid", "+447911123456", "07911 123456"),
+    }
