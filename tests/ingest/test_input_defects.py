@@ -113,3 +113,97 @@ def test_phones_outside_the_numbering_plan_keep_only_their_original(
         ("digit_short", None, "+44 7911 12345"),
         ("valid", "+447911123456", "07911 123456"),
     }
+
+
+# --- CSV structure ---------------------------------------------------------------------
+
+
+def _all_good(case: Case) -> None:
+    assert stored(case) == {("m1", 2), ("m2", 3), ("m3", 4)}
+    assert quarantined(case) == []
+    assert source_counts(case) == (3, 0)
+
+
+def test_cr_only_csv_is_read(case: Case, tmp_path: Path) -> None:
+    f = write(tmp_path / "m.csv", ("\r".join([HEADER, *GOOD]) + "\r").encode())
+    ingest(case, "messages", f)
+    _all_good(case)
+
+
+def test_mixed_line_endings_are_read(case: Case, tmp_path: Path) -> None:
+    body = f"{HEADER}\r\n{GOOD[0]}\n{GOOD[1]}\r{GOOD[2]}\r\n"
+    f = write(tmp_path / "m.csv", body.encode())
+    ingest(case, "messages", f)
+    _all_good(case)
+
+
+def test_trailing_comma_in_the_header_is_an_unnamed_ignored_column(
+    case: Case, tmp_path: Path
+) -> None:
+    f = write(tmp_path / "m.csv", HEADER + ",\n" + "".join(g + ",\n" for g in GOOD))
+    ingest(case, "messages", f)
+    _all_good(case)
+    (ignored,) = case.engine.query("SELECT ignored_fields FROM sources")[0]
+    assert "column_7" in str(ignored)
+
+
+def test_text_and_Text_both_present(case: Case, tmp_path: Path) -> None:
+    f = write(tmp_path / "m.csv", HEADER + ",Text\n" + "".join(g + ",OTHER\n" for g in GOOD))
+    ingest(case, "messages", f)
+    _all_good(case)
+    assert stored(case, "SELECT text FROM messages") == {("hello",), ("world",), ("again",)}
+
+
+def test_unterminated_quote_does_not_swallow_later_records(case: Case, tmp_path: Path) -> None:
+    body = f'{HEADER}\n{GOOD[0]}\nchatapp,m9,2020-01-01T10:00:00Z,a,b,"open quote\n{GOOD[1]}\n'
+    body += f'{GOOD[2]}\nchatapp,m4,2020-01-01T10:03:00Z,a,b,"quoted, closed"\n'
+    f = write(tmp_path / "m.csv", body)
+    report = ingest(case, "messages", f)
+    assert quarantined(case) == [(3, "malformed_record", None)]
+    assert stored(case) == {("m1", 2), ("m2", 4), ("m3", 5), ("m4", 6)}
+    assert (report.stored, report.quarantined) == (4, 1)
+    assert source_counts(case) == (4, 1)
+
+
+def test_trailing_blank_lines_are_not_records(case: Case, tmp_path: Path) -> None:
+    f = write(tmp_path / "m.csv", HEADER + "\n" + "\n".join(GOOD) + "\n\n\n\n")
+    report = ingest(case, "messages", f)
+    _all_good(case)
+    assert report.quarantined == 0
+
+
+def test_trailing_blank_lines_after_a_stray_quote_are_counted(case: Case, tmp_path: Path) -> None:
+    f = write(tmp_path / "m.csv", f'{HEADER}\n{GOOD[0]}\nc,m9,2020-01-01T10:00:00Z,a,b,"x\n\n\n')
+    report = ingest(case, "messages", f)
+    assert len(case.quarantine()) == report.quarantined == source_counts(case)[1] == 1
+
+
+def test_100_mb_quoted_field_over_100_lines(case: Case, tmp_path: Path) -> None:
+    """One quarantined row for the giant record, the next record keeps its row number."""
+    f = tmp_path / "m.csv"
+    line = "y" * (1024 * 1024 - 1) + "\n"
+    with f.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(f'{HEADER}\n{GOOD[0]}\nchatapp,big,2020-01-01T10:00:00Z,a,b,"')
+        for _ in range(100):
+            fh.write(line)
+        fh.write(f'"\n{GOOD[1]}\n')
+    report = ingest(case, "messages", f)
+    assert quarantined(case) == [(3, "record_too_long", None)]
+    assert stored(case) == {("m1", 2), ("m2", 4)}
+    assert (report.stored, report.quarantined) == (2, 1)
+    (original,) = case.engine.query("SELECT length(original) FROM quarantine")[0]
+    assert original <= 64 * 1024
+
+
+# --- JSON Lines ------------------------------------------------------------------------
+
+
+def test_one_line_crlf_jsonl(case: Case, tmp_path: Path) -> None:
+    line = (
+        '{"platform":"c","message_id":"1","sent_at":"2020-01-01T10:00:00Z",'
+        '"sender":"a","recipient":"b","text":"t"}\r\n'
+    )
+    f = write(tmp_path / "m.jsonl", line.encode())
+    report = ingest(case, "messages", f)
+    assert (report.stored, report.quarantined) == (1, 0)
+    assert stored(case, "SELECT text, row FROM messages") == {("t", 1)}

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 
 from threadline import __version__, values
 from threadline.errors import InvalidValue, SourceError, UsageError
-from threadline.ingest.files import FileFacts, detect_format, read_header, scan
+from threadline.ingest.files import FileFacts, detect_format, scan
+from threadline.ingest.text_records import CsvRecords, JsonLines, csv_header
 from threadline.schema import Kind, ValueType
 from threadline.schema import kind as kind_named
 from threadline.store import audit, custody
 from threadline.store.engine import Engine
-from threadline.store.loader import LoadPlan, Normaliser, SourceMeta, load_source
+from threadline.store.loader import LoadPlan, Normaliser, SourceMeta, TextRecords, load_source
 
 NORMALISERS: Mapping[ValueType, Normaliser] = {
     ValueType.PHONE: values.normalise_phone,
@@ -196,11 +198,18 @@ def _load(
         tool_version=__version__,
         ingested_at=datetime.now(UTC).replace(tzinfo=None),
     )
+    exact: Callable[[], TextRecords] | None = None
+    if records is None and fmt == "csv":
+        exact = partial(CsvRecords, path, len(header))
+    elif records is None:
+        exact = partial(JsonLines, path)
     plan = LoadPlan(
         kind=kind,
         path=path,
         format=fmt,
         header=header,
+        exact=exact,
+        exact_first=facts.mixed_line_endings or (fmt == "jsonl" and facts.crlf > 0),
         meta=meta,
         normalisers=NORMALISERS,
         lines=facts.lines,
@@ -254,7 +263,8 @@ def _columns(
             f"{facts.blank_lines} blank line(s) between records make CSV row numbers "
             "ambiguous; ingest a copy without them (the original stays untouched)",
         )
-    header = read_header(path)
+    # A trailing comma in the header makes a column without a name: name it by position.
+    header = tuple(h or f"column_{i + 1}" for i, h in enumerate(csv_header(path)))
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise SourceError(path, f"column(s) named twice in the header: {', '.join(dupes)}", row=1)

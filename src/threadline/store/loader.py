@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 
@@ -29,6 +30,16 @@ from threadline.store.normalise_sql import (
 from threadline.store.tables import stored_columns
 
 Normaliser = Callable[..., str]
+
+
+class TextRecords(Protocol):
+    """An exact reader of a seized text file: Arrow batches, then what it could not read."""
+
+    rejects: list[tuple[int, str, str]]
+
+    def reader(self) -> pa.RecordBatchReader:
+        """Stream ``_row`` plus the staged columns; ``rejects`` is complete afterwards."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,20 @@ class LoadPlan:
     rejects: Sequence[tuple[int, str, str]] = ()
     # Test hook: raise after this many statements to prove atomicity.
     fail_after_stage: bool = False
+    # The exact (slower) reader of a CSV / JSON Lines file, used when the engine's reader
+    # cannot take the file or leaves something out; ``exact_first`` skips the engine reader.
+    exact: Callable[[], TextRecords] | None = None
+    exact_first: bool = False
+
+    @property
+    def staged_columns(self) -> list[str]:
+        """Staging names of the CSV columns, by position: header names may clash in SQL."""
+        return [staged_name(i) for i in range(len(self.header))]
+
+
+def staged_name(index: int) -> str:
+    """The staging column of the CSV header's field at ``index`` (0-based)."""
+    return f"_c{index + 1}"
 
 
 @dataclass
@@ -99,13 +124,17 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
         else:
             staged = _stage_file(engine, plan, stage)
             columns = list(plan.header)
+        where_is = dict(zip(columns, plan.staged_columns, strict=True)) if plan.header else {}
+        where_is = {c: where_is.get(c, c) for c in columns}
         raw = {
-            f.name: _raw_text(f.type, f"s.{quote_ident(f.name)}")
+            f.name: _raw_text(f.type, f"s.{quote_ident(where_is[f.name])}")
             if f.name in columns
             else "CAST(NULL AS VARCHAR)"
             for f in kind.fields
         }
-        original = engine.dialect.json_object([(c, f"s.{quote_ident(c)}") for c in columns])
+        original = engine.dialect.json_object(
+            [(c, f"s.{quote_ident(where_is[c])}") for c in columns]
+        )
         ok, where = "true", "true"
     else:
         staged = _stage_file(engine, plan, stage)
@@ -187,13 +216,32 @@ def _stage_file(engine: Engine, plan: LoadPlan, stage: str) -> StagedFile:
     A file the reader cannot scan at all (binary data from a device) is the source's fault,
     reported as a SourceError, not an engine one.
     """
+    if plan.exact is not None and plan.exact_first:
+        return _stage_exact(engine, plan.exact, stage)
     try:
         if plan.format == "csv":
-            return engine.stage_csv(plan.path, plan.header, stage)
-        return engine.stage_lines(plan.path, stage)
+            staged = engine.stage_csv(plan.path, plan.staged_columns, stage)
+        else:
+            staged = engine.stage_lines(plan.path, stage)
     except EngineError as exc:
+        if plan.exact is not None:
+            return _stage_exact(engine, plan.exact, stage)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceError(plan.path, f"not readable as {plan.format} text ({first})") from exc
+    if plan.exact is not None and (
+        staged.rejects or (plan.format == "csv" and _unread_tail(engine, stage, plan, staged))
+    ):
+        # The engine's reader could not take every record as written (a long record, a
+        # stray quote): read the whole file again exactly, so no record is split or merged.
+        engine.drop_stage(stage)
+        return _stage_exact(engine, plan.exact, stage)
+    return staged
+
+
+def _stage_exact(engine: Engine, exact: Callable[[], TextRecords], stage: str) -> StagedFile:
+    records = exact()
+    staged = engine.stage_arrow(records.reader(), stage)
+    return StagedFile(staged.table, staged.rows, list(records.rejects))
 
 
 def _raw_text(vtype: ValueType, expr: str) -> str:
@@ -348,7 +396,7 @@ def _normalise(
 def _quarantine_rejects(engine: Engine, stage: str, plan: LoadPlan, staged: StagedFile) -> None:
     """Records the reader could not split into fields go to quarantine as they were."""
     rows = list(staged.rejects)
-    if plan.format == "csv" and plan.lines:
+    if plan.format == "csv" and plan.lines and plan.exact is None:
         missing = _unread_tail(engine, stage, plan, staged)
         if missing:
             rows.append(missing)
@@ -367,6 +415,7 @@ def _quarantine_rejects(engine: Engine, stage: str, plan: LoadPlan, staged: Stag
         f'INSERT INTO quarantine SELECT {quote_literal(plan.meta.source_id)}, "row", NULL, '
         f"CASE WHEN detail LIKE '%ENCODING%' THEN 'invalid_encoding' "
         f"WHEN detail LIKE 'filtered:%' THEN 'filtered' "  # left out by a mapping's filter
+        f"WHEN detail LIKE 'record_too_long:%' THEN 'record_too_long' "
         f"ELSE 'malformed_record' END, detail, original FROM {name}"
     )
     engine.unregister(name)
@@ -384,7 +433,7 @@ def _unread_tail(
     engine: Engine, stage: str, plan: LoadPlan, staged: StagedFile
 ) -> tuple[int, str, str] | None:
     """Lines the CSV reader silently swallowed (an unterminated quote runs to the end)."""
-    cols = [quote_ident(c) for c in plan.header]
+    cols = [quote_ident(c) for c in plan.staged_columns]
     newlines = " + ".join(
         f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in cols
     )
