@@ -207,3 +207,46 @@ def test_one_line_crlf_jsonl(case: Case, tmp_path: Path) -> None:
     report = ingest(case, "messages", f)
     assert (report.stored, report.quarantined) == (1, 0)
     assert stored(case, "SELECT text, row FROM messages") == {("t", 1)}
+
+
+def test_duplicate_key_is_quarantined_with_its_reason(case: Case, tmp_path: Path) -> None:
+    body = (
+        '{"platform":"c","message_id":"1","sent_at":"2020-01-01T10:00:00Z","sender":"a",'
+        '"recipient":"b","text":"first","text":"last"}\n'
+        '{"platform":"c","message_id":"2","sent_at":"2020-01-01T10:00:00Z","sender":"a",'
+        '"recipient":"b","text":"once","extra":1,"extra":2}\n'
+    )
+    report = ingest(case, "messages", write(tmp_path / "m.jsonl", body))
+    assert quarantined(case) == [(1, "duplicate_key", "text")]
+    assert stored(case, "SELECT text, row FROM messages") == {("once", 2)}
+    assert (report.stored, report.quarantined) == (1, 1)
+
+
+@pytest.mark.parametrize("number", ["1e2", "100.0", "12345678901234567890123", "-0", "1.50"])
+def test_numeric_ids_keep_their_source_text(case: Case, tmp_path: Path, number: str) -> None:
+    body = (
+        f'{{"platform":"c","message_id":{number},"sent_at":"2020-01-01T10:00:00Z",'
+        '"sender":"a","recipient":"b","text":"t"}\n'
+    )
+    ingest(case, "messages", write(tmp_path / "m.jsonl", body))
+    assert stored(case) == {(number, 1)}
+
+
+def test_telegram_numeric_ids_are_not_floats(tmp_path: Path) -> None:
+    from threadline.ingest.formats import ParseOptions, parse
+
+    doc = (
+        '{"name": "x", "type": "personal_chat", "id": 222, "messages": ['
+        '{"id": 1e2, "type": "message", "date": "2021-01-20T17:05:00", '
+        '"date_unixtime": "1611133500", "from": "A", "from_id": "user111", "text": "hi"}]}'
+    )
+    (messages, *_) = [
+        p
+        for p in parse(write(tmp_path / "t.json", doc), "telegram", ParseOptions())
+        if p.kind == "messages"
+    ]
+    records = messages.records
+    table = records.read_all() if hasattr(records, "read_all") else records
+    (row,) = table.to_pylist()
+    # ijson reads numbers as Decimal: digits and exponent as written (case of E aside)
+    assert row["message_id"] == "222:1E+2"

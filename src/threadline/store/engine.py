@@ -47,6 +47,10 @@ class Dialect:
         """SQL that is true where a text is valid JSON holding an object."""
         return f"CASE WHEN json_valid({expr}) THEN json_type({expr}) = 'OBJECT' ELSE false END"
 
+    def json_has_duplicate_keys(self, expr: str) -> str:
+        """SQL that is true where a JSON object text names a top-level key twice."""
+        return f"len(json_keys({expr})) <> len(list_distinct(json_keys({expr})))"
+
     def json_object(self, pairs: list[tuple[str, str]]) -> str:
         """SQL building a JSON object as text from (key, SQL value) pairs."""
         args = ", ".join(f"{quote_literal(k)}, {v}" for k, v in pairs)

@@ -5,6 +5,7 @@ Runs inside the caller's transaction, so a failure anywhere leaves nothing of th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -135,22 +136,35 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
         original = engine.dialect.json_object(
             [(c, f"s.{quote_ident(where_is[c])}") for c in columns]
         )
-        ok, where = "true", "true"
+        ok, where, source = "true", "true", f"{stage} s"
+        dup = "CAST(NULL AS VARCHAR)"
     else:
         staged = _stage_file(engine, plan, stage)
+        ok = engine.dialect.json_is_object("s.line")
+        written = json_source_text(engine, stage, kind, ok)
         raw = {
-            f.name: _raw_text(f.type, engine.dialect.json_text("s.line", f.name))
+            f.name: _raw_text(
+                f.type,
+                f"coalesce(s.{quote_ident(_SRC + f.name)}, "
+                f"{engine.dialect.json_text('s.line', f.name)})",
+            )
             for f in kind.fields
         }
         original = "s.line"
-        ok = engine.dialect.json_is_object("s.line")
         where = "s.line IS NOT NULL AND trim(s.line) <> ''"
+        source = f"{stage} s LEFT JOIN {written} p ON p._row = s._row"
+        dup = (
+            ", ".join(
+                f"p.{quote_ident(_SRC + n)} AS {quote_ident(_SRC + n)}" for n in kind.field_names
+            )
+            + ", p._dup"
+        )
     fields_sql = ", ".join(
         f"CASE WHEN _ok THEN {expr} END AS {quote_ident(n)}" for n, expr in raw.items()
     )
     engine.execute(
-        f"CREATE OR REPLACE TEMP VIEW {stage}_f AS SELECT _row, _ok, {fields_sql} "
-        f"FROM (SELECT s.*, {ok} AS _ok FROM {stage} s WHERE {where}) s"
+        f"CREATE OR REPLACE TEMP VIEW {stage}_f AS SELECT s._row, _ok, _dup, {fields_sql} "
+        f"FROM (SELECT s.*, {ok} AS _ok, {dup} AS _dup FROM {source} WHERE {where}) s"
     )
     if plan.fail_after_stage:
         raise InjectedFailure("injected failure after staging")
@@ -355,7 +369,11 @@ def _normalise(
         for f in kind.fields
         if f"{f.name}_original" in stored
     ]
-    rules = [("NOT v._ok", "'malformed_record'", "NULL"), *checks(kind, sqls)]
+    rules = [
+        ("NOT v._ok", "'malformed_record'", "NULL"),
+        ("v._dup IS NOT NULL", "'duplicate_key'", "v._dup"),
+        *checks(kind, sqls),
+    ]
     reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in rules) + " END"
     fld = "CASE " + " ".join(f"WHEN {c} THEN {n}" for c, _, n in rules) + " END"
     raw_of = (
@@ -388,7 +406,7 @@ def _normalise(
         f"CASE WHEN w._reason IS NULL THEN {record_id_sql(kind, engine.dialect, 'w')} END "
         f"AS record_id, CASE WHEN w._reason IS NOT NULL THEN {detail} END AS _detail FROM ("
         f"SELECT v.*, {', '.join([*originals, reason + ' AS _reason', fld + ' AS _field'])} "
-        f"FROM (SELECT f._row, f._ok, {', '.join(values + raws)} "
+        f"FROM (SELECT f._row, f._ok, f._dup, {', '.join(values + raws)} "
         f"FROM {stage}_f f {' '.join(joins)}) v) w"
     )
 
@@ -462,3 +480,84 @@ def _read_tail(path: Path, skip_lines: int, limit: int = 65536) -> str:
             if not fh.readline():
                 break
         return fh.read(limit).decode("utf-8", errors="replace")
+
+
+_SRC = "_src_"
+# A key followed by a JSON number: the engine would give the number's value, not its text.
+_NUMBER_VALUE = r'[{,]\s*"[^"]*"\s*:\s*-?[0-9]'
+
+
+def json_source_text(engine: Engine, stage: str, kind: Kind, ok: str) -> str:
+    """A table of the lines whose fields the engine's JSON reading would alter; its name.
+
+    Two things the engine does not keep: a number's text as written (``1e2`` would become
+    ``100.0``; an id must stay the text the source wrote) and which of a duplicated key's
+    values the source meant (engines take the first, Python and jq the last). Those few lines
+    are parsed again in Python: ``_src_<field>`` holds a number field's text as written and
+    ``_dup`` a field that appears twice (the row is quarantined as ``duplicate_key``).
+    """
+    d = engine.dialect
+    careful = (
+        f"SELECT _row, line FROM {stage} s WHERE s.line IS NOT NULL AND "
+        f"CASE WHEN {ok} THEN {d.regexp_matches('s.line', _NUMBER_VALUE)} "
+        f"OR {d.json_has_duplicate_keys('s.line')} ELSE false END"
+    )
+    names = kind.field_names
+    rows: list[int] = []
+    dups: list[str | None] = []
+    texts: dict[str, list[str | None]] = {n: [] for n in names}
+    for row, line in engine.query(careful):
+        found = _written_fields(str(line), names)
+        if found is None:
+            continue
+        rows.append(int(row))
+        dups.append(found[1])
+        for n in names:
+            texts[n].append(found[0].get(n))
+    table = pa.table(
+        {
+            "_row": pa.array(rows, pa.int64()),
+            "_dup": pa.array(dups, pa.string()),
+            **{_SRC + n: pa.array(texts[n], pa.string()) for n in names},
+        }
+    )
+    name = f"{stage}_src"
+    engine.register(name + "_arrow", table)
+    engine.execute(
+        f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS "
+        f"SELECT * FROM {quote_ident(name + '_arrow')}"
+    )
+    engine.unregister(name + "_arrow")
+    return quote_ident(name)
+
+
+def _written_fields(line: str, names: Sequence[str]) -> tuple[dict[str, str], str | None] | None:
+    """Number fields' text as written and the first field named twice, of one JSON line."""
+    wanted = set(names)
+    top: list[list[tuple[str, object]]] = []
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        top.append(items)
+        return dict(items)
+
+    try:
+        json.loads(line, object_pairs_hook=pairs, parse_float=_Number, parse_int=_Number)
+    except (ValueError, RecursionError):
+        return None
+    if not top:
+        return None
+    items = top[-1]  # the outermost object is completed last
+    seen: set[str] = set()
+    dup = None
+    for key, _ in items:
+        if key in seen and key in wanted and dup is None:
+            dup = key
+        seen.add(key)
+    texts = {k: str(v) for k, v in items if k in wanted and isinstance(v, _Number)}
+    return texts, dup
+
+
+class _Number(str):
+    """A JSON number kept as the text the source wrote."""
+
+    __slots__ = ()

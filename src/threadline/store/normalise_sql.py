@@ -182,6 +182,8 @@ def raw_column(field: Field) -> str:
 REASON_TEXT = {
     "malformed_record": "the record cannot be read (wrong number of fields or not a JSON object)",
     "missing_field": "is missing",
+    "duplicate_key": "is named twice in the JSON object (engines read the first value, "
+    "Python and jq the last): the record is ambiguous",
     "naive_timestamp": "has no UTC offset and the source was ingested without --timezone",
     "bad_timestamp": "is not an ISO 8601 timestamp (hours 00-23, offsets within +-14:00)",
     "nonexistent_local_time": "is a local time the --timezone clock skipped (DST gap); "

@@ -63,6 +63,11 @@ class SparkDialect(Dialect):
         """True where the text parses as a JSON object (Spark has no json_type)."""
         return f"(json_object_keys({expr}) IS NOT NULL)"
 
+    def json_has_duplicate_keys(self, expr: str) -> str:
+        """True where a JSON object text names a top-level key twice, in Spark's spelling."""
+        keys = f"json_object_keys({expr})"
+        return f"(size({keys}) <> size(array_distinct({keys})))"
+
     def json_object(self, pairs: list[tuple[str, str]]) -> str:
         """A JSON object text from (key, SQL expression) pairs."""
         args = ", ".join(f"{quote_literal(k)}, {v}" for k, v in pairs)
