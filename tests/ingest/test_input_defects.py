@@ -250,3 +250,42 @@ def test_telegram_numeric_ids_are_not_floats(tmp_path: Path) -> None:
     (row,) = table.to_pylist()
     # ijson reads numbers as Decimal: digits and exponent as written (case of E aside)
     assert row["message_id"] == "222:1E+2"
+
+
+# --- seized media folders --------------------------------------------------------------
+
+
+def test_media_folder_links_are_recorded_not_followed_and_specials_listed(
+    case: Case, tmp_path: Path
+) -> None:
+    import os
+
+    seized = tmp_path / "seized"
+    seized.mkdir()
+    (seized / "note.txt").write_text("an ordinary file\n", encoding="utf-8")
+    outside = write(tmp_path / "outside" / "host.txt", "not seized\n")
+    (seized / "to_outside").symlink_to(outside)
+    (seized / "to_zero").symlink_to("/dev/zero")
+    (seized / "to_dir").symlink_to(outside.parent, target_is_directory=True)
+    os.mkfifo(seized / "pipe")
+    (report,) = case.ingest_media([seized], agency="AG", seizure="EX-1", workers=1)
+    rows = {
+        Path(p).name: (status, reason, sha)
+        for p, status, reason, sha in case.engine.query(
+            "SELECT path, status, reason, sha256 FROM media_files"
+        )
+    }
+    assert rows["note.txt"][0] == "not_media"
+    assert rows["note.txt"][2]
+    for link, target in [("to_outside", outside), ("to_zero", "/dev/zero")]:
+        status, reason, sha = rows[link]
+        assert (status, sha) == ("symlink", None)
+        assert f"symbolic link to {target}" in reason
+    assert rows["to_dir"][0] == "symlink"
+    assert rows["pipe"][:1] == ("special",)
+    assert "FIFO" in rows["pipe"][1]
+    hashed = {sha for (sha,) in case.engine.query("SELECT sha256 FROM media WHERE sha256 NOTNULL")}
+    assert len(hashed) == 1  # only note.txt was read
+    assert "host.txt" not in str(case.engine.query("SELECT list(path) FROM media_files"))
+    assert any("pipe" in n and "FIFO" in n for n in report.notes)
+    assert any("to_zero" in n for n in report.notes)
