@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any
 
 from threadline import __version__, pipeline
-from threadline.errors import CaseError, KeyRequiredError, UsageError
+from threadline.errors import CaseError, CasePermissionError, KeyRequiredError, UsageError
 from threadline.graph import sql as graph_sql
 from threadline.ingest.canonical import IngestReport, SourceOptions, check_options, ingest_file
 from threadline.ingest.files import scan
@@ -120,6 +120,7 @@ class Case:
         """
         path = Path(path)
         info_file = path / CASE_FILE
+        check_access(path, read_only=read_only)
         if not info_file.is_file():
             raise CaseError(
                 f"{path}: not a Threadline case (no {CASE_FILE}); run `threadline init`"
@@ -523,3 +524,27 @@ def _create_tables(engine: Engine) -> None:
 def status_dict(status: CaseStatus) -> dict[str, Any]:
     """A status as plain data (for ``--json``)."""
     return asdict(status)
+
+
+def check_access(path: Path, *, read_only: bool) -> None:
+    """Refuse a case this user may not read (or, unless ``read_only``, write) by that name.
+
+    Without this a directory the user cannot enter looks like "not a case", and a read-only
+    mount fails deep inside the engine.
+    """
+    if path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
+        raise CasePermissionError(f"{path}: permission denied: this user cannot read the case")
+    if read_only or not (path / CASE_FILE).is_file():
+        return
+    db = path / DB_FILE
+    try:
+        probe = path / f".write-check-{os.getpid()}"
+        probe.touch(exist_ok=False)
+        probe.unlink()
+        if db.exists() and not os.access(db, os.W_OK):
+            raise PermissionError(13, "the case database is read-only")
+    except OSError as exc:
+        raise CasePermissionError(
+            f"{path}: the case cannot be written ({exc.strerror}): fix its permissions or "
+            "mount, or use a command that only reads it"
+        ) from None

@@ -289,3 +289,98 @@ def test_media_folder_links_are_recorded_not_followed_and_specials_listed(
     assert "host.txt" not in str(case.engine.query("SELECT list(path) FROM media_files"))
     assert any("pipe" in n and "FIFO" in n for n in report.notes)
     assert any("to_zero" in n for n in report.notes)
+
+
+# --- the case directory itself ---------------------------------------------------------
+
+_DELETING_INGEST = """
+import shutil, sys
+from pathlib import Path
+from threadline import cli
+from threadline.store import custody
+
+original = custody.record_source
+def record_then_delete(engine, *args, **kwargs):
+    original(engine, *args, **kwargs)
+    shutil.rmtree(Path(sys.argv[2]))  # the case directory goes while the file is loading
+custody.record_source = record_then_delete
+sys.argv = ["threadline", *sys.argv[1:]]
+cli.main()
+"""
+
+
+def test_deleting_the_case_during_an_ingest_is_not_success(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    Case.init(tmp_path / "case").close()
+    f = write(tmp_path / "m.csv", HEADER + "\n" + "\n".join(GOOD) + "\n")
+    args = ["ingest", str(tmp_path / "case"), "messages", str(f), "--agency", "A", "--seizure", "S"]
+    done = subprocess.run(
+        [sys.executable, "-c", _DELETING_INGEST, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    print(done.stdout[-500:], done.stderr[-500:])
+    assert not (tmp_path / "case").exists()
+    assert done.returncode == 3
+    assert "deleted or moved during the ingest" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def read_only_case(tmp_path: Path) -> Any:
+    import os
+    import subprocess
+
+    src, mnt = tmp_path / "src", tmp_path / "mnt"
+    mnt.mkdir()
+    Case.init(src / "case").close()
+    if os.geteuid() != 0:
+        (src / "case").chmod(0o555)
+        yield mnt.parent / "src" / "case"
+        (src / "case").chmod(0o755)
+        return
+    # root ignores file modes: a read-only bind mount is what a read-only case looks like
+    ok = subprocess.run(["mount", "--bind", str(src), str(mnt)], check=False).returncode == 0
+    ok = ok and (
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(mnt)], check=False).returncode == 0
+    )
+    if not ok:
+        subprocess.run(["umount", str(mnt)], check=False)
+        pytest.skip("cannot make a read-only mount here (not permitted)")
+    yield mnt / "case"
+    subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_read_only_case_is_a_permission_error_not_a_missing_case(
+    read_only_case: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from threadline.errors import CasePermissionError
+
+    with pytest.raises(CasePermissionError, match="cannot be written") as err:
+        Case.open(read_only_case)
+    assert err.value.exit_code == 8
+    with Case.open(read_only_case, read_only=True) as c:  # reading still works
+        assert c.status().counts["sources"] == 0
+    f = write(tmp_path / "m.csv", HEADER + "\n" + GOOD[0] + "\n")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from threadline import cli; sys.argv[0] = 'threadline'; cli.main()",
+            *("ingest", str(read_only_case), "messages", str(f), "--agency", "A"),
+            *("--seizure", "S"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 8, done.stderr
+    assert "not a Threadline case" not in done.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from threadline import __version__, values
-from threadline.errors import InvalidValue, SourceError, UsageError
+from threadline.errors import CaseError, InvalidValue, SourceError, UsageError
 from threadline.ingest.files import FileFacts, detect_format, scan
 from threadline.ingest.text_records import CsvRecords, JsonLines, csv_header
 from threadline.schema import Kind, ValueType
@@ -236,6 +236,8 @@ def _load(
                 "content_digest": custody.content_digest(engine, kind.name, source_id),
             }
         )
+        _store_still_there(engine)
+    _store_still_there(engine)  # removed while committing: the commit went nowhere
     return IngestReport(
         str(path),
         kind.name,
@@ -281,3 +283,17 @@ def _columns(
         )
     ignored = tuple(h for h in header if h not in kind.field_names)
     return header, ignored
+
+
+def _store_still_there(engine: Engine) -> None:
+    """Refuse to report rows stored in a case file that was deleted or moved meanwhile.
+
+    An open database file keeps working after its directory is removed, so without this an
+    ingest into a deleted case would commit into nothing and report success.
+    """
+    store = getattr(engine, "path", None)
+    if isinstance(store, Path) and not store.exists():
+        raise CaseError(
+            f"{store}: the case database was deleted or moved during the ingest; nothing "
+            "was kept. Restore the case (or `threadline init` a new one) and ingest again"
+        )
