@@ -26,6 +26,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 
@@ -109,6 +110,7 @@ class CsvRecords:
     path: Path
     width: int  # number of header fields
     rejects: list[tuple[int, str, str]] = field(default_factory=list)
+    error: SourceError | None = None  # what refused the file while the engine read it
 
     @property
     def schema(self) -> pa.Schema:
@@ -119,7 +121,7 @@ class CsvRecords:
 
     def reader(self) -> pa.RecordBatchReader:
         """Stream the records; ``rejects`` is complete once the reader is exhausted."""
-        return pa.RecordBatchReader.from_batches(self.schema, self._batches())
+        return pa.RecordBatchReader.from_batches(self.schema, _keeping_error(self, self._batches()))
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
         rows: list[int] = []
@@ -220,6 +222,19 @@ class CsvRecords:
         raise SourceError(self.path, "the file is empty (no header row)", row=1)
 
 
+class _Reading(Protocol):
+    error: SourceError | None
+
+
+def _keeping_error(owner: _Reading, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Pass batches on; keep a refusal raised while the engine pulls them (it wraps it)."""
+    try:
+        yield from batches
+    except SourceError as exc:
+        owner.error = exc
+        raise
+
+
 def csv_header(path: Path) -> tuple[str, ...]:
     """The column names of a CSV file, or a SourceError saying why there are none."""
     names = CsvRecords(path, 0).header()
@@ -242,11 +257,12 @@ class JsonLines:
 
     path: Path
     rejects: list[tuple[int, str, str]] = field(default_factory=list)
+    error: SourceError | None = None
     schema = pa.schema([("_row", pa.int64()), ("line", pa.string())])
 
     def reader(self) -> pa.RecordBatchReader:
         """Stream the lines; ``rejects`` is complete once the reader is exhausted."""
-        return pa.RecordBatchReader.from_batches(self.schema, self._batches())
+        return pa.RecordBatchReader.from_batches(self.schema, _keeping_error(self, self._batches()))
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
         rows: list[int] = []

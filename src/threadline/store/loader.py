@@ -37,6 +37,7 @@ class TextRecords(Protocol):
     """An exact reader of a seized text file: Arrow batches, then what it could not read."""
 
     rejects: list[tuple[int, str, str]]
+    error: SourceError | None  # a refusal of the whole file, raised while it was read
 
     def reader(self) -> pa.RecordBatchReader:
         """Stream ``_row`` plus the staged columns; ``rejects`` is complete afterwards."""
@@ -254,7 +255,12 @@ def _stage_file(engine: Engine, plan: LoadPlan, stage: str) -> StagedFile:
 
 def _stage_exact(engine: Engine, exact: Callable[[], TextRecords], stage: str) -> StagedFile:
     records = exact()
-    staged = engine.stage_arrow(records.reader(), stage)
+    try:
+        staged = engine.stage_arrow(records.reader(), stage)
+    except EngineError:
+        if records.error is not None:  # the engine wraps the reader's own refusal
+            raise records.error from None
+        raise
     return StagedFile(staged.table, staged.rows, list(records.rejects))
 
 

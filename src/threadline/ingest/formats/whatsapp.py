@@ -140,8 +140,9 @@ class Survey:
 def survey(path: Path) -> Survey:
     """First pass: headers only."""
     found = Survey()
-    # Encoding problems do not matter here: they never sit inside a header's digits.
-    with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as fh:
+    # Encoding problems do not matter here: they never sit inside a header's digits. Bad
+    # bytes in a name are replaced, never kept as surrogates that reach the records.
+    with path.open(encoding="utf-8", errors="replace", newline="\n") as fh:
         for n, line in enumerate(fh, 1):
             h = wl.match_header(line.rstrip("\r\n").lstrip("\ufeff") if n == 1 else line)
             if h is not None:
