@@ -384,3 +384,29 @@ def test_read_only_case_is_a_permission_error_not_a_missing_case(
     )
     assert done.returncode == 8, done.stderr
     assert "not a Threadline case" not in done.stderr
+
+
+def test_cr_only_whatsapp_export_is_not_one_message(tmp_path: Path) -> None:
+    from tests.ingest.formats.conftest import parse_all
+
+    chat = (
+        "20/01/2021, 09:07 - Maria Santos: Good morning!\r"
+        "20/01/2021, 13:15 - +63 917 555 0101: Yes, see you there.\r"
+    )
+    got, _ = parse_all(write(tmp_path / "chat.txt", chat), "whatsapp", day_first=True)
+    assert [(m["_row"], m["text"]) for m in got["messages"]] == [
+        (1, "Good morning!"),
+        (2, "Yes, see you there."),
+    ]
+
+
+def test_mapped_jsonl_duplicate_key_is_quarantined(case: Case, tmp_path: Path) -> None:
+    from tests.conftest import DATA
+
+    mapping = Path(__file__).resolve().parents[2] / "docs" / "mappings" / "chatapp_subscribers.yaml"
+    lines = (DATA / "formats" / "mapping" / "chatapp_subscribers.jsonl").read_text().splitlines()
+    lines[0] = lines[0][:-1] + ', "email": "other@mail.test"}'
+    f = write(tmp_path / "subs.jsonl", "\n".join(lines) + "\n")
+    (report,) = case.ingest_export("jsonl", [f], agency="AG", seizure="EX-1", mapping=mapping)
+    assert (1, "duplicate_key", None) in quarantined(case)
+    assert report.quarantined >= 1

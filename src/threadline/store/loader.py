@@ -440,6 +440,7 @@ def _quarantine_rejects(engine: Engine, stage: str, plan: LoadPlan, staged: Stag
         f"CASE WHEN detail LIKE '%ENCODING%' THEN 'invalid_encoding' "
         f"WHEN detail LIKE 'filtered:%' THEN 'filtered' "  # left out by a mapping's filter
         f"WHEN detail LIKE 'record_too_long:%' THEN 'record_too_long' "
+        f"WHEN detail LIKE 'duplicate_key:%' THEN 'duplicate_key' "
         f"ELSE 'malformed_record' END, detail, original FROM {name}"
     )
     engine.unregister(name)
