@@ -410,3 +410,19 @@ def test_mapped_jsonl_duplicate_key_is_quarantined(case: Case, tmp_path: Path) -
     (report,) = case.ingest_export("jsonl", [f], agency="AG", seizure="EX-1", mapping=mapping)
     assert (1, "duplicate_key", None) in quarantined(case)
     assert report.quarantined >= 1
+
+
+def test_an_engine_reader_failure_reads_the_file_again_exactly(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB's reader failing aborts the transaction; the file is loaded again, exactly."""
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        case.engine.execute("SELECT error('the CSV reader gave up')")
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(case.engine, "stage_csv", fail)
+    f = write(tmp_path / "m.csv", HEADER + "\n" + "\n".join(GOOD) + "\n")
+    report = ingest(case, "messages", f)
+    assert (report.stored, report.quarantined) == (3, 0)
+    _all_good(case)

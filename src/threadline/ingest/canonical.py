@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -19,7 +19,14 @@ from threadline.schema import Kind, ValueType
 from threadline.schema import kind as kind_named
 from threadline.store import audit, custody
 from threadline.store.engine import Engine
-from threadline.store.loader import LoadPlan, Normaliser, SourceMeta, TextRecords, load_source
+from threadline.store.loader import (
+    LoadPlan,
+    Normaliser,
+    ReadAgainExactly,
+    SourceMeta,
+    TextRecords,
+    load_source,
+)
 
 NORMALISERS: Mapping[ValueType, Normaliser] = {
     ValueType.PHONE: values.normalise_phone,
@@ -218,6 +225,26 @@ def _load(
         rejects=rejects,
         fail_after_stage=fail_after_stage,
     )
+    try:
+        return _commit(engine, plan, kind, path, facts, options, fmt, ignored)
+    except ReadAgainExactly:
+        # The engine's reader gave up on the file and aborted the transaction (rolled back).
+        return _commit(
+            engine, replace(plan, exact_first=True), kind, path, facts, options, fmt, ignored
+        )
+
+
+def _commit(
+    engine: Engine,
+    plan: LoadPlan,
+    kind: Kind,
+    path: Path,
+    facts: FileFacts,
+    options: SourceOptions,
+    fmt: str,
+    ignored: tuple[str, ...],
+) -> IngestReport:
+    meta, source_id = plan.meta, plan.meta.source_id
     with audit.audited(engine, "ingest", user=meta.os_user) as entry:
         result = load_source(engine, plan)
         custody.record_source(engine, meta, result, ignored)

@@ -22,12 +22,12 @@ class FileFacts:
     blank_lines: int  # empty lines before the last line of text
     crlf: int = 0  # lines ending in CR LF
     bare_cr: int = 0  # CRs not followed by LF (old Mac line endings, or stray)
+    lf: int = 0  # every LF, after a CR or not
 
     @property
     def mixed_line_endings(self) -> bool:
         """True when lines end in CR alone, or some in CR LF and others in LF alone."""
-        bare_lf = self.lines + self.blank_lines - self.crlf
-        return self.bare_cr > 0 or (self.crlf > 0 and bare_lf > 1)
+        return self.bare_cr > 0 or (self.crlf > 0 and self.lf > self.crlf)
 
 
 def scan(path: Path) -> FileFacts:
@@ -57,7 +57,13 @@ def scan(path: Path) -> FileFacts:
     ends_open = size > 0 and prev_last != b"\n"
     text_lines = newlines + (1 if ends_open else 0) - blanks
     return FileFacts(
-        digest.hexdigest(), size, text_lines, max(blanks - trailing_run, 0), crlf, crs - crlf
+        digest.hexdigest(),
+        size,
+        text_lines,
+        max(blanks - trailing_run, 0),
+        crlf,
+        crs - crlf,
+        newlines,
     )
 
 

@@ -109,6 +109,14 @@ class LoadResult:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
+class ReadAgainExactly(EngineError):
+    """The engine's reader failed on the file; load it again with the exact reader.
+
+    The engine aborted the transaction, so the caller rolls back and starts over with
+    ``LoadPlan.exact_first``.
+    """
+
+
 class InjectedFailure(RuntimeError):
     """Raised by the test hook in the middle of a load."""
 
@@ -240,7 +248,8 @@ def _stage_file(engine: Engine, plan: LoadPlan, stage: str) -> StagedFile:
             staged = engine.stage_lines(plan.path, stage)
     except EngineError as exc:
         if plan.exact is not None:
-            return _stage_exact(engine, plan.exact, stage)
+            # The failed statement aborted the transaction: nothing more can run in it.
+            raise ReadAgainExactly(str(exc), exc.sql) from exc
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceError(plan.path, f"not readable as {plan.format} text ({first})") from exc
     if plan.exact is not None and (
