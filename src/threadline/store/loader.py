@@ -253,13 +253,33 @@ def _stage_file(engine: Engine, plan: LoadPlan, stage: str) -> StagedFile:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceError(plan.path, f"not readable as {plan.format} text ({first})") from exc
     if plan.exact is not None and (
-        staged.rejects or (plan.format == "csv" and _unread_tail(engine, stage, plan, staged))
+        any(not _plain_reject(r) for r in staged.rejects)
+        or (plan.format == "csv" and _unread_tail(engine, stage, plan, staged))
     ):
         # The engine's reader could not take every record as written (a long record, a
         # stray quote): read the whole file again exactly, so no record is split or merged.
         engine.drop_stage(stage)
         return _stage_exact(engine, plan.exact, stage)
     return staged
+
+
+# Rejects the engine's reader reports exactly: one line with the wrong number of fields (a
+# quote that never closes included: the reader resumes on the next line, as the exact
+# reader does) or bytes that are not UTF-8. Seized files hold such rows by the thousand;
+# they must not cost a second, slower read of the whole file. Whether the reader resumed
+# on the right line is proven by counting every line of the file (``_unread_tail``).
+_PLAIN_REJECTS = frozenset(
+    {"TOO MANY COLUMNS", "MISSING COLUMNS", "INVALID ENCODING", "INVALID UNICODE"}
+)
+
+
+def _plain_reject(reject: tuple[int, str, str]) -> bool:
+    _, kinds, text = reject
+    return (
+        all(k.strip() in _PLAIN_REJECTS for k in kinds.split(";"))
+        and "\n" not in text
+        and "\r" not in text
+    )
 
 
 def _stage_exact(engine: Engine, exact: Callable[[], TextRecords], stage: str) -> StagedFile:
