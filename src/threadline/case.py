@@ -15,7 +15,13 @@ from typing import Any
 
 from threadline import __version__, custody_check, pipeline, runs
 from threadline.custody_check import VerifyReport
-from threadline.errors import CaseError, EngineError, KeyRequiredError, UsageError
+from threadline.errors import (
+    CaseError,
+    CasePermissionError,
+    EngineError,
+    KeyRequiredError,
+    UsageError,
+)
 from threadline.graph import sql as graph_sql
 from threadline.ingest.canonical import IngestReport, SourceOptions, check_options, ingest_file
 from threadline.ingest.files import scan
@@ -121,6 +127,7 @@ class Case:
         """
         path = Path(path)
         info_file = path / CASE_FILE
+        check_access(path, read_only=read_only)
         if not info_file.is_file():
             raise CaseError(
                 f"{path}: not a Threadline case (no {CASE_FILE}); run `threadline init`"
@@ -741,3 +748,27 @@ def restrict(path: Path, *, deep: bool = False) -> None:
                 item.chmod(0o600)
     except PermissionError:  # a case shared through group permissions keeps them
         pass
+
+
+def check_access(path: Path, *, read_only: bool) -> None:
+    """Refuse a case this user may not read (or, unless ``read_only``, write) by that name.
+
+    Without this a directory the user cannot enter looks like "not a case", and a read-only
+    mount fails deep inside the engine.
+    """
+    if path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
+        raise CasePermissionError(f"{path}: permission denied: this user cannot read the case")
+    if read_only or not (path / CASE_FILE).is_file():
+        return
+    db = path / DB_FILE
+    try:
+        probe = path / f".write-check-{os.getpid()}"
+        probe.touch(exist_ok=False)
+        probe.unlink()
+        if db.exists() and not os.access(db, os.W_OK):
+            raise PermissionError(13, "the case database is read-only")
+    except OSError as exc:
+        raise CasePermissionError(
+            f"{path}: the case cannot be written ({exc.strerror}): fix its permissions or "
+            "mount, or use a command that only reads it"
+        ) from None

@@ -17,6 +17,12 @@ class CaseError(ThreadlineError):
     exit_code = 3
 
 
+class CasePermissionError(CaseError):
+    """The case exists but this user may not read it, or may not write it (read-only mount)."""
+
+    exit_code = 8
+
+
 class KeyRequiredError(CaseError):
     """The case is encrypted and no key, or the wrong key, was given."""
 
