@@ -49,7 +49,7 @@ def test_init_ingest_status_quarantine_verify_export(tmp_path: Path) -> None:
 def test_exit_codes(tmp_path: Path) -> None:
     case = str(tmp_path / "case")
     assert run("status", case).returncode == 3  # no such case
-    key = write(tmp_path / "key", "secret\n")
+    key = write(tmp_path / "key", "0f3a9c5e7b1d2468ace0bdf13579acef\n")  # 128 bits, hex
     assert run("init", case, "--encrypt", "--key-file", str(key)).returncode == 0
     r = run("status", case)
     assert r.returncode == 4

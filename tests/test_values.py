@@ -45,8 +45,10 @@ def test_philippine_mobiles_in_any_style_give_one_e164(number: str, style: str) 
 
 @given(st.ip_addresses())
 def test_ip_addresses_round_trip(ip) -> None:  # type: ignore[no-untyped-def]
-    assert values.normalise_ip(str(ip)) == str(ip)
-    assert values.normalise_ip(f" {ip.exploded.upper()} ") == str(ip)
+    mapped = getattr(ip, "ipv4_mapped", None)
+    expected = str(mapped) if mapped is not None else str(ip)
+    assert values.normalise_ip(str(ip)) == expected
+    assert values.normalise_ip(f" {ip.exploded.upper()} ") == expected
 
 
 @pytest.mark.parametrize(

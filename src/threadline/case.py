@@ -4,41 +4,42 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from threadline import __version__, pipeline
-from threadline.errors import CaseError, KeyRequiredError, UsageError
+from threadline import __version__, custody_check, pipeline, runs
+from threadline.custody_check import VerifyReport
+from threadline.errors import (
+    CaseError,
+    CasePermissionError,
+    EngineError,
+    KeyRequiredError,
+    UsageError,
+)
 from threadline.graph import sql as graph_sql
 from threadline.ingest.canonical import IngestReport, SourceOptions, check_options, ingest_file
 from threadline.ingest.files import scan
+from threadline.keys import check_key
+from threadline.progress import Progress, file_size
+from threadline.resolve import persons as decisions
 from threadline.resolve import sql as resolve_sql
-from threadline.resolve.persons import member_key, recompute_members
+from threadline.resolve.persons import member_key
 from threadline.score import sql as score_sql
 from threadline.store import audit, custody, open_duckdb, open_spark, tables
 from threadline.store.engine import Engine
+from threadline.store.statements import raised_in
 
 CASE_FILE = "case.json"
 DB_FILE = "case.duckdb"
 FORMAT_VERSION = 1
 KEY_ENV = "THREADLINE_KEY"
 ENGINES = ("duckdb", "spark")
-
-
-@dataclass
-class VerifyReport:
-    """The outcome of a chain-of-custody check."""
-
-    ok: bool = True
-    sources_checked: int = 0
-    sources_absent: list[str] = field(default_factory=list)
-    audit_entries: int = 0
-    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Case:
         self.path = path
         self.engine = engine
         self.info = info
+        self.progress = Progress()  # the command line sets a display here
 
     # -- life cycle ----------------------------------------------------------------------
     @classmethod
@@ -87,8 +89,10 @@ class Case:
             key = key or os.environ.get(KEY_ENV)
             if not key:
                 raise KeyRequiredError(f"--encrypt needs a key: set {KEY_ENV} or pass --key-file")
+            check_key(key)
         path.mkdir(parents=True, exist_ok=True)
         (path / "tmp").mkdir(exist_ok=True)
+        restrict(path)
         info = {
             "format_version": FORMAT_VERSION,
             "name": path.resolve().name,
@@ -101,7 +105,10 @@ class Case:
         case = cls(path, store, info)
         with case.audited("init", {"name": info["name"], "encrypted": encrypt}):
             _create_tables(store)
-        (path / CASE_FILE).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        fd = os.open(path / CASE_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(info, indent=2) + "\n")
+        restrict(path)
         return case
 
     @classmethod
@@ -120,6 +127,7 @@ class Case:
         """
         path = Path(path)
         info_file = path / CASE_FILE
+        check_access(path, read_only=read_only)
         if not info_file.is_file():
             raise CaseError(
                 f"{path}: not a Threadline case (no {CASE_FILE}); run `threadline init`"
@@ -140,7 +148,12 @@ class Case:
         if not read_only:  # cases made by an older version gain the newer tables
             with store.transaction():
                 _create_tables(store)
-        return cls(path, store, info)
+            restrict(path)
+        case = cls(path, store, info)
+        case.key = key
+        if not read_only:
+            case.recover_interrupted_ingest()
+        return case
 
     def close(self) -> None:
         """Release the store."""
@@ -157,6 +170,11 @@ class Case:
         """
         with audit.audited(self.engine, action, details) as entry:
             yield entry
+            if action in custody_check.FINDINGS_ACTIONS and self.engine.dialect.name == "duckdb":
+                # Stages rebuild sessions and targets, so their conflict flags are set again
+                # here, before the digest that verify later compares them with.
+                custody_check.flag_conflicted(self.engine)
+                entry["findings_digest"] = custody_check.findings_digest(self.engine)
 
     def note(self, action: str, details: dict[str, Any]) -> None:
         """Record something done outside the store (an export, a package) in the audit log."""
@@ -234,11 +252,18 @@ class Case:
         options = check_options(SourceOptions(agency, seizure, timezone, country, format))
         reports = []
         for f in files:
+            started = self._file_started(Path(f))
             report = ingest_file(self.engine, kind, Path(f), options)
+            self.progress.file_done(report, time.perf_counter() - started)
             reports.append(report)
             if on_file:
                 on_file(report)
         return reports
+
+    def _file_started(self, path: Path) -> float:
+        """Tell the progress display a file is being read; the time it started."""
+        self.progress.file_started(path, file_size(path))
+        return time.perf_counter()
 
     def ingest_manifest(
         self, manifest: Path | str, on_file: Callable[[IngestReport], None] | None = None
@@ -285,8 +310,13 @@ class Case:
 
         options = check_options(SourceOptions(agency, seizure, timezone))
         canonical, seized = split_inputs(items)
-        reports = [ingest_file(self.engine, "media", p, options) for p in canonical]
+        reports = []
+        for p in canonical:
+            started = self._file_started(p)
+            reports.append(ingest_file(self.engine, "media", p, options))
+            self.progress.file_done(reports[-1], time.perf_counter() - started)
         if seized:
+            started = self._file_started(seized[0])
             reports.append(
                 ingest_media_folder(
                     self.engine,
@@ -296,9 +326,11 @@ class Case:
                     found_on=found_on,
                     workers=workers,
                     thumbnails=thumbnails,
-                    on_progress=on_progress,
+                    on_progress=on_progress or self.progress.media_hashed,
                 )
             )
+            restrict(self.path / "media", deep=True)  # hash manifests, thumbnails
+            self.progress.file_done(reports[-1], time.perf_counter() - started)
         for report in reports:
             if on_file:
                 on_file(report)
@@ -337,7 +369,9 @@ class Case:
         )
         reports = []
         for f in files:
+            started = self._file_started(Path(f))
             for report in ingest_export(self.engine, fmt, Path(f), options, how, kind):
+                self.progress.file_done(report, time.perf_counter() - started)
                 reports.append(report)
                 if on_file:
                     on_file(report)
@@ -363,17 +397,41 @@ class Case:
             quarantine_by_reason=reasons,
         )
 
-    def analyze(self, on_stage: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-        """Run every analysis stage in pipeline order, each recorded in the audit log."""
-        runs = []
-        for stage in pipeline.stages():
+    def analyze(
+        self, on_stage: Callable[[str], None] | None = None, *, start: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Run the analysis steps in pipeline order, each one transaction with its audit entry.
+
+        ``start`` resumes at the first step of that name in :data:`pipeline.STEPS` (``graph``
+        is step 2, not the graph run after ``relink``); every earlier stage must have run on
+        this case since its last ingest. A stage the engine refuses leaves the stages before
+        it committed and raises an :class:`EngineError` naming the stage and the purpose of
+        the statement. Each audit entry records the stage's ``seconds``.
+        """
+        steps = pipeline.stages()
+        history = runs.history(self.engine)
+        first = runs.resume_at(start, history) if start else 0
+        done = []
+        for number, stage in enumerate(steps[first:], first + 1):
             if on_stage:
                 on_stage(stage.name)
+            last = history.seconds.get(stage.name)
+            self.progress.stage_started(stage.name, number, len(steps), last)
             base = {"stage": stage.name, "parameters": stage.parameters}
-            with self.audited("analyze", {**base, "code_version": __version__}) as details:
-                details["summary"] = stage.run(self.engine)
-            runs.append(details)
-        return runs
+            began = time.perf_counter()
+            self.engine.watch = lambda event, name=stage.name: self.progress.statement(name, event)
+            try:
+                with self.audited("analyze", {**base, "code_version": __version__}) as details:
+                    details["summary"] = stage.run(self.engine)
+                    details["seconds"] = round(time.perf_counter() - began, 3)
+            except EngineError as exc:
+                purpose = raised_in(exc.__traceback__)
+                raise exc.in_stage(stage.name, str(purpose) if purpose else None) from exc
+            finally:
+                self.engine.watch = None
+            self.progress.stage_done(stage.name, details["seconds"], details["summary"])
+            done.append(details)
+        return done
 
     def match_media(self, settings: Any = None) -> dict[str, Any]:
         """Run the media stage with chosen thresholds (a ``MatchSettings``), audited."""
@@ -381,9 +439,11 @@ class Case:
 
         chosen = settings or DEFAULT_SETTINGS
         details = {"stage": "media", "parameters": chosen.parameters(), "code_version": __version__}
+        began = time.perf_counter()
         with self.audited("analyze", details) as entry:
             summary = run_media_stage(self.engine, chosen)
             entry["summary"] = summary
+            entry["seconds"] = round(time.perf_counter() - began, 3)
         return summary
 
     def export_vics(self, target: Path | str) -> int:
@@ -395,32 +455,30 @@ class Case:
             e["media"] = count
         return count
 
-    def verify(self) -> VerifyReport:
-        """Re-hash the source files still present and check the audit chain."""
-        report = VerifyReport()
-        for src in self.sources():
-            path = Path(src["path"])
-            if not path.is_file():
-                report.sources_absent.append(src["path"])
-                continue
-            report.sources_checked += 1
-            if scan(path).sha256 != src["sha256"]:
-                report.ok = False
-                report.problems.append(
-                    f"source {src['source_id']} ({src['path']}): file changed since ingest"
-                )
-        for seq, kind, source_id, digest in custody.ingest_digests(self.engine):
-            if custody.content_digest(self.engine, kind, source_id) != digest:
-                report.ok = False
-                report.problems.append(
-                    f"source {source_id} ({kind}): stored rows differ from those recorded at "
-                    f"ingest (audit entry {seq})"
-                )
-        report.audit_entries = len(audit.entries(self.engine))
-        broken = audit.first_broken(self.engine)
-        if broken:
-            report.ok = False
-            report.problems.append(f"audit entry {broken[0]}: {broken[1]}")
+    def verify(
+        self,
+        *,
+        deep: bool = False,
+        anchor: Path | str | None = None,
+        public_key: Path | str | None = None,
+    ) -> VerifyReport:
+        """Check the whole custody graph (docs/security.md says what this proves).
+
+        Seized files re-hashed; every stored row has a recorded source and is what its
+        source stored; sources match their ingest audit entries; decisions and role
+        overrides have theirs; findings are as the last audited change left them; the audit
+        chain is whole. ``deep`` also re-runs the analysis in a scratch copy and compares;
+        ``anchor`` (a signed head from ``threadline anchor``) checks the log still extends it.
+        """
+        if deep and self.engine.dialect.name != "duckdb":
+            raise UsageError("verify --deep works on DuckDB cases (a scratch copy of the file)")
+        report = custody_check.verify_case(self.engine)
+        if anchor is not None:
+            from threadline.share.anchor import check_anchor
+
+            check_anchor(self.engine, Path(anchor), public_key, report)
+        if deep:
+            self._verify_deep(report)
         return report
 
     # -- persons -------------------------------------------------------------------------------
@@ -442,15 +500,23 @@ class Case:
         """Record that a member is not the person the model joined it to."""
         return self._decide("split", member, None, reason)
 
-    def _decide(self, action: str, a: str, b: str | None, reason: str) -> str:
+    def _decide(
+        self, action: str, a: str, b: str | None, reason: str, by: str | None = None
+    ) -> str:
         if not reason.strip():
             raise UsageError("a decision needs a --reason")
         ka = member_key(self.engine, a)
         kb = member_key(self.engine, b) if b else None
+        keys = [k for k in (ka, kb) if k]
         with self.audited(f"decision:{action}") as entry:
-            seq = resolve_sql.add_decision(self.engine, action, ka, kb, reason, audit.os_user())
-            recompute_members(self.engine)
+            seq = resolve_sql.add_decision(
+                self.engine, action, ka, kb, reason, by or audit.os_user()
+            )
+            # Only the persons holding the decided members are re-formed; the rest keep theirs.
+            before, after = decisions.regroup(self.engine, keys)
+            decisions.replace_scope(self.engine, before, after)
             entry.update({"decision": seq, "member": ka, "other": kb, "reason": reason})
+            entry.update({"before": before, "after": after})
         return str(resolve_sql.person_of(self.engine, ka))
 
     # -- findings ------------------------------------------------------------------------------
@@ -464,9 +530,11 @@ class Case:
             raise UsageError("a role override needs a --reason")
         key = member_key(self.engine, person)
         pid = resolve_sql.person_of(self.engine, key)
-        with self.audited("decision:role", {"person": pid, "role": role, "reason": reason}):
+        with self.audited("decision:role", {"person": pid, "role": role, "reason": reason}) as e:
             graph_sql.add_role_override(self.engine, key, role, reason, audit.os_user())
             graph_sql.override_role(self.engine, str(pid), role, reason)
+            e["override"] = int(self.engine.scalar("SELECT max(seq) FROM role_overrides"))
+            e["member"] = key
 
     def networks(self) -> list[dict[str, Any]]:
         """Facilitator networks, largest first, with facilitators and bridge counts."""
@@ -505,6 +573,145 @@ class Case:
             entry["files"] = manifest["files"]
         return out / "manifest.json"
 
+    # -- analyst decisions: preview, take, undo ------------------------------------------------
+    def preview_decision(self, action: str, a: str, b: str | None = None) -> dict[str, Any]:
+        """What a merge or split would change (persons created, merged, emptied; targets)."""
+        if action not in ("merge", "split"):
+            raise UsageError(f"unknown decision {action!r}; merge or split")
+        ka = member_key(self.engine, a)
+        kb = member_key(self.engine, b) if b else None
+        if action == "merge" and kb is None:
+            raise UsageError("a merge needs two members")
+        planned = [*resolve_sql.decisions(self.engine)]
+        planned.append({"action": action, "member_key": ka, "other_key": kb})
+        before, after = decisions.regroup(self.engine, [k for k in (ka, kb) if k], planned)
+        return {"action": action, "member": ka, "other": kb} | decisions.changes(
+            self.engine, before, after
+        )
+
+    def decide(self, action: str, a: str, b: str | None, reason: str, by: str) -> dict[str, Any]:
+        """Take a merge or split decision for ``by`` (a workbench user); returns its effect."""
+        preview = self.preview_decision(action, a, b)
+        pid = self._decide(action, a, b, reason, by)
+        seq = int(self.engine.scalar("SELECT max(seq) FROM decisions"))
+        return preview | {"decision": seq, "person_id": pid}
+
+    def undo_decision(self, seq: int, reason: str, by: str | None = None) -> dict[str, Any]:
+        """Take back a merge or split: its members return exactly to where they were before.
+
+        Refused when a later change moved any of the members it touched.
+        """
+        if not reason.strip():
+            raise UsageError("an undo needs a --reason")
+        found, before, after = decisions.recorded_effect(self.engine, seq)
+        with self.audited("decision:undo") as entry:
+            self.engine.execute("DELETE FROM decisions WHERE seq = ?", [seq])
+            decisions.replace_scope(self.engine, after, before)
+            entry.update({"decision": seq, "undone": found, "reason": reason, "by": by})
+        return {"decision": seq, "restored": len(before)} | decisions.changes(
+            self.engine,
+            after,
+            before,
+        )
+
+    # -- custody: recovery, deep verification, anchors, conflicts -----------------------------
+    key: str | None = None  # the encryption key the case was opened with (scratch copies)
+
+    def recover_interrupted_ingest(self) -> dict[str, dict[str, int]]:
+        """Remove, audited, the rows an ingest killed during its commit left behind.
+
+        DuckDB 1.5.5 may replay a torn commit's large appends without the rest of its
+        transaction (duckdb/duckdb#25931): rows whose source has neither a ``sources`` row
+        nor an ingest audit entry. Re-ingesting the file stores them properly.
+        """
+        if self.engine.dialect.name != "duckdb":
+            return {}
+        found = custody.orphans(self.engine, torn_only=True)
+        if found:
+            reason = "ingest interrupted during its commit; re-ingest the file"
+            with self.audited("recover", {"reason": reason, "removed": found}):
+                custody.remove_orphans(self.engine, found)
+        return found
+
+    def _verify_deep(self, report: VerifyReport) -> None:
+        """Re-run the analysis in a scratch copy of the case; compare the findings."""
+        import shutil
+        import tempfile
+
+        scratch = Path(tempfile.mkdtemp(prefix="verify-deep-", dir=self.path / "tmp"))
+        try:
+            for name in (CASE_FILE, DB_FILE, DB_FILE + ".wal"):
+                if (self.path / name).is_file():
+                    shutil.copy2(self.path / name, scratch / name)
+            with Case.open(scratch, key=self.key) as copy:
+                copy.analyze()
+                again = custody_check.findings_digest(copy.engine)
+            self._recompute_sources(scratch / "re-ingest", report)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        now = custody_check.findings_digest(self.engine)
+        differ = sorted(t for t in now if again.get(t) != now[t])
+        if differ:
+            report.fail(
+                f"re-running the analysis gives different {', '.join(differ)} "
+                "(findings not recomputable from the stored evidence and decisions)"
+            )
+
+    def _recompute_sources(self, scratch: Path, report: VerifyReport) -> None:
+        """Ingest the seized canonical files again, in order, into an empty scratch case.
+
+        Each source's stored rows must be what its file gives now (same content digest).
+        Sources from exports (parser options are not recorded) or whose file is absent or
+        changed are not recomputed; a later source whose rows differ may then depend on
+        them, and is listed as not recomputed rather than failed.
+        """
+        encrypted = bool(self.info.get("encrypted"))
+        skipped: list[str] = []
+        with Case.init(scratch, encrypt=encrypted, key=self.key if encrypted else None) as fresh:
+            for src in self.sources():
+                path = Path(src["path"])
+                if src["format"] not in ("csv", "jsonl") or not path.is_file():
+                    skipped.append(src["source_id"])
+                    continue
+                if scan(path).sha256 != src["sha256"]:
+                    skipped.append(src["source_id"])
+                    continue
+                fresh.ingest(
+                    src["kind"],
+                    [path],
+                    agency=src["agency"],
+                    seizure=src["seizure"],
+                    timezone=src["timezone"],
+                    country=src["country"],
+                    format=src["format"],
+                )
+                sid, kind = src["source_id"], src["kind"]
+                mine = custody.content_digest(self.engine, kind, sid)
+                if custody.content_digest(fresh.engine, kind, sid) == mine:
+                    report.sources_recomputed += 1
+                elif skipped:
+                    report.sources_not_recomputed.append(sid)
+                else:
+                    report.fail(
+                        f"source {sid} ({src['path']}): stored rows are not what the file "
+                        "gives when ingested again"
+                    )
+        report.sources_not_recomputed += skipped
+
+    def anchor(self, out: Path | str, signing_key: Path | str | None = None) -> dict[str, Any]:
+        """Write a signed statement of the audit head to ``out`` (keep it outside the case)."""
+        from threadline.share.anchor import write_anchor
+        from threadline.share.package import signing_key_path
+
+        key_path = signing_key_path(self, signing_key)
+        statement = write_anchor(self.engine, str(self.info.get("name")), key_path, Path(out))
+        self.note("anchor", {"out": str(Path(out).resolve()), "head": statement["head"]})
+        return statement
+
+    def conflicts(self, source_id: str | None = None) -> list[dict[str, Any]]:
+        """Later versions of stored records with other content: both versions, both sources."""
+        return custody.conflicts(self.engine, source_id)
+
 
 def _open_engine(
     path: Path, info: dict[str, Any], key: str | None, read_only: bool, master: str | None
@@ -523,3 +730,45 @@ def _create_tables(engine: Engine) -> None:
 def status_dict(status: CaseStatus) -> dict[str, Any]:
     """A status as plain data (for ``--json``)."""
     return asdict(status)
+
+
+def restrict(path: Path, *, deep: bool = False) -> None:
+    """A case folder 0700 and its files 0600 (``deep``: all the way down): owner only.
+
+    Files other processes add later (spills, the WAL) are covered by the folder's mode and,
+    from the command line, by its umask of 077.
+    """
+    try:
+        for item in (path, *(path.rglob("*") if deep else path.iterdir())):
+            if item.is_symlink():
+                continue
+            if item.is_dir():
+                item.chmod(0o700)
+            elif item.is_file():
+                item.chmod(0o600)
+    except PermissionError:  # a case shared through group permissions keeps them
+        pass
+
+
+def check_access(path: Path, *, read_only: bool) -> None:
+    """Refuse a case this user may not read (or, unless ``read_only``, write) by that name.
+
+    Without this a directory the user cannot enter looks like "not a case", and a read-only
+    mount fails deep inside the engine.
+    """
+    if path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
+        raise CasePermissionError(f"{path}: permission denied: this user cannot read the case")
+    if read_only or not (path / CASE_FILE).is_file():
+        return
+    db = path / DB_FILE
+    try:
+        probe = path / f".write-check-{os.getpid()}"
+        probe.touch(exist_ok=False)
+        probe.unlink()
+        if db.exists() and not os.access(db, os.W_OK):
+            raise PermissionError(13, "the case database is read-only")
+    except OSError as exc:
+        raise CasePermissionError(
+            f"{path}: the case cannot be written ({exc.strerror}): fix its permissions or "
+            "mount, or use a command that only reads it"
+        ) from None

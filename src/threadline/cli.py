@@ -8,31 +8,29 @@ statement; 7 verification found an altered file or audit entry.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from threadline.case import Case
-from threadline.cli_common import console, key_option, open_case, out, read_key, spark_master
+from threadline.cli_common import (
+    console,
+    key_option,
+    open_case,
+    out,
+    quiet,
+    read_key,
+    spark_master,
+)
+from threadline.cli_progress import display
 from threadline.errors import ThreadlineError, UsageError
 from threadline.ingest.canonical import IngestReport
 from threadline.ingest.formats import CHOICES as FORMAT_CHOICES
 from threadline.schema import KINDS
-
-
-def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-    )
 
 
 @click.group()
@@ -42,7 +40,8 @@ def _progress() -> Progress:
     envvar="THREADLINE_SPARK_MASTER",
     help="Spark master for cases on Spark (local[*], spark://host:7077, yarn, k8s://...).",
 )
-def cli(spark_master: str | None) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="Show no progress (results are still printed).")
+def cli(spark_master: str | None, quiet: bool) -> None:
     """Threadline: map live-streamed abuse networks from seized data, with evidence."""
 
 
@@ -132,19 +131,14 @@ def ingest(
     export = (fmt not in (None, "csv", "jsonl")) or mapping is not None
     if export and kind and kind not in KINDS:
         files, kind = (Path(kind), *files), None  # no KIND given: the first word is a file
-    with open_case(case, key_file) as c, _progress() as bar:
+    with open_case(case, key_file) as c, display(console, quiet()) as c.progress:
         if manifest:
-            task = bar.add_task("ingest", total=None)
-            reports = c.ingest_manifest(
-                manifest, on_file=lambda r: bar.update(task, advance=1, description=r.path)
-            )
+            reports = c.ingest_manifest(manifest)
         else:
             if not files or not (kind or export):
                 raise UsageError("give KIND and FILE..., FILE... with --format, or --manifest")
             if not agency or not seizure:
                 raise UsageError("--agency and --seizure are required")
-            task = bar.add_task("ingest", total=None if export else len(files))
-            hashing = bar.add_task("hash media", total=None, visible=kind == "media")
             reports = c.ingest(
                 kind,
                 files,
@@ -160,8 +154,6 @@ def ingest(
                 found_on=found_on,
                 workers=workers,
                 thumbnails=thumbnails,
-                on_file=lambda r: bar.update(task, advance=1, description=r.path),
-                on_progress=lambda done, total: bar.update(hashing, completed=done, total=total),
             )
     _print_notes(reports)
     table = Table("file", "kind", "source", "stored", "duplicate", "quarantined")
@@ -236,15 +228,41 @@ def status(case: Path, as_json: bool, key_file: Path | None) -> None:
 
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
+@click.option("--deep", is_flag=True, help="Also re-run the analysis in a scratch copy.")
+@click.option(
+    "--anchor",
+    "anchor_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A signed audit head from `threadline anchor`: fail unless the log still extends it.",
+)
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The anchor signer's Ed25519 public key (PEM), obtained outside the case.",
+)
 @key_option
-def verify(case: Path, key_file: Path | None) -> None:
-    """Re-hash the source files and check the audit chain; exit 7 on any mismatch."""
+def verify(
+    case: Path,
+    deep: bool,
+    anchor_file: Path | None,
+    public_key: Path | None,
+    key_file: Path | None,
+) -> None:
+    """Check the whole chain of custody of CASE; exit 7 on any problem (docs/security.md)."""
     with open_case(case, key_file, read_only=True) as c:
-        report = c.verify()
+        report = c.verify(deep=deep, anchor=anchor_file, public_key=public_key)
     out.print(
         f"{report.sources_checked} source file(s) re-hashed, {len(report.sources_absent)} absent, "
         f"{report.audit_entries} audit entries checked"
     )
+    out.print(f"audit head: seq {report.head_seq} hash {report.head_hash}", highlight=False)
+    if report.anchor:
+        out.print(f"anchor: {report.anchor}", highlight=False)
+    if deep:
+        out.print(
+            f"deep: {report.sources_recomputed} source(s) ingested again and equal, "
+            f"{len(report.sources_not_recomputed)} not recomputed; analysis re-run"
+        )
     for p in report.problems:
         out.print(f"[red]FAIL[/red] {p}")
     if not report.ok:
@@ -254,11 +272,61 @@ def verify(case: Path, key_file: Path | None) -> None:
 
 @cli.command()
 @click.argument("case", type=click.Path(path_type=Path))
+@click.option("--source", help="Only later versions delivered by this source id.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @key_option
-def analyze(case: Path, key_file: Path | None) -> None:
-    """Run every analysis stage in pipeline order."""
+def conflicts(case: Path, source: str | None, as_json: bool, key_file: Path | None) -> None:
+    """List records delivered again with other content: the kept and the later version."""
+    with open_case(case, key_file, read_only=True) as c:
+        rows = c.conflicts(source)
+    if as_json:
+        for r in rows:
+            out.print_json(json.dumps(r, default=str), indent=None)
+        return
+    table = Table("table", "record", "kept (source:row)", "later (source:row)", "fields differ")
+    for r in rows:
+        table.add_row(
+            r["table_name"],
+            r["record_id"][:16],
+            f"{r['kept_source_id']}:{r['kept_row']}",
+            f"{r['source_id']}:{r['row']}",
+            r["fields"],
+        )
+    out.print(table)
+    out.print(f"{len(rows)} conflicting version(s)")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--signing-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The agency's Ed25519 private key (PEM); default THREADLINE_SIGNING_KEY or the case's.",
+)
+@key_option
+def anchor(case: Path, out_file: Path, signing_key: Path | None, key_file: Path | None) -> None:
+    """Write a signed statement of CASE's audit head to keep outside the case."""
     with open_case(case, key_file) as c:
-        runs = c.analyze(on_stage=lambda name: console.print(f"stage {name} ..."))
+        statement = c.anchor(out_file, signing_key)
+    head = statement["head"]
+    out.print(f"anchored audit head seq {head['seq']} hash {head['hash']} in {out_file}")
+
+
+@cli.command()
+@click.argument("case", type=click.Path(path_type=Path))
+@click.option(
+    "--from",
+    "start",
+    metavar="STAGE",
+    help="Resume at the first run of STAGE (resolve, graph, signals, relink, score, media); "
+    "the stages before it must have run since the last ingest.",
+)
+@key_option
+def analyze(case: Path, start: str | None, key_file: Path | None) -> None:
+    """Run every analysis stage in pipeline order (or from STAGE on, with --from)."""
+    with open_case(case, key_file) as c, display(console, quiet()) as c.progress:
+        runs = c.analyze(start=start)
     out.print(f"{len(runs)} analysis stage(s) run")
 
 
@@ -404,8 +472,23 @@ def synth(out_dir: Path, scale: str, seed: int) -> None:
     out.print(summary)
 
 
+@cli.command()
+@click.option(
+    "--out", "out_file", type=click.Path(path_type=Path), required=True, help="Key file to write."
+)
+def keygen(out_file: Path) -> None:
+    """Make a random 256-bit case key (for init --encrypt --key-file), readable by you only."""
+    from threadline.keys import generate_key
+
+    generate_key(out_file)
+    out.print(f"case key written to {out_file} (keep it apart from the case; it is not stored)")
+
+
 def main() -> None:
     """The ``threadline`` command: errors become a message and an exit code."""
+    # Everything this process writes (case files, spills, manifests, packages) is the
+    # owner's alone; a case holds personal data of suspects and victims.
+    os.umask(0o077)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

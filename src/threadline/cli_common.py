@@ -38,6 +38,13 @@ def spark_master() -> str | None:
     return root.params.get("spark_master") if root else None
 
 
+def quiet() -> bool:
+    """Whether ``--quiet`` was given to the ``threadline`` group (no progress display)."""
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    return bool(root.params.get("quiet")) if root else False
+
+
 @contextmanager
 def open_case(case: Path, key_file: Path | None, read_only: bool = False) -> Iterator[Case]:
     """Open a case for one command (every command opens cases this way) and close it after."""

@@ -17,6 +17,12 @@ class CaseError(ThreadlineError):
     exit_code = 3
 
 
+class CasePermissionError(CaseError):
+    """The case exists but this user may not read it, or may not write it (read-only mount)."""
+
+    exit_code = 8
+
+
 class KeyRequiredError(CaseError):
     """The case is encrypted and no key, or the wrong key, was given."""
 
@@ -53,13 +59,28 @@ class InvalidValue(ThreadlineError, ValueError):
 
 
 class EngineError(ThreadlineError):
-    """The storage engine refused a statement; carries the failing SQL."""
+    """The storage engine refused a statement; carries the failing SQL.
+
+    During analysis it also names the ``stage`` and the ``purpose`` of the statement (the
+    stage function that ran it and the first line of its docstring).
+    """
 
     exit_code = 6
 
-    def __init__(self, message: str, sql: str) -> None:
+    def __init__(
+        self, message: str, sql: str, *, stage: str | None = None, purpose: str | None = None
+    ) -> None:
+        self.message = message
         self.sql = sql
-        super().__init__(f"{message}\n-- failing SQL:\n{sql}")
+        self.stage = stage
+        self.purpose = purpose
+        where = ", ".join(p for p in (f"{stage} stage" if stage else None, purpose) if p)
+        text = f"{where}: {message}" if where else message
+        super().__init__(f"{text}\n-- failing SQL:\n{sql}")
+
+    def in_stage(self, stage: str, purpose: str | None) -> EngineError:
+        """The same refusal, named by the analysis stage and the statement's purpose."""
+        return EngineError(self.message, self.sql, stage=stage, purpose=purpose)
 
 
 class VerifyError(ThreadlineError):

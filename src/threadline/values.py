@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+import zoneinfo
 from functools import lru_cache
 
 import phonenumbers
@@ -56,9 +57,14 @@ def normalise_ip(raw: str) -> str:
     if value.startswith("[") and value.endswith("]"):
         value = value[1:-1]
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
     except ValueError:
         raise InvalidValue(f"not an IP address: {raw!r}") from None
+    # An IPv4-mapped IPv6 address (::ffff:1.2.3.4) is the IPv4 host as a dual-stack server
+    # logs it; kept as IPv6 it would never match the same host logged elsewhere.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
 
 
 @lru_cache(maxsize=4096)
@@ -108,6 +114,25 @@ def normalise_phone(raw: str, region: str | None = None) -> str:
         parsed = phonenumbers.parse(value, region.upper() if region else None)
     except phonenumbers.NumberParseException:
         raise InvalidValue(f"not a phone number: {raw!r}") from None
-    if not phonenumbers.is_possible_number(parsed):
-        raise InvalidValue(f"not a possible phone number: {raw!r}")
+    # A possible number only has a plausible length; a valid one is in the numbering plan
+    # (a digit short, or "12345" read as a UK number, is not a selector that links anyone).
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidValue(f"not a valid phone number: {raw!r}")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Names the system's zone files answer to that are not IANA zones an engine knows: leap-second
+# ("right/") and POSIX-rule copies, the machine's own "localtime", the placeholder "Factory".
+_NOT_ZONES = ("localtime", "Factory", "posixrules")
+
+
+@lru_cache(maxsize=64)
+def check_timezone(name: str) -> str:
+    """Return ``name`` if it is an IANA time zone (``Europe/Berlin``); else raise InvalidValue."""
+    usable = zoneinfo.available_timezones().difference(_NOT_ZONES)
+    if name not in usable or name.startswith(("right/", "posix/")):
+        raise InvalidValue(
+            f"unknown IANA time zone {name!r}: give a zone name such as Europe/Berlin or "
+            "Asia/Manila (not right/..., posix/... or localtime)"
+        )
+    return name

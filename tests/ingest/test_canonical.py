@@ -45,7 +45,7 @@ def test_values_are_normalised_and_originals_kept(case: Case) -> None:
     accounts = case.engine.query_dicts("SELECT * FROM accounts ORDER BY account_id")
     assert accounts[0]["email"] == "tom.example@mail.test"
     assert accounts[0]["email_original"] == "Tom.Example@Mail.test"
-    assert accounts[0]["phone"] == "+447700900123"
+    assert accounts[0]["phone"] == "+447911123456"
     assert accounts[0]["country"] == "GB"
     assert accounts[0]["country_original"] == "UK"
     assert accounts[1]["phone"] == "+639175550199"

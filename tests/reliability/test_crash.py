@@ -33,7 +33,7 @@ PHASES = ("ingest", "analyze", "export")
 SEED = 12
 TRIALS = 8
 ANALYZE_TRIALS = 4  # analysis is the slow phase: killed in the first four trials only
-KEY = "crash-test key, synthetic"
+KEY = "crash-test key, synthetic; long enough for 128 bits"
 
 
 def _env(encrypted: bool) -> dict[str, str]:

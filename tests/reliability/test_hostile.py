@@ -9,16 +9,20 @@ canonical sample data ingested before it stays, and ``verify`` passes.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import random
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from tests import fuzzing
 from tests.conftest import CANONICAL
 from threadline import Case
 
@@ -173,3 +177,59 @@ def test_spreadsheet_exports_neutralise_formulas(tmp_path: Path, fmt: str) -> No
     cells = _formula_cells(tmp_path / "out")
     print(f"\n{fmt} export: {len(cells)} live formula cell(s): {cells[:4]}")
     assert cells == []
+
+
+# --- the fuzz harness: the hostile corpus and hypothesis mutations, for every parser -----
+
+FUZZ_TARGETS = fuzzing.targets()
+CORPUS = [
+    (name, seed)
+    for name, target in FUZZ_TARGETS.items()
+    for seed in target.seeds
+    if fuzzing.HOSTILE in seed.parents
+]
+
+
+@pytest.fixture(scope="module")
+def fuzz_case(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Case]:
+    with Case.init(tmp_path_factory.mktemp("fuzz") / "case") as c:
+        yield c
+
+
+@pytest.mark.parametrize(("name", "seed"), CORPUS, ids=[f"{n}/{s.name}" for n, s in CORPUS])
+def test_hostile_corpus_file_is_stored_quarantined_or_refused_by_name(
+    name: str, seed: Path, fuzz_case: Case, tmp_path: Path
+) -> None:
+    target = FUZZ_TARGETS[name]
+    copy = tmp_path / seed.name
+    copy.write_bytes(seed.read_bytes())
+    outcome = target.run(copy, seed, fuzz_case if target.needs_case else None)
+    print(f"\n{name}/{seed.name}: {outcome}")
+
+
+def test_every_parser_has_a_hostile_corpus() -> None:
+    assert (
+        {n for n, _ in CORPUS}
+        == set(FUZZ_TARGETS)
+        == {"csv", "jsonl", "whatsapp", "telegram", "discord", "vics", "mapping"}
+    )
+
+
+_counter = itertools.count()
+
+
+@pytest.mark.parametrize("name", list(FUZZ_TARGETS))
+@given(rnd=st.randoms(use_true_random=False), pick=st.integers(min_value=0))
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_mutated_inputs_never_crash_a_parser(
+    name: str, rnd: random.Random, pick: int, fuzz_case: Case, tmp_path: Path
+) -> None:
+    target = FUZZ_TARGETS[name]
+    seed, data = target.seed_bytes()[pick % len(target.seeds)]
+    path = tmp_path / fuzzing.seed_name(seed, next(_counter), target.suffix)
+    path.write_bytes(fuzzing.mutate(data, rnd))
+    target.run(path, seed, fuzz_case if target.needs_case else None)

@@ -97,12 +97,12 @@ def test_common_name_alone_never_merges(case: Case, tmp_path: Path) -> None:
 def test_phone_links_an_account_to_its_payment_identities(case: Case, tmp_path: Path) -> None:
     case.ingest(
         "accounts",
-        [write(tmp_path / "a.csv", ACCOUNTS + "chat,tom_a,Tom,,07700 900123,GB\n")],
+        [write(tmp_path / "a.csv", ACCOUNTS + "chat,tom_a,Tom,,07911 123456,GB\n")],
         agency="A",
         seizure="S",
     )
     rows = [
-        {"sender_name": "Tom Example", "sender_phone": "+447700900123", "receiver_name": "Ana Cruz"}
+        {"sender_name": "Tom Example", "sender_phone": "+447911123456", "receiver_name": "Ana Cruz"}
     ]
     case.ingest("payments", [payments(tmp_path / "p.jsonl", rows)], agency="A", seizure="S")
     case.analyze()
@@ -114,7 +114,7 @@ def test_phone_links_an_account_to_its_payment_identities(case: Case, tmp_path: 
 
 
 def test_analyst_split_and_merge_survive_a_full_rerun(case: Case, tmp_path: Path) -> None:
-    accounts = ACCOUNTS + "chat,a1,A,,07700 900123,GB\nchat,a2,B,,07700 900123,GB\n"
+    accounts = ACCOUNTS + "chat,a1,A,,07911 123456,GB\nchat,a2,B,,07911 123456,GB\n"
     accounts += "chat,a3,C,,,GB\n"
     case.ingest("accounts", [write(tmp_path / "a.csv", accounts)], agency="A", seizure="S")
     case.analyze()
@@ -133,7 +133,7 @@ def test_analyst_split_and_merge_survive_a_full_rerun(case: Case, tmp_path: Path
 
 
 def test_persons_export_contract(case: Case, tmp_path: Path) -> None:
-    accounts = ACCOUNTS + "Chat,Tom_A,Tom,,07700 900123,GB\n"
+    accounts = ACCOUNTS + "Chat,Tom_A,Tom,,07911 123456,GB\n"
     case.ingest("accounts", [write(tmp_path / "a.csv", accounts)], agency="A", seizure="S")
     case.analyze()
     case.export(tmp_path / "out")

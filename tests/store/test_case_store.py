@@ -13,6 +13,7 @@ from threadline import Case
 from threadline.errors import CaseError, KeyRequiredError
 
 KNOWN = "buyer_01"  # an account id present in the canonical sample files
+KEY = "correct horse battery staple, synthetic test key 42"  # passes the 128-bit estimate
 
 
 def _ingest_all(case: Case, folder: Path = CANONICAL) -> None:
@@ -21,7 +22,7 @@ def _ingest_all(case: Case, folder: Path = CANONICAL) -> None:
 
 
 def test_encrypted_case_hides_content_and_needs_its_key(tmp_path: Path) -> None:
-    with Case.init(tmp_path / "enc", encrypt=True, key="correct horse") as case:
+    with Case.init(tmp_path / "enc", encrypt=True, key=KEY) as case:
         _ingest_all(case)
         assert case.status().counts["accounts"] == 2
     db = (tmp_path / "enc" / "case.duckdb").read_bytes()
@@ -31,7 +32,7 @@ def test_encrypted_case_hides_content_and_needs_its_key(tmp_path: Path) -> None:
         Case.open(tmp_path / "enc")
     with pytest.raises(KeyRequiredError, match="wrong key"):
         Case.open(tmp_path / "enc", key="wrong")
-    with Case.open(tmp_path / "enc", key="correct horse") as case:
+    with Case.open(tmp_path / "enc", key=KEY) as case:
         assert case.status().counts["messages"] == 3
 
 
@@ -43,7 +44,7 @@ def test_plain_case_does_contain_the_string(tmp_path: Path) -> None:
 
 
 def test_key_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("THREADLINE_KEY", "from-env")
+    monkeypatch.setenv("THREADLINE_KEY", KEY)
     Case.init(tmp_path / "enc", encrypt=True).close()
     Case.open(tmp_path / "enc").close()
     monkeypatch.delenv("THREADLINE_KEY")
@@ -75,9 +76,10 @@ def test_editing_an_audit_row_is_detected_and_named(case: Case) -> None:
     case.engine.execute("UPDATE audit SET details = replace(details, 'EX-1', 'EX-2') WHERE seq = 3")
     report = case.verify()
     assert not report.ok
-    assert report.problems == [
+    assert report.problems[0] == (
         "audit entry 3: content does not match its hash (edited outside Threadline)"
-    ]
+    )
+    assert "seizure not as recorded in its ingest audit entry 3" in report.problems[1]
 
 
 def test_deleting_an_audit_row_is_detected(case: Case) -> None:

@@ -64,10 +64,9 @@ def test_scales_and_summary(tmp_path: Path) -> None:
     assert set(summary.rows) == {"accounts", "messages", "payments", "logins", "locations"}
 
 
-def test_small_generates_in_seconds(tmp_path: Path) -> None:
+def test_small_has_the_documented_size(tmp_path: Path) -> None:
+    # Its time is measured in bench/synth.py, never asserted here (machines are noisy).
     t0 = time.perf_counter()
     summary = generate(tmp_path / "s", "small", 1)
-    elapsed = time.perf_counter() - t0
-    print(f"small: {elapsed:.2f} s, {summary.rows}")
-    assert elapsed < 20
+    print(f"small: {time.perf_counter() - t0:.2f} s, {summary.rows}")
     assert 50_000 <= summary.rows["messages"] <= 110_000

@@ -99,6 +99,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda b, cc: ("/api/merges/reject", {"member": member(cc), "reason": "matrix check"}),
         may("review"),
     ),
+    ("GET", "/api/merges/preview"): Row(
+        lambda b, cc: (f"/api/merges/preview?action=reject&a={member(cc)}", None), may("review")
+    ),
+    # No such decision: the route is reached (404) by whoever may review.
+    ("POST", "/api/merges/undo"): Row(
+        plain("/api/merges/undo"), lambda role, own: 404 if "review" in PERMS[role] else 403
+    ),
     ("GET", "/api/packages"): Row(plain("/api/packages"), everyone),
     ("POST", "/api/packages/{country}"): Row(
         lambda b, cc: (f"/api/packages/{cc}", None), may("package")
@@ -201,6 +208,8 @@ def test_access_matrix(matrix_server: LiveServer, built: Built) -> None:
             for target in COUNTRIES:
                 own = target == cc
                 path, body = row.call(built, target)
+                if key == ("POST", "/api/merges/undo"):
+                    body = {"decision": 9999, "reason": "matrix check"}
                 if key == ("GET", "/api/media/{sha256}/thumbnail"):
                     path = grant_first(c, path, body_reason="matrix check")
                 got = c.request(method, path, json=body).status_code

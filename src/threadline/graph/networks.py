@@ -13,6 +13,7 @@ that a network be held together by evidence, not by a single chance contact.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 import igraph as ig
 import leidenalg
 
-from threadline.graph import sql
+from threadline.graph import significance, sql
 from threadline.store.engine import Engine
 
 SEED = 20240601
@@ -33,6 +34,7 @@ class NetworkRules:
     resolution: float = 0.05  # CPM density threshold on log-weighted ties
     pay_window_hours: int = 24
     selector_types: tuple[str, ...] = ("phone", "device", "email", "payment_account")
+    tie_alpha: float = significance.ALPHA  # optional improbability gate (1.0: off)
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain JSON values."""
@@ -67,12 +69,11 @@ def build(
         tie(a, b, 2.0 * n)
     for a, b, _kind, n, _ in sql.edges(engine, ("message",)):
         tie(a, b, float(n))
-    for a, b, n in sql.chat_then_pay_ties(engine, sellers, core, r.pay_window_hours):
-        tie(a, b, float(n))
+    observed = sql.chat_then_pay_ties(engine, sellers, core, r.pay_window_hours)
+    for a, b, o in chat_then_pay_significance(engine, sellers, core, observed, r.tie_alpha):
+        tie(a, b, o.excess)
     graph = ig.Graph(n=len(core), edges=list(weights))
-    import math
-
-    graph.es["weight"] = [1.0 + math.log(w) for w in weights.values()]
+    graph.es["weight"] = [tie_weight(w) for w in weights.values()]
     if core:
         part = leidenalg.find_partition(
             graph,
@@ -88,6 +89,45 @@ def build(
     for i, g in enumerate(membership):
         groups[g].append(core[i])
     return _describe(engine, roles, groups)
+
+
+def tie_weight(w: float) -> float:
+    """Log-scaled weight of ``w`` observations; below one observation it stays below one."""
+    return 1.0 + math.log(w) if w >= 1.0 else max(w, 0.0)
+
+
+def chat_then_pay_significance(
+    engine: Engine,
+    sellers: list[str],
+    receivers: list[str],
+    observed: list[tuple[str, str, int]],
+    alpha: float = significance.ALPHA,
+) -> list[tuple[str, str, significance.Overlap]]:
+    """Keep the chat-then-pay ties that chance does not explain, each with its excess.
+
+    A buyer who uses two networks negotiates with one and pays the other now and then; the
+    more buyers, the more such coincidences. Chance predicts about ``n_A * m_R / N`` payers
+    shared by seller A (``n_A`` payers negotiated with her) and receiver R (``m_R`` payers
+    paid him) among the ``N`` payers who did both with anyone: only the excess over that
+    is a tie.
+    """
+    seller_set, receiver_set = set(sellers), set(receivers)
+    negotiated: dict[str, set[str]] = defaultdict(set)
+    for a, b, category, _ in sql.hit_edges(engine):
+        if category not in ("price", "payment_logistics"):
+            continue
+        if a in seller_set:
+            negotiated[a].add(b)
+        if b in seller_set:
+            negotiated[b].add(a)
+    paid: dict[str, set[str]] = defaultdict(set)
+    for a, b, _, _, _ in sql.edges(engine, ("payment",)):
+        if b in receiver_set:
+            paid[b].add(a)
+    universe = set().union(*negotiated.values()) & set().union(*paid.values())
+    left = {s: len(p & universe) for s, p in negotiated.items()}
+    right = {r: len(p & universe) for r, p in paid.items()}
+    return significance.significant_ties(observed, left, right, len(universe), alpha)
 
 
 def _describe(

@@ -47,6 +47,11 @@ TABLES: dict[str, Table] = {
         category VARCHAR, source_id VARCHAR, "row" BIGINT""",
         per_table_export=False,
     ),
+    # Messages counted per (sender, recipient) account pair: the graph's one pass over them.
+    "message_pairs": table(
+        "sk VARCHAR, rk VARCHAR, n BIGINT, first TIMESTAMP, last TIMESTAMP",
+        per_table_export=False,
+    ),
     "person_edges": table(
         """a VARCHAR, b VARCHAR, kind VARCHAR, n BIGINT, usd DOUBLE,
         first TIMESTAMP, last TIMESTAMP""",
@@ -111,37 +116,47 @@ def build_chat_hits(engine: Engine, patterns: dict[str, str]) -> None:
         )
 
 
-_MEMBERS = """(SELECT member_key, person_id FROM person_members)"""
-
-
 def build_edges(engine: Engine) -> None:
-    """Person-to-person edges from messages and payments (direction kept)."""
+    """Person-to-person edges from messages and payments (direction kept).
+
+    Messages are first counted per (sender, recipient) account pair, far fewer than
+    messages, and each end is then looked up in ``person_members`` by an equi-join. Edges of
+    a person with itself are deleted afterwards rather than filtered in the join: a
+    ``s.person_id <> r.person_id`` join condition lets the planner pair ``person_members``
+    with itself first, a nested loop of every member with every member (issue 16).
+    """
+    engine.execute("DELETE FROM message_pairs")
+    engine.execute(
+        f"""INSERT INTO message_pairs
+            SELECT {account_key("platform", "sender")} AS sk,
+                   {account_key("platform", "recipient")} AS rk,
+                   count(*), min(sent_at), max(sent_at)
+            FROM messages GROUP BY sk, rk"""
+    )
     engine.execute("DELETE FROM person_edges")
     engine.execute(
-        f"""INSERT INTO person_edges
-            SELECT s.person_id, r.person_id, 'message', count(*), NULL, min(m.sent_at),
-                   max(m.sent_at)
-            FROM messages m
-            JOIN {_MEMBERS} s ON s.member_key = {account_key("m.platform", "m.sender")}
-            JOIN {_MEMBERS} r ON r.member_key = {account_key("m.platform", "m.recipient")}
-            WHERE s.person_id <> r.person_id
+        """INSERT INTO person_edges
+            SELECT s.person_id, r.person_id, 'message', sum(p.n), NULL, min(p.first),
+                   max(p.last)
+            FROM message_pairs p
+            JOIN person_members s ON s.member_key = p.sk
+            JOIN person_members r ON r.member_key = p.rk
             GROUP BY s.person_id, r.person_id"""
     )
-    for side_from, side_to in (("sender", "receiver"),):
-        engine.execute(
-            f"""INSERT INTO person_edges
-                SELECT s.person_id, r.person_id, 'payment', count(*),
-                       sum(CAST(p.amount AS DOUBLE) * coalesce(fx.usd, 1.0)), min(p.sent_at),
-                       max(p.sent_at)
-                FROM payments p
-                JOIN payment_identities si ON si.identity_key = {_identity("p", side_from)}
-                JOIN payment_identities ri ON ri.identity_key = {_identity("p", side_to)}
-                JOIN {_MEMBERS} s ON s.member_key = si.identity_key
-                JOIN {_MEMBERS} r ON r.member_key = ri.identity_key
-                LEFT JOIN fx_rates fx ON fx.currency = p.currency
-                WHERE s.person_id <> r.person_id
-                GROUP BY s.person_id, r.person_id"""
-        )
+    engine.execute(
+        f"""INSERT INTO person_edges
+            SELECT s.person_id, r.person_id, 'payment', count(*),
+                   sum(CAST(p.amount AS DOUBLE) * coalesce(fx.usd, 1.0)), min(p.sent_at),
+                   max(p.sent_at)
+            FROM payments p
+            JOIN payment_identities si ON si.identity_key = {_identity("p", "sender")}
+            JOIN payment_identities ri ON ri.identity_key = {_identity("p", "receiver")}
+            JOIN person_members s ON s.member_key = si.identity_key
+            JOIN person_members r ON r.member_key = ri.identity_key
+            LEFT JOIN fx_rates fx ON fx.currency = p.currency
+            GROUP BY s.person_id, r.person_id"""
+    )
+    engine.execute("DELETE FROM person_edges WHERE a = b")
 
 
 def _identity(alias: str, side: str) -> str:
@@ -150,8 +165,13 @@ def _identity(alias: str, side: str) -> str:
     return identity_key_sql(side, alias)
 
 
+# Sender and recipient are different persons. Tested inside the aggregates, after the joins:
+# as a WHERE clause the planner may pair the two person lookups first, in a nested loop.
+_OTHER = "sp <> rp"
+
+
 def build_features(engine: Engine) -> None:
-    """One row of behaviour per person, aggregated from messages, hits and payments."""
+    """One row of behaviour per person, aggregated from message pairs, hits and payments."""
     engine.execute("DELETE FROM person_features")
     acct = account_key("ac.platform", "ac.account_id")
     engine.execute(
@@ -176,29 +196,34 @@ def build_features(engine: Engine) -> None:
                   UNION ALL SELECT b, a, first, last FROM person_edges WHERE kind = 'message')
             GROUP BY p),
         starts AS (
-            SELECT arg_min(s.person_id, m.sent_at) AS initiator,
-                   arg_min(r.person_id, m.sent_at) AS answered
-            FROM messages m
-            JOIN acct s ON s.member_key = {account_key("m.platform", "m.sender")}
-            JOIN acct r ON r.member_key = {account_key("m.platform", "m.recipient")}
+            SELECT arg_min(s.person_id, m.first) AS initiator,
+                   arg_min(r.person_id, m.first) AS answered
+            FROM message_pairs m
+            JOIN acct s ON s.member_key = m.sk
+            JOIN acct r ON r.member_key = m.rk
             GROUP BY least(s.person_id, r.person_id), greatest(s.person_id, r.person_id)),
         init AS (SELECT answered AS p, count(*) AS n FROM starts GROUP BY answered),
+        hit_pairs AS (
+            SELECT s.person_id AS sp, r.person_id AS rp, h.category
+            FROM (SELECT DISTINCT sender, recipient, category FROM chat_hits) h
+            JOIN acct s ON s.member_key = h.sender
+            JOIN acct r ON r.member_key = h.recipient),
         hits AS (
-            SELECT s.person_id AS p,
-                   count(DISTINCT r.person_id) FILTER (WHERE h.category = 'request')
+            SELECT sp AS p,
+                   count(DISTINCT rp) FILTER (WHERE category = 'request' AND {_OTHER})
                        AS request_sent,
-                   count(DISTINCT r.person_id) FILTER (WHERE h.category = 'price') AS price_sent,
-                   count(DISTINCT r.person_id) FILTER (WHERE h.category = 'live') AS live_sent,
-                   count(DISTINCT r.person_id) FILTER (WHERE h.category = 'payment_logistics')
-                       AS logistics_sent
-            FROM chat_hits h JOIN acct s ON s.member_key = h.sender
-            JOIN acct r ON r.member_key = h.recipient
-            WHERE s.person_id <> r.person_id GROUP BY s.person_id),
+                   count(DISTINCT rp) FILTER (WHERE category = 'price' AND {_OTHER})
+                       AS price_sent,
+                   count(DISTINCT rp) FILTER (WHERE category = 'live' AND {_OTHER})
+                       AS live_sent,
+                   count(DISTINCT rp) FILTER (WHERE category = 'payment_logistics'
+                                              AND {_OTHER}) AS logistics_sent
+            FROM hit_pairs GROUP BY sp),
         hits_in AS (
-            SELECT r.person_id AS p, count(DISTINCT s.person_id) AS request_received
-            FROM chat_hits h JOIN acct s ON s.member_key = h.sender
-            JOIN acct r ON r.member_key = h.recipient
-            WHERE h.category = 'request' AND s.person_id <> r.person_id GROUP BY r.person_id),
+            SELECT rp AS p,
+                   count(DISTINCT sp) FILTER (WHERE category = 'request' AND {_OTHER})
+                       AS request_received
+            FROM hit_pairs GROUP BY rp),
         pay AS (
             SELECT si.person_id AS sp, ri.person_id AS rp, p.sender_country AS sc,
                    p.receiver_country AS rc, p.sent_at,
@@ -379,6 +404,11 @@ def shared_selector_ties(
     return [(str(a), str(b), int(c)) for a, b, c in rows]
 
 
+# A seller talking to another account of their own is no negotiation. Tested in the
+# aggregate, not in ``neg``: there the planner may join the two person lookups first.
+_NOT_SELF = "neg.seller <> neg.payer"
+
+
 def chat_then_pay_ties(
     engine: Engine, sellers: list[str], receivers: list[str], hours: int
 ) -> list[tuple[str, str, int]]:
@@ -393,27 +423,35 @@ def chat_then_pay_ties(
     engine.register("_receivers", pa.table({"person_id": pa.array(receivers, pa.string())}))
     try:
         rows = engine.query(
-            f"""WITH neg AS (
+            f"""WITH hits AS (
+                  -- Each end of a negotiation hit as the seller's, the other as the payer's.
+                  SELECT sender AS sk, recipient AS pk, sent_at FROM chat_hits
+                  WHERE category IN ('price', 'payment_logistics')
+                  UNION ALL
+                  SELECT recipient, sender, sent_at FROM chat_hits
+                  WHERE category IN ('price', 'payment_logistics')),
+                neg AS (
                   SELECT DISTINCT sm.person_id AS seller, bm.person_id AS payer,
                          date_trunc('hour', h.sent_at) AS at
-                  FROM chat_hits h
-                  JOIN person_members sm ON sm.member_key IN (h.sender, h.recipient)
+                  FROM hits h
+                  JOIN person_members sm ON sm.member_key = h.sk
                   JOIN _sellers USING (person_id)
-                  JOIN person_members bm ON bm.member_key IN (h.sender, h.recipient)
-                  WHERE bm.person_id <> sm.person_id
-                    AND h.category IN ('price', 'payment_logistics')),
+                  JOIN person_members bm ON bm.member_key = h.pk),
                 pay AS (
                   SELECT DISTINCT sm.person_id AS payer, rm.person_id AS receiver, p.sent_at
                   FROM payments p
                   JOIN person_members sm ON sm.member_key = {_identity("p", "sender")}
                   JOIN person_members rm ON rm.member_key = {_identity("p", "receiver")}
                   JOIN _receivers r ON r.person_id = rm.person_id)
-                SELECT neg.seller, pay.receiver, count(DISTINCT pay.payer)
+                SELECT neg.seller, pay.receiver,
+                       count(DISTINCT pay.payer) FILTER (WHERE {_NOT_SELF}) AS n
                 FROM neg JOIN pay ON pay.payer = neg.payer
                  AND pay.sent_at BETWEEN neg.at - INTERVAL 1 HOUR
                                      AND neg.at + INTERVAL {int(hours)} HOUR
                 WHERE neg.seller <> pay.receiver
-                GROUP BY neg.seller, pay.receiver ORDER BY 1, 2"""
+                GROUP BY neg.seller, pay.receiver
+                HAVING count(DISTINCT pay.payer) FILTER (WHERE {_NOT_SELF}) > 0
+                ORDER BY 1, 2"""
         )
     finally:
         engine.unregister("_sellers")

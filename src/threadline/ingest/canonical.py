@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
 
 from threadline import __version__, values
-from threadline.errors import InvalidValue, SourceError, UsageError
-from threadline.ingest.files import FileFacts, detect_format, read_header, scan
+from threadline.errors import CaseError, InvalidValue, SourceError, UsageError
+from threadline.ingest.files import FileFacts, detect_format, scan
+from threadline.ingest.text_records import CsvRecords, JsonLines, csv_header
 from threadline.schema import Kind, ValueType
 from threadline.schema import kind as kind_named
 from threadline.store import audit, custody
 from threadline.store.engine import Engine
-from threadline.store.loader import LoadPlan, Normaliser, SourceMeta, load_source
+from threadline.store.loader import (
+    LoadPlan,
+    Normaliser,
+    ReadAgainExactly,
+    SourceMeta,
+    TextRecords,
+    load_source,
+)
 
 NORMALISERS: Mapping[ValueType, Normaliser] = {
     ValueType.PHONE: values.normalise_phone,
@@ -55,15 +63,16 @@ class IngestReport:
     quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what a parser detected or assumed
+    conflicting: int = 0  # rows kept in ``conflicts``: same record id, other content
 
 
 def check_options(options: SourceOptions) -> SourceOptions:
     """Validate the timezone and country once, before any file is touched."""
     if options.timezone:
         try:
-            ZoneInfo(options.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise UsageError(f"unknown timezone {options.timezone!r}") from None
+            values.check_timezone(options.timezone)
+        except InvalidValue as exc:
+            raise UsageError(str(exc)) from None
     country = options.country
     if country:
         try:
@@ -197,11 +206,18 @@ def _load(
         tool_version=__version__,
         ingested_at=datetime.now(UTC).replace(tzinfo=None),
     )
+    exact: Callable[[], TextRecords] | None = None
+    if records is None and fmt == "csv":
+        exact = partial(CsvRecords, path, len(header))
+    elif records is None:
+        exact = partial(JsonLines, path)
     plan = LoadPlan(
         kind=kind,
         path=path,
         format=fmt,
         header=header,
+        exact=exact,
+        exact_first=facts.mixed_line_endings or (fmt == "jsonl" and facts.crlf > 0),
         meta=meta,
         normalisers=NORMALISERS,
         lines=facts.lines,
@@ -210,6 +226,26 @@ def _load(
         rejects=rejects,
         fail_after_stage=fail_after_stage,
     )
+    try:
+        return _commit(engine, plan, kind, path, facts, options, fmt, ignored)
+    except ReadAgainExactly:
+        # The engine's reader gave up on the file and aborted the transaction (rolled back).
+        return _commit(
+            engine, replace(plan, exact_first=True), kind, path, facts, options, fmt, ignored
+        )
+
+
+def _commit(
+    engine: Engine,
+    plan: LoadPlan,
+    kind: Kind,
+    path: Path,
+    facts: FileFacts,
+    options: SourceOptions,
+    fmt: str,
+    ignored: tuple[str, ...],
+) -> IngestReport:
+    meta, source_id = plan.meta, plan.meta.source_id
     with audit.audited(engine, "ingest", user=meta.os_user) as entry:
         result = load_source(engine, plan)
         custody.record_source(engine, meta, result, ignored)
@@ -222,13 +258,19 @@ def _load(
                 "format": fmt,
                 "agency": options.agency,
                 "seizure": options.seizure,
+                "timezone": options.timezone,
+                "country": options.country,
+                "ingested_at": meta.ingested_at.isoformat(timespec="microseconds"),
                 "stored": result.stored,
                 "duplicate": result.duplicate,
                 "quarantined": result.quarantined,
+                "conflicting": result.conflicting,
                 "content_digest": custody.content_digest(engine, kind.name, source_id),
             }
         )
-    return IngestReport(
+        _store_still_there(engine)
+    _store_still_there(engine)  # removed while committing: the commit went nowhere
+    report = IngestReport(
         str(path),
         kind.name,
         source_id,
@@ -240,6 +282,13 @@ def _load(
         result.quarantined,
         result.reasons,
     )
+    if result.conflicting:
+        report.notes.append(
+            f"{result.conflicting} row(s) carry the id of a stored record with other content: "
+            "both versions kept (threadline conflicts)"
+        )
+    report.conflicting = result.conflicting
+    return report
 
 
 def _columns(
@@ -255,7 +304,8 @@ def _columns(
             f"{facts.blank_lines} blank line(s) between records make CSV row numbers "
             "ambiguous; ingest a copy without them (the original stays untouched)",
         )
-    header = read_header(path)
+    # A trailing comma in the header makes a column without a name: name it by position.
+    header = tuple(h or f"column_{i + 1}" for i, h in enumerate(csv_header(path)))
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raise SourceError(path, f"column(s) named twice in the header: {', '.join(dupes)}", row=1)
@@ -272,3 +322,17 @@ def _columns(
         )
     ignored = tuple(h for h in header if h not in kind.field_names)
     return header, ignored
+
+
+def _store_still_there(engine: Engine) -> None:
+    """Refuse to report rows stored in a case file that was deleted or moved meanwhile.
+
+    An open database file keeps working after its directory is removed, so without this an
+    ingest into a deleted case would commit into nothing and report success.
+    """
+    store = getattr(engine, "path", None)
+    if isinstance(store, Path) and not store.exists():
+        raise CaseError(
+            f"{store}: the case database was deleted or moved during the ingest; nothing "
+            "was kept. Restore the case (or `threadline init` a new one) and ingest again"
+        )

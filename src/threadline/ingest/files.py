@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +20,14 @@ class FileFacts:
     size: int
     lines: int  # physical lines that hold text
     blank_lines: int  # empty lines before the last line of text
+    crlf: int = 0  # lines ending in CR LF
+    bare_cr: int = 0  # CRs not followed by LF (old Mac line endings, or stray)
+    lf: int = 0  # every LF, after a CR or not
+
+    @property
+    def mixed_line_endings(self) -> bool:
+        """True when lines end in CR alone, or some in CR LF and others in LF alone."""
+        return self.bare_cr > 0 or (self.crlf > 0 and self.lf > self.crlf)
 
 
 def scan(path: Path) -> FileFacts:
@@ -30,11 +36,14 @@ def scan(path: Path) -> FileFacts:
     size = newlines = blanks = 0
     prev_last = b"\n"  # a blank first line counts as blank
     trailing_run = 0  # empty lines at the current end of the file
+    crs = crlf = 0
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
             newlines += chunk.count(b"\n")
+            crs += chunk.count(b"\r")
+            crlf += chunk.count(b"\r\n") + (prev_last == b"\r" and chunk[:1] == b"\n")
             joined = prev_last + chunk
             run = joined.count(b"\n\n") + joined.count(b"\n\r\n")
             blanks += run
@@ -47,7 +56,15 @@ def scan(path: Path) -> FileFacts:
             prev_last = chunk[-1:]
     ends_open = size > 0 and prev_last != b"\n"
     text_lines = newlines + (1 if ends_open else 0) - blanks
-    return FileFacts(digest.hexdigest(), size, text_lines, max(blanks - trailing_run, 0))
+    return FileFacts(
+        digest.hexdigest(),
+        size,
+        text_lines,
+        max(blanks - trailing_run, 0),
+        crlf,
+        crs - crlf,
+        newlines,
+    )
 
 
 def detect_format(path: Path, explicit: str | None = None) -> str:
@@ -60,19 +77,3 @@ def detect_format(path: Path, explicit: str | None = None) -> str:
     if found is None:
         raise SourceError(path, "cannot tell the format from the name; pass --format csv|jsonl")
     return found
-
-
-def read_header(path: Path) -> tuple[str, ...]:
-    """The column names of a CSV file, or a SourceError saying why there are none."""
-    with path.open("rb") as fh:
-        first = fh.readline(1024 * 1024)
-    if not first.strip():
-        raise SourceError(path, "the file is empty (no header row)", row=1)
-    try:
-        text = first.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SourceError(path, "the header is not UTF-8 text", row=1) from None
-    if "\x00" in text:
-        raise SourceError(path, "the header holds binary data, not CSV text", row=1)
-    names = next(csv.reader(io.StringIO(text)))
-    return tuple(n.strip() for n in names)

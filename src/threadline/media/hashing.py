@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import stat
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,14 @@ UNREADABLE = "unreadable"  # could not be read, or decoded, at all
 TRUNCATED = "truncated"  # the image data ends early
 TOO_LARGE = "too_large"  # more pixels than the bomb guard allows
 VPDQ_UNAVAILABLE = "vpdq_unavailable"  # a video, but vPDQ is not installed here
+LINK = "symlink"  # a symbolic link: recorded with its target, never followed or hashed
+SPECIAL = "special"  # a FIFO, device or socket: listed, never opened
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 ProgressFn = Callable[[int, int], None]
 
@@ -71,25 +80,58 @@ class FileHashes:
 
 
 def walk(inputs: Iterable[Path | str]) -> list[Path]:
-    """Every regular file under the given folders and files, sorted, each once."""
+    """Every entry under the given folders and files that is not a folder, sorted, each once.
+
+    Symbolic links (to files or folders, inside the folder or out of it) and special files are
+    returned as entries, never followed: :func:`hash_file` records them without reading them.
+    """
     found: set[Path] = set()
     for item in inputs:
         p = Path(item)
-        if p.is_dir():
-            for root, dirs, files in os.walk(p):
+        if p.is_dir() and not p.is_symlink():
+            for root, dirs, files in os.walk(p):  # never descends into a linked folder
                 dirs.sort()
-                found.update(Path(root, f) for f in files if Path(root, f).is_file())
-        elif p.is_file():
+                found.update(Path(root, d) for d in dirs if Path(root, d).is_symlink())
+                found.update(Path(root, f) for f in files)
+        elif p.is_symlink() or p.exists():
             found.add(p)
         else:
             raise FileNotFoundError(f"{p}: no such file or folder")
-    return sorted(found, key=lambda x: str(x.resolve()))
+    return sorted(found, key=lambda x: str(_absolute(x)))
+
+
+def _absolute(path: Path) -> Path:
+    """The absolute path of an entry itself (a link's own path, not its target's)."""
+    return Path(path).parent.resolve() / Path(path).name
+
+
+def _not_regular(path: Path, name: str) -> FileHashes | None:
+    """A link or special file as a record of what it is, or None for a regular file."""
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        return FileHashes(name, UNREADABLE, reason=f"cannot read the file ({exc.strerror})")
+    if stat.S_ISLNK(info.st_mode):
+        try:
+            target = str(Path(path).readlink())
+        except OSError as exc:
+            target = f"? ({exc.strerror})"
+        return FileHashes(name, LINK, reason=f"symbolic link to {target}; not followed")
+    for test, what in _SPECIAL_KINDS:
+        if test(info.st_mode):
+            return FileHashes(name, SPECIAL, reason=f"{what}; skipped, not read")
+    if not stat.S_ISREG(info.st_mode):
+        return FileHashes(name, SPECIAL, reason="not a regular file; skipped, not read")
+    return None
 
 
 def hash_file(path: Path, options: HashOptions | None = None) -> FileHashes:
     """Hash one file; every failure becomes a status and a reason, never an exception."""
     options = options or HashOptions()
-    name = str(Path(path).resolve())
+    name = str(_absolute(path))
+    other = _not_regular(path, name)
+    if other is not None:
+        return other
     try:
         size, sha256, md5, sha1 = _digests(path)
     except OSError as exc:
@@ -141,7 +183,13 @@ def _hash_one(args: tuple[Path, HashOptions]) -> FileHashes:
 def _digests(path: Path) -> tuple[int, str, str, str]:
     sha256, md5, sha1 = hashlib.sha256(), hashlib.md5(), hashlib.sha1()  # noqa: S324 - list formats
     size = 0
-    with Path(path).open("rb") as fh:
+    # O_NOFOLLOW and O_NONBLOCK: a file swapped for a link or a FIFO after it was listed is
+    # refused (ELOOP) or not waited on, and fstat proves what was opened is a regular file.
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(0, "not a regular file any more")
+    with os.fdopen(fd, "rb") as fh:
         while chunk := fh.read(CHUNK):
             size += len(chunk)
             sha256.update(chunk)

@@ -25,7 +25,15 @@ from threadline.ingest.canonical import (
     ingest_parsed,
 )
 from threadline.media import sql as media_sql
-from threadline.media.hashing import FileHashes, HashOptions, ProgressFn, hash_files, walk
+from threadline.media.hashing import (
+    LINK,
+    SPECIAL,
+    FileHashes,
+    HashOptions,
+    ProgressFn,
+    hash_files,
+    walk,
+)
 from threadline.store.engine import Engine
 
 MANIFEST_DIR = Path("media") / "hash-manifests"
@@ -111,7 +119,17 @@ def ingest_media_folder(
         f"{len(results)} file(s) hashed: "
         + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     )
+    report.notes.extend(skipped_entries(results))
     return report
+
+
+def skipped_entries(results: Sequence[FileHashes], limit: int = 50) -> list[str]:
+    """One note per link or special file that was recorded but not read (the first ``limit``)."""
+    skipped = [r for r in results if r.status in (LINK, SPECIAL)]
+    notes = [f"not read: {r.path}: {r.reason}" for r in skipped[:limit]]
+    if len(skipped) > limit:
+        notes.append(f"... and {len(skipped) - limit} more (media_files status symlink/special)")
+    return notes
 
 
 def _row_values(r: FileHashes, found_on: str | None) -> dict[str, str]:

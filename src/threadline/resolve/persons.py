@@ -7,6 +7,7 @@ link graph, minus the links an analyst split off, plus the merges an analyst con
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -14,7 +15,7 @@ import igraph as ig
 import pyarrow as pa
 
 from threadline.errors import UsageError
-from threadline.resolve import linkage, names, sql
+from threadline.resolve import crowding, linkage, names, sql
 from threadline.store.engine import Engine
 
 # Selectors that identify one person when held by few accounts.
@@ -32,6 +33,7 @@ class Parameters:
     match_threshold: float = linkage.MATCH_THRESHOLD
     max_accounts_per_ip: int = 3
     min_name_similarity: float = 0.9
+    max_name_holders: int = crowding.MAX_HOLDERS
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain JSON values."""
@@ -41,6 +43,7 @@ class Parameters:
             "match_threshold": self.match_threshold,
             "max_accounts_per_ip": self.max_accounts_per_ip,
             "min_name_similarity": self.min_name_similarity,
+            "max_name_holders": self.max_name_holders,
         }
 
 
@@ -56,10 +59,12 @@ def resolve(engine: Engine, params: Parameters | None = None) -> dict[str, Any]:
     sql.build_identities(engine)
     engine.execute("DELETE FROM person_links")
     sql.shared_selector_links(engine, p.strong_selectors, p.max_accounts_per_selector)
-    sql.ip_and_name_links(engine, p.max_accounts_per_ip, p.min_name_similarity)
+    sql.add_links(
+        engine, crowding.ip_and_name_links(engine, p.max_accounts_per_ip, p.min_name_similarity)
+    )
     spec = replace(linkage.PAYMENT_IDENTITIES, threshold=p.match_threshold)
     scored, model = linkage.link(engine, _identity_records(engine), spec)
-    pairs = sql.corroborated(engine, scored)
+    pairs = crowding.drop_crowded(engine, sql.corroborated(engine, scored), p.max_name_holders)
     sql.add_links(
         engine,
         pa.table(
@@ -159,3 +164,177 @@ def member_key(engine: Engine, key: str) -> str:
     if sql.person_of(engine, key.lower() if not key.startswith("id:") else key) is None:
         raise UsageError(f"no account or payment identity {key!r} in this case")
     return key.lower() if not key.startswith("id:") else key
+
+
+# -- analyst decisions, scoped to the persons they are about ----------------------------------
+# (person_id, member_type, member_key, confidence, via): one row of person_members.
+Member = tuple[str, str, str, float, str]
+
+
+def held_by(engine: Engine, keys: list[str]) -> list[Member]:
+    """Every member of the persons that hold any of ``keys``, in key order."""
+    rows = engine.query(
+        """SELECT person_id, member_type, member_key, confidence, via FROM person_members
+           WHERE person_id IN (SELECT person_id FROM person_members
+                               WHERE list_contains(?, member_key))
+           ORDER BY member_key""",
+        [keys],
+    )
+    return [(str(p), str(t), str(k), float(c), str(v)) for p, t, k, c, v in rows]
+
+
+def regroup(
+    engine: Engine, keys: list[str], decisions: list[dict[str, Any]] | None = None
+) -> tuple[list[Member], list[Member]]:
+    """(before, after): the persons holding ``keys``, re-formed from their own links only.
+
+    Only the members of those persons are re-formed, from the links between them, minus the
+    members an analyst split off, plus the merges an analyst confirmed (``decisions``, by
+    default the stored ones); every other person keeps its id and members. A re-formed
+    person keeps its id when it holds most of that person's old members, so a split leaves
+    the person (and its target row) in place and only the split-off member moves.
+    """
+    before = held_by(engine, keys)
+    types = {k: t for _, t, k, _, _ in before}
+    nodes = sorted(types)
+    index = {k: i for i, k in enumerate(nodes)}
+    decided = sql.decisions(engine) if decisions is None else decisions
+    isolated = {str(d["member_key"]) for d in decided if d["action"] == "split"}
+    edges: list[tuple[int, int]] = []
+    via: dict[int, set[str]] = {}
+    conf: dict[int, float] = {}
+    for a, b, rule, c in engine.query(
+        """SELECT a, b, rule, confidence FROM person_links
+           WHERE list_contains($1, a) AND list_contains($1, b) ORDER BY a, b, rule""",
+        [nodes],
+    ):
+        if a in isolated or b in isolated:
+            continue
+        edges.append((index[a], index[b]))
+        for n in (index[a], index[b]):
+            via.setdefault(n, set()).add(str(rule))
+            conf[n] = max(conf.get(n, 0.0), float(c))
+    for d in decided:
+        ka, kb = str(d["member_key"]), str(d.get("other_key"))
+        if d["action"] == "merge" and ka in index and kb in index:
+            edges.append((index[ka], index[kb]))
+            for n in (index[ka], index[kb]):
+                via.setdefault(n, set()).add("analyst")
+                conf[n] = 1.0
+    membership = ig.Graph(n=len(nodes), edges=edges).connected_components().membership
+    leaving = isolated & set(keys)
+    ids = _stable_ids(nodes, membership, {k: p for p, _, k, _, _ in before}, leaving)
+    after = [
+        (ids[membership[i]], types[k], k, conf.get(i, 1.0), ",".join(sorted(via.get(i, {"self"}))))
+        for i, k in enumerate(nodes)
+    ]
+    return before, after
+
+
+def _stable_ids(
+    nodes: list[str], membership: list[int], old: dict[str, str], leaving: set[str]
+) -> dict[int, str]:
+    """A person id per component: an old person's id stays with what remains of it.
+
+    That is the piece without the split-off members (``leaving``) holding most of its old
+    members; a piece that keeps no old id gets a content id (its smallest key's).
+    """
+    counts: dict[str, dict[int, int]] = {}
+    first: dict[int, str] = {}
+    left = {membership[i] for i, k in enumerate(nodes) if k in leaving}
+    for i, comp in enumerate(membership):
+        first.setdefault(comp, nodes[i])  # nodes are sorted: first seen is smallest
+        by = counts.setdefault(old[nodes[i]], {})
+        by[comp] = by.get(comp, 0) + 1
+    claims: dict[int, list[str]] = {}
+    for pid, by in counts.items():
+        best = min(by, key=lambda comp: (comp in left, -by[comp], first[comp]))
+        claims.setdefault(best, []).append(pid)
+    ids = {}
+    for comp, key in first.items():
+        mine = claims.get(comp, [])
+        # Two old persons in one component (a merge): the one holding its smallest key.
+        ids[comp] = old[key] if old[key] in mine else (min(mine) if mine else person_id(key))
+    return ids
+
+
+def replace_scope(engine: Engine, before: list[Member], after: list[Member]) -> None:
+    """Put ``after`` in place of the members of ``before`` (and of ``after``)."""
+    keys = sorted({m[2] for m in before} | {m[2] for m in after})
+    engine.execute("DELETE FROM person_members WHERE list_contains(?, member_key)", [keys])
+    if not after:
+        return
+    cols = ("person_id", "member_type", "member_key", "confidence", "via")
+    engine.register("_scope", pa.table({c: [m[i] for m in after] for i, c in enumerate(cols)}))
+    try:
+        engine.execute(
+            "INSERT INTO person_members SELECT person_id, member_type, member_key, confidence, "
+            "via FROM _scope"
+        )
+    finally:
+        engine.unregister("_scope")
+
+
+def recorded_effect(engine: Engine, seq: int) -> tuple[dict[str, Any], list[Member], list[Member]]:
+    """(decision, before, after) of a stored decision, read from its audit entry.
+
+    Refused when the decision is unknown, has no recorded effect, or a later change moved
+    any of the members it touched (its ``after`` is no longer what is stored).
+    """
+    found = engine.query_dicts("SELECT * FROM decisions WHERE seq = ?", [seq])
+    if not found:
+        raise UsageError(f"no decision {seq} in this case")
+    taken = engine.query(
+        "SELECT details FROM audit WHERE action LIKE 'decision:%' "
+        "AND action <> 'decision:undo' AND json_extract_string(details, '$.decision') = ? "
+        "ORDER BY seq DESC LIMIT 1",
+        [str(seq)],
+    )
+    if not taken:
+        raise UsageError(f"decision {seq} has no recorded effect to undo")
+    details = json.loads(taken[0][0]) if isinstance(taken[0][0], str) else taken[0][0]
+    before: list[Member] = [_member(m) for m in details.get("before", [])]
+    after: list[Member] = [_member(m) for m in details.get("after", [])]
+    keys = sorted({m[2] for m in before} | {m[2] for m in after})
+    now = engine.query(
+        "SELECT person_id, member_key FROM person_members WHERE list_contains(?, member_key)",
+        [keys],
+    )
+    if {(str(p), str(k)) for p, k in now} != {(m[0], m[2]) for m in after}:
+        raise UsageError(f"decision {seq}: its persons changed since; undo the later first")
+    return found[0], before, after
+
+
+def _member(m: list[Any]) -> Member:
+    return (str(m[0]), str(m[1]), str(m[2]), float(m[3]), str(m[4]))
+
+
+def changes(engine: Engine, before: list[Member], after: list[Member]) -> dict[str, Any]:
+    """What going from ``before`` to ``after`` does: persons created, merged, emptied, moved."""
+    old: dict[str, set[str]] = {}
+    new: dict[str, set[str]] = {}
+    for p, _, k, _, _ in before:
+        old.setdefault(p, set()).add(k)
+    for p, _, k, _, _ in after:
+        new.setdefault(p, set()).add(k)
+    was = {k: p for p, _, k, _, _ in before}
+    now = {k: p for p, _, k, _, _ in after}
+    moved = sorted(
+        (k, was.get(k), now.get(k)) for k in was.keys() | now.keys() if was.get(k) != now.get(k)
+    )
+    merged = sorted(p for p, ks in new.items() if len({was.get(k) for k in ks}) > 1)
+    touched = sorted({p for _, a, b in moved for p in (a, b) if p})
+    targets = engine.query_dicts(
+        "SELECT person_id, rank, country, role FROM targets WHERE list_contains(?, person_id) "
+        "ORDER BY country, rank",
+        [touched],
+    )
+    return {
+        "persons_before": len(old),
+        "persons_after": len(new),
+        "created": sorted(set(new) - set(old)),
+        "emptied": sorted(set(old) - set(new)),
+        "merged": merged,
+        "moved": [{"member": k, "from": a, "to": b} for k, a, b in moved],
+        "targets": targets,
+    }

@@ -371,3 +371,45 @@ def ip_and_name_links(engine: Engine, max_accounts_per_ip: int, min_similarity: 
 
 
 EXPORTS = {"persons": persons_export_sql()}
+
+
+def identity_contacts(engine: Engine) -> list[tuple[str, str, str, str | None, str | None, str]]:
+    """(identity key, provider, name, phone, account, folded city) of every payment identity."""
+    return [
+        (str(k), str(p), str(n or ""), ph, acc, str(c or ""))
+        for k, p, n, ph, acc, c in engine.query(
+            """SELECT identity_key, provider, name, phone, account, lower(trim(city))
+               FROM payment_identities ORDER BY identity_key"""
+        )
+    ]
+
+
+def quiet_ip_name_pairs(
+    engine: Engine, max_accounts_per_ip: int
+) -> list[tuple[str, str, str, str, str]]:
+    """(a, b, ip, name a, name b): accounts on an IP few accounts use, with their names.
+
+    The caller decides whether the names agree; see ``resolve.crowding.names_agree``.
+    """
+    return [
+        (str(a), str(b), str(ip), str(na), str(nb))
+        for a, b, ip, na, nb in engine.query(
+            f"""WITH ipacc AS (
+                    SELECT DISTINCT value AS ip, entity_key FROM selectors
+                    WHERE selector_type = 'ip' AND entity_type = 'account'),
+                quiet AS (SELECT ip FROM ipacc GROUP BY ip
+                          HAVING count(*) <= {int(max_accounts_per_ip)}),
+                names AS (
+                    SELECT DISTINCT entity_key, value AS name FROM selectors
+                    WHERE selector_type = 'name' AND entity_type = 'account'),
+                pairs AS (
+                    SELECT a.entity_key AS a, b.entity_key AS b, min(a.ip) AS ip
+                    FROM ipacc a JOIN quiet q ON q.ip = a.ip
+                    JOIN ipacc b ON a.ip = b.ip AND a.entity_key < b.entity_key
+                    GROUP BY a.entity_key, b.entity_key)
+                SELECT p.a, p.b, p.ip, na.name, nb.name
+                FROM pairs p JOIN names na ON na.entity_key = p.a
+                JOIN names nb ON nb.entity_key = p.b
+                ORDER BY 1, 2, 3, 4, 5"""
+        )
+    ]

@@ -60,6 +60,7 @@ def rescue(engine: Engine) -> list[dict[str, Any]]:
     for person, lat, lon, at in score_sql.locations_of(engine, list(facilitators)):
         points[person].append((lat, lon))
         last[person] = at
+    located = score_sql.evidence_rows_of(engine, sorted(points), "location")
     rows = []
     for person, info in sorted(facilitators.items()):
         sessions, buyers, last_active = info
@@ -71,7 +72,7 @@ def rescue(engine: Engine) -> list[dict[str, Any]]:
             lat = lon = radius = None  # type: ignore[assignment]
             country = admin = None
         priority = 1.0 - math.exp(-(0.05 * sessions + 0.1 * buyers))
-        evidence = score_sql.evidence_rows(engine, person, "location") if pts else []
+        evidence = located[person] if pts else []
         rows.append(
             {
                 "person_id": person,

@@ -58,6 +58,7 @@ def score(engine: Engine, rules: RuleSet) -> list[dict[str, Any]]:
     places = jurisdictions(engine)
     chats = graph_sql.chat_evidence(engine)
     sessions = _session_evidence(engine)
+    rows_of = _RowsOf(engine, [p for p, m in metrics.items() if m["role"] == "buyer"])
     rows: list[dict[str, Any]] = []
     for person, m in metrics.items():
         if m["role"] != "buyer":
@@ -71,7 +72,7 @@ def score(engine: Engine, rules: RuleSet) -> list[dict[str, Any]]:
             c = rule.contribution(_num(m.get(rule.metric)))
             if c <= 0:
                 continue
-            evidence = _evidence(engine, person, rule.id, chats, sessions)
+            evidence = _evidence(rows_of, person, rule.id, chats, sessions)
             if not evidence:
                 continue  # a reason without rows behind it is not given
             remaining *= 1.0 - c
@@ -94,9 +95,10 @@ def score(engine: Engine, rules: RuleSet) -> list[dict[str, Any]]:
                 "country": country,
                 "reasons": reasons,
                 "jurisdiction": country_why,
+                "sessions": int(_num(m.get("sessions")) or 0),
             }
         )
-    rows.sort(key=lambda r: (-r["score"], r["person_id"]))
+    rows.sort(key=rank_key)
     out = []
     for rank, r in enumerate(rows, start=1):
         reasons = r["reasons"] + [
@@ -124,6 +126,22 @@ def score(engine: Engine, rules: RuleSet) -> list[dict[str, Any]]:
     return out
 
 
+# Scores this close are equally certain: the evidence, not its volume, decided them.
+SCORE_BAND = 0.01
+
+
+def rank_key(row: dict[str, Any]) -> tuple[float, int, float, str]:
+    """Order targets by certainty, then by how many paid sessions they bought.
+
+    Contributions are capped, so every buyer with a handful of paid sessions and the usual
+    payment indicators scores near 1; in a larger or longer case that is hundreds of
+    buyers, and the order among them would follow minor indicators. Among equally certain
+    targets (scores within one band) the one with more paid sessions comes first.
+    """
+    band = round(float(row["score"]) / SCORE_BAND)
+    return (-band, -int(row.get("sessions", 0)), -float(row["score"]), str(row["person_id"]))
+
+
 def _num(v: object) -> float | None:
     return None if v is None else float(v)  # type: ignore[arg-type]
 
@@ -141,8 +159,21 @@ def engine_sessions(engine: Engine) -> list[tuple[str, str]]:
     return score_sql.session_evidence(engine)
 
 
+class _RowsOf:
+    """Evidence rows of every buyer, fetched once per kind on first use."""
+
+    def __init__(self, engine: Engine, persons: list[str]) -> None:
+        self.engine, self.persons = engine, persons
+        self.kinds: dict[str, dict[str, list[dict[str, object]]]] = {}
+
+    def __call__(self, person: str, kind: str) -> list[dict[str, object]]:
+        if kind not in self.kinds:
+            self.kinds[kind] = score_sql.evidence_rows_of(self.engine, self.persons, kind)
+        return self.kinds[kind].get(person, [])
+
+
 def _evidence(
-    engine: Engine,
+    rows_of: _RowsOf,
     person: str,
     rule: str,
     chats: dict[str, dict[str, list[dict[str, object]]]],
@@ -154,7 +185,7 @@ def _evidence(
         c = chats.get(person, {})
         return [*c.get("request", []), *c.get("live", [])][:3]
     if rule == "vpn_or_hosting":
-        return score_sql.evidence_rows(engine, person, "hosting_logins")
+        return rows_of(person, "hosting_logins")
     if rule == "travel_to_philippines":
-        return score_sql.evidence_rows(engine, person, "ph_logins")
-    return score_sql.evidence_rows(engine, person, "payments")
+        return rows_of(person, "ph_logins")
+    return rows_of(person, "payments")

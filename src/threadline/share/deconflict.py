@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 FORMAT = "threadline-selectors"
 VERSION = 1
 DOMAIN = b"threadline-selector-v1"
-MIN_KEY_BYTES = 16
+MIN_KEY_BYTES = 32  # 256 bits: an operation key is never a password a person chose
 
 
 def generate_key(path: Path) -> Path:
@@ -46,23 +46,26 @@ def generate_key(path: Path) -> Path:
 
 
 def load_key(path: Path) -> bytes:
-    """An operation key from a file: hex text (as ``generate_key`` writes) or raw text."""
+    """An operation key from a file: hex text of at least 256 bits, as ``share keygen`` writes.
+
+    Text a person typed (a passphrase, a short hex string) is refused: anyone holding a
+    selector file could test guesses of it offline and then every phone number in it.
+    """
     try:
         text = path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read the operation key ({exc})") from None
     try:
         key = bytes.fromhex(text)
     except ValueError:
-        key = text.encode()
+        key = b""
     if len(key) < MIN_KEY_BYTES:
-        raise UsageError(f"{path}: an operation key needs at least {MIN_KEY_BYTES} bytes")
+        raise UsageError(
+            f"{path}: not an operation key: it must be at least {MIN_KEY_BYTES} bytes "
+            f"({MIN_KEY_BYTES * 2} hex digits) of random data; make one with "
+            "`threadline share keygen --out FILE`"
+        )
     return key
-
-
-def key_id(key: bytes) -> str:
-    """A public name for a key: files made under different keys are never compared."""
-    return hmac.new(key, DOMAIN + b"|key-id", hashlib.sha256).hexdigest()[:16]
 
 
 def selector_hash(key: bytes, kind: str, value: str) -> str:
@@ -99,7 +102,7 @@ def _hashed(engine: Engine, key: bytes) -> dict[str, _Entry]:
 
 
 def write_selectors(engine: Engine, key: bytes, out: Path, holder: str) -> dict[str, Any]:
-    """Write a selector file; return its header (counts by kind, key id)."""
+    """Write a selector file; return its header (holder, counts by kind; no key id)."""
     entries = _hashed(engine, key)
     kinds: dict[str, int] = {}
     for e in entries.values():
@@ -108,7 +111,6 @@ def write_selectors(engine: Engine, key: bytes, out: Path, holder: str) -> dict[
         "format": FORMAT,
         "version": VERSION,
         "holder": holder,
-        "key_id": key_id(key),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "hash": "HMAC-SHA256",
         "selectors": len(entries),
@@ -164,15 +166,11 @@ def match(engine: Engine, key: bytes, files: list[Path]) -> list[dict[str, Any]]
     tagged them with (roles, months first and last seen).
     """
     ours = _hashed(engine, key)
-    kid = key_id(key)
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for path in files:
+        # Files carry no key id: any value derived from the key would let whoever holds a
+        # file confirm a guessed key offline. A file made under another key matches nothing.
         theirs = read_selectors(path)
-        if theirs.header.get("key_id") != kid:
-            raise UsageError(
-                f"{path}: made under another operation key (key id "
-                f"{theirs.header.get('key_id')}, ours {kid}); hashes are not comparable"
-            )
         holder = str(theirs.header.get("holder") or path.name)
         for digest, entry in theirs.entries.items():
             mine = ours.get(digest)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from threadline import __version__
 from threadline.errors import UsageError
 from threadline.share import signing
+from threadline.share.anchor import audit_head
 from threadline.share.bundle import BUNDLE_VERSION, write_bundle
 from threadline.share.referral import Referral, gather
 from threadline.share.report import build_report
@@ -54,16 +55,18 @@ def build_package(
         raise UsageError(f"{out}: the package folder must be new or empty")
     key_path = signing_key_path(case, signing_key)
     key = signing.load_private_key(key_path)
+    head = audit_head(case.engine)  # the audit entry the package was built from
     ref = gather(case.engine, str(case.info.get("name")), country)
     out.mkdir(parents=True, exist_ok=True)
     write_package_files(ref, out)
-    manifest = signing.sign_folder(out, _meta(ref), key)
+    manifest = signing.sign_folder(out, {**_meta(ref), "audit_head": head}, key)
     details: dict[str, Any] = {
         "country": ref.country,
         "out": str(out.resolve()),
         "targets": [t.person_id for t in ref.targets],
         "files": len(manifest["files"]),
         "manifest_sha256": signing.sha256_file(out / signing.MANIFEST),
+        "audit_head": head,
         "signer_public_key_sha256": manifest["signature"]["public_key_sha256"],
     }
     case.note("package", details)

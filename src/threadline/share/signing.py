@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -153,38 +154,105 @@ def sign_folder(folder: Path, meta: dict[str, Any], key: Ed25519PrivateKey) -> d
 def verify_folder(folder: Path, public_key: Ed25519PublicKey) -> VerifyResult:
     """Check the signature, every listed file's hash, and that nothing was added.
 
-    Every problem names the file it concerns.
+    Every entry of the package must be a regular file the manifest lists (or a folder
+    holding one): a symbolic link, even to identical content, a FIFO or device, an extra
+    folder, and any text in ``manifest.sig`` beyond the signature are refused. Nothing is
+    followed or opened unless it is a regular file. Every problem names the entry.
     """
     result = VerifyResult()
     manifest_path, sig_path = folder / MANIFEST, folder / SIGNATURE
-    if not manifest_path.is_file() or not sig_path.is_file():
-        result.fail(f"{MANIFEST} or {SIGNATURE} missing: not a signed package")
+    for path in (manifest_path, sig_path):
+        if not _regular(path):
+            result.fail(f"{path.name}: missing or not a regular file: not a signed package")
+    if not result.ok:
         return result
     body = manifest_path.read_bytes()
-    try:
-        public_key.verify(base64.b64decode(sig_path.read_bytes(), validate=False), body)
-    except (InvalidSignature, ValueError):
+    signature = _signature(sig_path.read_bytes())
+    if signature is None:
         result.fail(
-            f"{MANIFEST}: signature does not match (manifest or {SIGNATURE} altered, "
-            "or signed with another key)"
+            f"{SIGNATURE}: must hold exactly one base64 Ed25519 signature (64 bytes) and "
+            "nothing else"
         )
+    else:
+        try:
+            public_key.verify(signature, body)
+        except InvalidSignature:
+            result.fail(
+                f"{MANIFEST}: signature does not match (manifest or {SIGNATURE} altered, "
+                "or signed with another key)"
+            )
     try:
         manifest = json.loads(body)
         files: dict[str, dict[str, Any]] = manifest["files"]
+        if not isinstance(files, dict):
+            raise TypeError
     except (ValueError, KeyError, TypeError):
         result.fail(f"{MANIFEST}: not a readable manifest")
         return result
     result.manifest = manifest
+    folders = {""}
     for name, facts in sorted(files.items()):
+        parts = Path(name).parts
+        if Path(name).is_absolute() or ".." in parts or not parts:
+            result.fail(f"{name}: not a path inside the package")
+            continue
+        folders.update(Path(*parts[:i]).as_posix() for i in range(1, len(parts)))
         path = folder / name
-        if not path.is_file():
+        if not path.is_symlink() and not path.exists():
             result.fail(f"{name}: listed in the manifest but missing")
             continue
+        if not _regular(path):
+            continue  # named below, with what it is
         result.files_checked += 1
-        if sha256_file(path) != facts.get("sha256"):
+        if sha256_file(path) != (facts or {}).get("sha256"):
             result.fail(f"{name}: sha256 does not match the manifest (file altered)")
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(folder).as_posix()
-        if p.is_file() and rel not in files and rel not in (MANIFEST, SIGNATURE):
+    for entry in _entries(folder):
+        rel = entry.relative_to(folder).as_posix()
+        what = _not_regular(entry)
+        if what == "folder":
+            if rel not in folders:
+                result.fail(f"{rel}/: a folder the manifest does not list (added)")
+        elif what:
+            result.fail(f"{rel}: {what}, not a regular file (refused)")
+        elif rel not in files and rel not in (MANIFEST, SIGNATURE):
             result.fail(f"{rel}: not listed in the manifest (file added)")
     return result
+
+
+def _signature(data: bytes) -> bytes | None:
+    """The 64 signature bytes of ``manifest.sig``: base64 and one optional newline only."""
+    text = data.removesuffix(b"\n").removesuffix(b"\r")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:
+        return None
+    return raw if len(raw) == 64 and base64.b64encode(raw) == text else None
+
+
+def _entries(folder: Path) -> list[Path]:
+    """Every entry under ``folder``, links included but never followed."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):  # followlinks=False: linked folders not entered
+        found.extend(Path(root, n) for n in (*dirs, *files))
+    return sorted(found)
+
+
+def _regular(path: Path) -> bool:
+    return _not_regular(path) == ""
+
+
+def _not_regular(path: Path) -> str:
+    """'' for a regular file, 'folder' for a real folder, else what the entry is."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return "missing"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    return "a device or socket"

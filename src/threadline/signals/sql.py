@@ -41,56 +41,90 @@ def build_episodes(engine: Engine, gap_hours: int) -> None:
     The buyer side is the account that is not the facilitator's. Only episodes with a
     negotiation or live indicator are kept, with their folded text (to find pickup names
     and remittance codes).
+
+    Built for ten million messages (issue 16): conversations are found on the graph stage's
+    ``message_pairs`` and numbered; silences are found on each conversation's distinct
+    message times (narrow rows: a number and a time); then one aggregate over the messages
+    gives each episode. No message-sized intermediate result is used twice, so none is
+    held in memory: windows over whole message rows, and shared CTEs of them, ran out of it.
+    The text joins the episode's messages in no set order: it is only searched for a
+    remittance code or a pickup name, which lie inside one message whatever the order, and
+    an ordered ``string_agg`` keeps every message of every episode in memory at once.
     """
     engine.execute("DELETE FROM chat_episodes")
     sender = account_key("m.platform", "m.sender")
     recipient = account_key("m.platform", "m.recipient")
+
+    def messages(columns: str) -> str:
+        # Written out at each use, not a CTE: a CTE used twice is materialised.
+        return f"""SELECT {columns}, c.cid FROM messages m
+                   JOIN directed d ON d.sk = {sender} AND d.rk = {recipient}
+                   JOIN conversations c ON c.buyer = d.buyer AND c.seller = d.seller"""
+
     engine.execute(
         f"""INSERT INTO chat_episodes
         WITH sellers AS (
             SELECT m.member_key, m.person_id FROM person_members m
             JOIN person_roles r ON r.person_id = m.person_id
             WHERE r.role = 'facilitator' AND m.member_type = 'account'),
-        msg AS (
-            SELECT m.record_id, m.sent_at, m.text,
-                   CASE WHEN ss.member_key IS NOT NULL THEN {recipient} ELSE {sender} END
-                       AS buyer,
-                   coalesce(ss.member_key, rs.member_key) AS seller,
-                   coalesce(ss.person_id, rs.person_id) AS seller_person
-            FROM messages m
-            LEFT JOIN sellers ss ON ss.member_key = {sender}
-            LEFT JOIN sellers rs ON rs.member_key = {recipient}
+        directed AS (
+            SELECT p.sk, p.rk,
+                   CASE WHEN ss.member_key IS NOT NULL THEN p.rk ELSE p.sk END AS buyer,
+                   coalesce(ss.member_key, rs.member_key) AS seller
+            FROM message_pairs p
+            LEFT JOIN sellers ss ON ss.member_key = p.sk
+            LEFT JOIN sellers rs ON rs.member_key = p.rk
             WHERE (ss.member_key IS NULL) <> (rs.member_key IS NULL)),
-        marked AS (
-            SELECT *, CASE WHEN sent_at - lag(sent_at) OVER w > INTERVAL {int(gap_hours)} HOUR
-                           THEN 1 ELSE 0 END AS cut
-            FROM msg WINDOW w AS (PARTITION BY buyer, seller ORDER BY sent_at, record_id)),
+        conversations AS (
+            SELECT buyer, seller, row_number() OVER (ORDER BY buyer, seller) AS cid
+            FROM (SELECT DISTINCT buyer, seller FROM directed)),
         numbered AS (
-            SELECT *, sum(cut) OVER (PARTITION BY buyer, seller ORDER BY sent_at, record_id
-                                     ROWS UNBOUNDED PRECEDING) AS k
-            FROM marked),
+            SELECT cid, sent_at,
+                   sum(cut) OVER (PARTITION BY cid ORDER BY sent_at
+                                  ROWS UNBOUNDED PRECEDING) AS k
+            FROM (SELECT cid, sent_at,
+                         CASE WHEN sent_at - lag(sent_at) OVER (PARTITION BY cid
+                                                                ORDER BY sent_at)
+                                   > INTERVAL {int(gap_hours)} HOUR THEN 1 ELSE 0 END AS cut
+                  FROM (SELECT DISTINCT cid, sent_at FROM ({messages("m.sent_at")})))),
         hits AS (SELECT record_id, min(category) AS category,
                         min(source_id) AS source_id, min("row") AS "row"
-                 FROM chat_hits GROUP BY record_id)
-        SELECT md5(n.buyer || '|' || n.seller || '|' || CAST(min(n.sent_at) AS VARCHAR)),
-               n.buyer, n.seller, any_value(bp.person_id), any_value(n.seller_person),
-               min(n.sent_at), max(n.sent_at), count(*),
-               count(*) FILTER (WHERE h.category = 'request'),
-               count(*) FILTER (WHERE h.category = 'price'),
-               count(*) FILTER (WHERE h.category = 'live'),
-               min(n.sent_at) FILTER (WHERE h.category = 'live'),
-               string_agg({folded_text("n.text")}, ' | ' ORDER BY n.sent_at, n.record_id),
-               (list(h.source_id || ':' || CAST(h."row" AS VARCHAR) ORDER BY n.sent_at, n.record_id)
-                    FILTER (WHERE h.category IS NOT NULL))[1:5]
-        FROM numbered n LEFT JOIN hits h ON h.record_id = n.record_id
-        LEFT JOIN person_members bp ON bp.member_key = n.buyer
-        GROUP BY n.buyer, n.seller, n.k
-        HAVING count(h.category) FILTER (WHERE h.category IN ('request', 'price', 'live')) > 0"""
+                 FROM chat_hits GROUP BY record_id),
+        episodes AS (
+            SELECT m.cid, n.k, min(m.sent_at) AS first, max(m.sent_at) AS last,
+                   count(*) AS messages,
+                   count(*) FILTER (WHERE h.category = 'request') AS requests,
+                   count(*) FILTER (WHERE h.category = 'price') AS prices,
+                   count(*) FILTER (WHERE h.category = 'live') AS lives,
+                   min(m.sent_at) FILTER (WHERE h.category = 'live') AS first_live,
+                   string_agg({folded_text("m.text")}, ' | ') AS text,
+                   (list(h.source_id || ':' || CAST(h."row" AS VARCHAR)
+                         ORDER BY m.sent_at, m.record_id)
+                        FILTER (WHERE h.category IS NOT NULL))[1:5] AS hit_rows
+            FROM ({messages("m.record_id, m.sent_at, m.text")}) m
+            JOIN numbered n ON n.cid = m.cid AND n.sent_at = m.sent_at
+            LEFT JOIN hits h ON h.record_id = m.record_id
+            GROUP BY m.cid, n.k
+            HAVING count(h.category) FILTER (WHERE h.category IN ('request', 'price', 'live'))
+                   > 0)
+        SELECT md5(c.buyer || '|' || c.seller || '|' || CAST(e.first AS VARCHAR)),
+               c.buyer, c.seller, bp.person_id, ss.person_id, e.first, e.last,
+               e.messages, e.requests, e.prices, e.lives, e.first_live, e.text, e.hit_rows
+        FROM episodes e
+        JOIN conversations c ON c.cid = e.cid
+        JOIN sellers ss ON ss.member_key = c.seller
+        LEFT JOIN person_members bp ON bp.member_key = c.buyer"""
     )
 
 
 def build_candidates(engine: Engine, before_minutes: int, after_minutes: int) -> None:
-    """Payments in the time window of an episode, with what ties each to it."""
+    """Payments in the time window of an episode, with what ties each to it.
+
+    Each payment is prepared once (its parties' persons, its folded receiver name), each
+    episode's window is listed by the days it touches, and the two meet on the day (an
+    equi-join) before the exact bounds: a BETWEEN join alone is a range join of every
+    episode with every payment. Only then are episode texts searched.
+    """
     engine.execute("DELETE FROM session_candidates")
     sender = identity_key_sql("sender", "p")
     receiver = identity_key_sql("receiver", "p")
@@ -100,35 +134,61 @@ def build_candidates(engine: Engine, before_minutes: int, after_minutes: int) ->
             SELECT DISTINCT a.person_id AS seller_person, b.person_id AS member
             FROM network_members a JOIN network_members b USING (network_id)
             WHERE a.role = 'facilitator' AND b.role IN ('facilitator', 'mule')
-            UNION SELECT person_id, person_id FROM person_roles WHERE role = 'facilitator')
-        SELECT e.episode_id, p.record_id, p.transaction_id, p.provider, p.sent_at,
-               contains(e.text, lower(p.transaction_id)),
-               contains(e.text, {folded_text("p.receiver_name")}),
-               coalesce(sm.person_id = e.buyer_person, false),
-               net.member IS NOT NULL,
-               {sender}, p.source_id, p."row"
-        FROM chat_episodes e
-        JOIN payments p
-          ON p.sent_at BETWEEN e."start" - INTERVAL {int(before_minutes)} MINUTE
-                           AND e."end" + INTERVAL {int(after_minutes)} MINUTE
-        LEFT JOIN person_members sm ON sm.member_key = {sender}
-        LEFT JOIN person_members rm ON rm.member_key = {receiver}
-        LEFT JOIN net ON net.seller_person = e.seller_person AND net.member = rm.person_id
-        WHERE contains(e.text, lower(p.transaction_id))
-           OR contains(e.text, {folded_text("p.receiver_name")})
-           OR coalesce(sm.person_id = e.buyer_person, false)
-           OR net.member IS NOT NULL"""
+            UNION SELECT person_id, person_id FROM person_roles WHERE role = 'facilitator'),
+        pays AS (
+            SELECT p.record_id, p.transaction_id, p.provider, p.sent_at,
+                   lower(p.transaction_id) AS code, {folded_text("p.receiver_name")} AS pickup,
+                   sm.person_id AS payer, rm.person_id AS receiver, {sender} AS sender_identity,
+                   p.source_id, p."row", date_trunc('day', p.sent_at) AS day
+            FROM payments p
+            LEFT JOIN person_members sm ON sm.member_key = {sender}
+            LEFT JOIN person_members rm ON rm.member_key = {receiver}),
+        days AS (
+            SELECT episode_id, lo, hi,
+                   unnest(generate_series(date_trunc('day', lo), date_trunc('day', hi),
+                                          INTERVAL 1 DAY)) AS day
+            FROM (SELECT episode_id, "start" - INTERVAL {int(before_minutes)} MINUTE AS lo,
+                         "end" + INTERVAL {int(after_minutes)} MINUTE AS hi
+                  FROM chat_episodes)),
+        pairs AS (
+            SELECT d.episode_id, p.*
+            FROM days d JOIN pays p ON p.day = d.day AND p.sent_at BETWEEN d.lo AND d.hi)
+        SELECT x.episode_id, x.record_id, x.transaction_id, x.provider, x.sent_at,
+               contains(e.text, x.code), contains(e.text, x.pickup),
+               coalesce(x.payer = e.buyer_person, false), net.member IS NOT NULL,
+               x.sender_identity, x.source_id, x."row"
+        FROM pairs x
+        JOIN chat_episodes e ON e.episode_id = x.episode_id
+        LEFT JOIN net ON net.seller_person = e.seller_person AND net.member = x.receiver
+        WHERE contains(e.text, x.code) OR contains(e.text, x.pickup)
+           OR coalesce(x.payer = e.buyer_person, false) OR net.member IS NOT NULL"""
     )
 
 
 def candidates(engine: Engine) -> list[dict[str, object]]:
-    """Payments that may belong to a chat episode, with the episode's facts."""
+    """Payments that can make a session, with their episode's facts, in episode order.
+
+    A session rests on the payments that something ties to the episode (a code or pickup
+    name in the chat, or the payer resolved to the buyer), or on an episode's only payment.
+    Every other candidate is dropped here, in SQL, so Python sees only those: at the seed's
+    scale most candidates are unrelated payments to the same receivers in the same hours.
+    """
     return engine.query_dicts(
-        """SELECT c.*, e.buyer, e.seller, e.buyer_person, e.seller_person, e."start", e."end",
+        """WITH c AS (
+               SELECT *, code_named OR payer_is_buyer OR receiver_named AS tied,
+                      count(*) OVER (PARTITION BY episode_id) AS in_episode,
+                      sum(CASE WHEN code_named OR payer_is_buyer OR receiver_named THEN 1
+                               ELSE 0 END) OVER (PARTITION BY episode_id) AS tied_in_episode
+               FROM session_candidates)
+           SELECT c.episode_id, c.record_id, c.transaction_id, c.provider, c.sent_at,
+                  c.code_named, c.receiver_named, c.payer_is_buyer, c.receiver_in_network,
+                  c.sender_identity, c.source_id, c."row",
+                  e.buyer, e.seller, e.buyer_person, e.seller_person, e."start", e."end",
                   e.first_live, e.requests, e.prices, e.lives, e.hit_rows,
                   src.sha256 AS source_sha256
-           FROM session_candidates c JOIN chat_episodes e USING (episode_id)
+           FROM c JOIN chat_episodes e USING (episode_id)
            JOIN sources src ON src.source_id = c.source_id
+           WHERE c.tied OR (c.tied_in_episode = 0 AND c.in_episode = 1)
            ORDER BY c.episode_id, c.sent_at, c.record_id"""
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,9 @@ import duckdb
 import pyarrow as pa
 
 from threadline.errors import CaseError, EngineError, KeyRequiredError
+from threadline.store import spill
 from threadline.store.engine import Dialect, Engine, StagedFile, quote_ident, quote_literal
+from threadline.store.statements import Statement, current_purpose
 
 DIALECT = Dialect("duckdb")
 MEMORY_ENV = "THREADLINE_MEMORY_LIMIT"
@@ -51,8 +54,10 @@ class DuckDBEngine(Engine):
         memory_limit: str | None = None,
     ) -> None:
         self.path = db_path
+        self.tmp_dir = db_path.parent / "tmp"
         self._lock = threading.RLock()
         self._in_tx = False
+        self.max_temp = spill.max_temp(self.tmp_dir)
         config: dict[str, Any] = {}
         if threads:
             config["threads"] = threads
@@ -63,6 +68,9 @@ class DuckDBEngine(Engine):
         try:
             if key is not None:
                 con.execute(f"LOAD {quote_literal(str(_httpfs_extension()))}")
+                # Spills of an encrypted case hold the same names, phones and IPs as the
+                # database: they are encrypted with it (DuckDB 1.5's temp_file_encryption).
+                con.execute("SET temp_file_encryption = true")
             options = []
             if key is not None:
                 options.append(f"ENCRYPTION_KEY {quote_literal(key)}")
@@ -72,8 +80,12 @@ class DuckDBEngine(Engine):
             con.execute(f"ATTACH {quote_literal(str(db_path))} AS case_db{suffix}")
             con.execute("USE case_db")
             con.execute("SET TimeZone = 'UTC'")
-            con.execute(f"SET temp_directory = {quote_literal(str(db_path.parent / 'tmp'))}")
+            con.execute(f"SET temp_directory = {quote_literal(str(self.tmp_dir))}")
             con.execute("SET preserve_insertion_order = true")
+            try:
+                con.execute(f"SET max_temp_directory_size = {quote_literal(self.max_temp)}")
+            except duckdb.Error as exc:
+                raise spill.bad_setting(self.max_temp, str(exc)) from None
         except duckdb.Error as exc:
             con.close()
             text = str(exc)
@@ -85,42 +97,77 @@ class DuckDBEngine(Engine):
             if "encryption key" in text.lower():
                 raise KeyRequiredError(f"{db_path.parent}: wrong key for this case") from None
             raise CaseError(f"{db_path}: cannot open the case database: {text}") from None
+        except BaseException:
+            con.close()
+            raise
         self.con = con
+        if not read_only:  # the write lock is ours: no other process spills here now
+            spill.remove_leftovers(self.tmp_dir)
+
+    def _refused(self, exc: Exception, sql: str) -> EngineError:
+        """DuckDB's refusal as an EngineError, with the spill limit named when it was that."""
+        return EngineError(spill.explain_refusal(str(exc), self.max_temp, self.tmp_dir), sql)
+
+    def _run(self, sql: str, params: Sequence[Any] | None, *, count: bool) -> Any:
+        """Execute under the lock; a watcher sees the statement start and finish."""
+        watch = self.watch
+        if watch is None:
+            try:
+                return self.con.execute(sql, params)
+            except duckdb.Error as exc:
+                raise self._refused(exc, sql) from exc
+        purpose = current_purpose()
+        watch(Statement(purpose, done=False))
+        started = time.perf_counter()
+        try:
+            cur = self.con.execute(sql, params)
+        except duckdb.Error as exc:
+            raise self._refused(exc, sql) from exc
+        rows = None
+        # Rows written: INSERT and CREATE ... AS answer with one "Count" column (so do
+        # UPDATE and DELETE, whose counts are not rows a step produced).
+        writes = sql.lstrip().upper().startswith(("INSERT", "CREATE"))
+        if count and writes and [d[0] for d in cur.description or []] == ["Count"]:
+            fetched = cur.fetchone()
+            rows = int(fetched[0]) if fetched else None
+        watch(Statement(purpose, True, rows, time.perf_counter() - started))
+        return cur
 
     # -- statements -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         """Run a statement; a DuckDB error is raised as an EngineError carrying the SQL."""
         with self._lock:
-            try:
-                self.con.execute(sql, params)
-            except duckdb.Error as exc:
-                raise EngineError(str(exc), sql) from exc
+            self._run(sql, params, count=True)
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run a query and return all rows."""
         with self._lock:
+            cur = self._run(sql, params, count=False)
             try:
-                return self.con.execute(sql, params).fetchall()
+                rows: list[tuple[Any, ...]] = cur.fetchall()
             except duckdb.Error as exc:
-                raise EngineError(str(exc), sql) from exc
+                raise self._refused(exc, sql) from exc
+            return rows
 
     def query_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
         """Run a query and return rows as dicts keyed by column name."""
         with self._lock:
+            cur = self._run(sql, params, count=False)
+            names = [d[0] for d in cur.description or []]
             try:
-                cur = self.con.execute(sql, params)
-                names = [d[0] for d in cur.description or []]
                 return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
             except duckdb.Error as exc:
-                raise EngineError(str(exc), sql) from exc
+                raise self._refused(exc, sql) from exc
 
     def query_arrow(self, sql: str) -> pa.Table:
         """Run a query and return an Arrow table."""
         with self._lock:
+            cur = self._run(sql, None, count=False)
             try:
-                return self.con.execute(sql).to_arrow_table()
+                table: pa.Table = cur.to_arrow_table()
             except duckdb.Error as exc:
-                raise EngineError(str(exc), sql) from exc
+                raise self._refused(exc, sql) from exc
+            return table
 
     def iter_batches(self, sql: str, batch_rows: int = 100_000) -> Iterator[pa.RecordBatch]:
         """Stream a query's result in Arrow batches; the connection stays locked until the end."""
@@ -128,7 +175,7 @@ class DuckDBEngine(Engine):
             try:
                 reader = self.con.execute(sql).to_arrow_reader(batch_rows)
             except duckdb.Error as exc:
-                raise EngineError(str(exc), sql) from exc
+                raise self._refused(exc, sql) from exc
             yield from reader
 
     def register(self, name: str, table: pa.Table) -> None:

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from threadline.store.statements import StatementWatch
+
 
 @dataclass(frozen=True)
 class Dialect:
@@ -35,6 +37,10 @@ class Dialect:
         """A naive local timestamp at ``timezone`` expressed as a naive UTC timestamp."""
         return f"CAST(timezone({quote_literal(timezone)}, {expr}) AS TIMESTAMP)"
 
+    def utc_to_local(self, expr: str, timezone: str) -> str:
+        """A naive UTC timestamp as the naive local wall time at ``timezone``."""
+        return f"timezone({quote_literal(timezone)}, timezone('UTC', {expr}))"
+
     def offset_to_utc(self, expr: str) -> str:
         """An ISO 8601 text with an offset as a naive UTC timestamp."""
         return f"CAST(TRY_CAST({expr} AS TIMESTAMPTZ) AS TIMESTAMP)"
@@ -42,6 +48,10 @@ class Dialect:
     def json_is_object(self, expr: str) -> str:
         """SQL that is true where a text is valid JSON holding an object."""
         return f"CASE WHEN json_valid({expr}) THEN json_type({expr}) = 'OBJECT' ELSE false END"
+
+    def json_has_duplicate_keys(self, expr: str) -> str:
+        """SQL that is true where a JSON object text names a top-level key twice."""
+        return f"len(json_keys({expr})) <> len(list_distinct(json_keys({expr})))"
 
     def json_object(self, pairs: list[tuple[str, str]]) -> str:
         """SQL building a JSON object as text from (key, SQL value) pairs."""
@@ -103,9 +113,15 @@ class StagedFile:
 
 
 class Engine(ABC):
-    """A connection to one case's store."""
+    """A connection to one case's store.
+
+    ``watch``, when set, is told of every statement as it starts and finishes (its purpose,
+    rows where known, seconds): progress displays use it. Engines that cannot tell leave it
+    unused.
+    """
 
     dialect: Dialect
+    watch: StatementWatch | None = None
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:

@@ -5,10 +5,12 @@ Runs inside the caller's transaction, so a failure anywhere leaves nothing of th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 
@@ -29,6 +31,17 @@ from threadline.store.normalise_sql import (
 from threadline.store.tables import stored_columns
 
 Normaliser = Callable[..., str]
+
+
+class TextRecords(Protocol):
+    """An exact reader of a seized text file: Arrow batches, then what it could not read."""
+
+    rejects: list[tuple[int, str, str]]
+    error: SourceError | None  # a refusal of the whole file, raised while it was read
+
+    def reader(self) -> pa.RecordBatchReader:
+        """Stream ``_row`` plus the staged columns; ``rejects`` is complete afterwards."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,20 @@ class LoadPlan:
     rejects: Sequence[tuple[int, str, str]] = ()
     # Test hook: raise after this many statements to prove atomicity.
     fail_after_stage: bool = False
+    # The exact (slower) reader of a CSV / JSON Lines file, used when the engine's reader
+    # cannot take the file or leaves something out; ``exact_first`` skips the engine reader.
+    exact: Callable[[], TextRecords] | None = None
+    exact_first: bool = False
+
+    @property
+    def staged_columns(self) -> list[str]:
+        """Staging names of the CSV columns, by position: header names may clash in SQL."""
+        return [staged_name(i) for i in range(len(self.header))]
+
+
+def staged_name(index: int) -> str:
+    """The staging column of the CSV header's field at ``index`` (0-based)."""
+    return f"_c{index + 1}"
 
 
 @dataclass
@@ -79,7 +106,16 @@ class LoadResult:
     stored: int = 0
     duplicate: int = 0
     quarantined: int = 0
+    conflicting: int = 0  # later versions of stored records whose content differs
     reasons: dict[str, int] = field(default_factory=dict)
+
+
+class ReadAgainExactly(EngineError):
+    """The engine's reader failed on the file; load it again with the exact reader.
+
+    The engine aborted the transaction, so the caller rolls back and starts over with
+    ``LoadPlan.exact_first``.
+    """
 
 
 class InjectedFailure(RuntimeError):
@@ -99,29 +135,46 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
         else:
             staged = _stage_file(engine, plan, stage)
             columns = list(plan.header)
+        where_is = dict(zip(columns, plan.staged_columns, strict=True)) if plan.header else {}
+        where_is = {c: where_is.get(c, c) for c in columns}
         raw = {
-            f.name: _raw_text(f.type, f"s.{quote_ident(f.name)}")
+            f.name: _raw_text(f.type, f"s.{quote_ident(where_is[f.name])}")
             if f.name in columns
             else "CAST(NULL AS VARCHAR)"
             for f in kind.fields
         }
-        original = engine.dialect.json_object([(c, f"s.{quote_ident(c)}") for c in columns])
-        ok, where = "true", "true"
+        original = engine.dialect.json_object(
+            [(c, f"s.{quote_ident(where_is[c])}") for c in columns]
+        )
+        ok, where, source = "true", "true", f"{stage} s"
+        dup = "CAST(NULL AS VARCHAR)"
     else:
         staged = _stage_file(engine, plan, stage)
+        ok = engine.dialect.json_is_object("s.line")
+        written = json_source_text(engine, stage, kind, ok)
         raw = {
-            f.name: _raw_text(f.type, engine.dialect.json_text("s.line", f.name))
+            f.name: _raw_text(
+                f.type,
+                f"coalesce(s.{quote_ident(_SRC + f.name)}, "
+                f"{engine.dialect.json_text('s.line', f.name)})",
+            )
             for f in kind.fields
         }
         original = "s.line"
-        ok = engine.dialect.json_is_object("s.line")
         where = "s.line IS NOT NULL AND trim(s.line) <> ''"
+        source = f"{stage} s LEFT JOIN {written} p ON p._row = s._row"
+        dup = (
+            ", ".join(
+                f"p.{quote_ident(_SRC + n)} AS {quote_ident(_SRC + n)}" for n in kind.field_names
+            )
+            + ", p._dup"
+        )
     fields_sql = ", ".join(
         f"CASE WHEN _ok THEN {expr} END AS {quote_ident(n)}" for n, expr in raw.items()
     )
     engine.execute(
-        f"CREATE OR REPLACE TEMP VIEW {stage}_f AS SELECT _row, _ok, {fields_sql} "
-        f"FROM (SELECT s.*, {ok} AS _ok FROM {stage} s WHERE {where}) s"
+        f"CREATE OR REPLACE TEMP VIEW {stage}_f AS SELECT s._row, _ok, _dup, {fields_sql} "
+        f"FROM (SELECT s.*, {ok} AS _ok, {dup} AS _dup FROM {source} WHERE {where}) s"
     )
     if plan.fail_after_stage:
         raise InjectedFailure("injected failure after staging")
@@ -156,19 +209,24 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
             f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _row) "
             f"AS _k FROM ({good_rows})) WHERE _k = 1"
         )
+    if before or in_file_duplicates:
+        result.conflicting = _keep_conflicts(engine, kind, stage, plan, bool(before))
     engine.execute(
         f'INSERT INTO {table} (record_id, source_id, "row", {col_list}) '
         f"SELECT record_id, {sid}, _row, {col_list} FROM ({good_rows})"
     )
-    # Every other delivery of a stored record is kept as a further provenance.
+    # Every other delivery of a stored record is kept as a further provenance; a version
+    # with other content is a conflict, kept in ``conflicts`` and cited nowhere else.
     engine.execute(
         f"INSERT INTO deliveries SELECT {quote_literal(kind.name)}, n.record_id, {sid}, n._row "
         f"FROM {stage}_n n WHERE n._reason IS NULL AND NOT EXISTS (SELECT 1 FROM {table} t "
-        f'WHERE t.record_id = n.record_id AND t.source_id = {sid} AND t."row" = n._row)'
+        f'WHERE t.record_id = n.record_id AND t.source_id = {sid} AND t."row" = n._row) '
+        f"AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.source_id = {sid} "
+        f'AND c."row" = n._row AND c.table_name = {quote_literal(kind.name)})'
     )
     good = int(engine.scalar(f"SELECT count(*) FROM {stage}_n WHERE _reason IS NULL"))
     result.stored = int(engine.scalar(f"SELECT count(*) FROM {table}")) - before
-    result.duplicate = good - result.stored
+    result.duplicate = good - result.stored - result.conflicting
     result.quarantined = result.rows_read - good
     for reason, count in engine.query(
         "SELECT reason, count(*) FROM quarantine WHERE source_id = ? GROUP BY reason",
@@ -181,19 +239,114 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
     return result
 
 
+def _keep_conflicts(
+    engine: Engine, kind: Kind, stage: str, plan: LoadPlan, stored_before: bool
+) -> int:
+    """Store later versions of records whose content differs from the kept one.
+
+    The kept version is the one stored first (from an earlier source, else the first row of
+    this file); the later one goes to ``conflicts`` with its source, row, the fields that
+    differ and its values. Returns how many rows of this file are conflicts.
+    """
+    names = [f.name for f in kind.fields]
+    differ = " OR ".join(f"n.{quote_ident(c)} IS DISTINCT FROM k.{quote_ident(c)}" for c in names)
+    fields = (
+        "concat_ws(',', "
+        + ", ".join(
+            f"CASE WHEN n.{quote_ident(c)} IS DISTINCT FROM k.{quote_ident(c)} "
+            f"THEN {quote_literal(c)} END"
+            for c in names
+        )
+        + ")"
+    )
+    version = engine.dialect.json_object(
+        [(c, f"CAST(n.{quote_ident(c)} AS VARCHAR)") for c in names]
+    )
+    sid, table = quote_literal(plan.meta.source_id), quote_ident(kind.name)
+    cols = ", ".join(quote_ident(c) for c in names)  # explicit: portable to Spark SQL
+    kept = f'SELECT record_id, source_id AS _src, "row" AS _krow, {cols} FROM {table}'
+    firsts = (
+        f"SELECT record_id, {sid} AS _src, _row AS _krow, {cols} FROM "
+        f"(SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _row) AS _k "
+        f"FROM {stage}_n WHERE _reason IS NULL) f WHERE _k = 1"
+    )
+    if stored_before:  # a record stored by another source keeps that version
+        firsts += f" AND record_id NOT IN (SELECT record_id FROM {table})"
+        kept = f"{kept} UNION ALL {firsts}"
+    else:
+        kept = firsts
+    engine.execute(
+        f"INSERT INTO conflicts SELECT {quote_literal(kind.name)}, n.record_id, {sid}, n._row, "
+        f"k._src, k._krow, {fields}, {version} FROM {stage}_n n "
+        f"JOIN ({kept}) k ON k.record_id = n.record_id "
+        f"WHERE n._reason IS NULL AND NOT (k._src = {sid} AND k._krow = n._row) AND ({differ})"
+    )
+    return int(
+        engine.scalar(
+            "SELECT count(*) FROM conflicts WHERE source_id = ? AND table_name = ?",
+            [plan.meta.source_id, kind.name],
+        )
+    )
+
+
 def _stage_file(engine: Engine, plan: LoadPlan, stage: str) -> StagedFile:
     """Stage a seized CSV or line file.
 
     A file the reader cannot scan at all (binary data from a device) is the source's fault,
     reported as a SourceError, not an engine one.
     """
+    if plan.exact is not None and plan.exact_first:
+        return _stage_exact(engine, plan.exact, stage)
     try:
         if plan.format == "csv":
-            return engine.stage_csv(plan.path, plan.header, stage)
-        return engine.stage_lines(plan.path, stage)
+            staged = engine.stage_csv(plan.path, plan.staged_columns, stage)
+        else:
+            staged = engine.stage_lines(plan.path, stage)
     except EngineError as exc:
+        if plan.exact is not None:
+            # The failed statement aborted the transaction: nothing more can run in it.
+            raise ReadAgainExactly(str(exc), exc.sql) from exc
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceError(plan.path, f"not readable as {plan.format} text ({first})") from exc
+    if plan.exact is not None and (
+        any(not _plain_reject(r) for r in staged.rejects)
+        or (plan.format == "csv" and _unread_tail(engine, stage, plan, staged))
+    ):
+        # The engine's reader could not take every record as written (a long record, a
+        # stray quote): read the whole file again exactly, so no record is split or merged.
+        engine.drop_stage(stage)
+        return _stage_exact(engine, plan.exact, stage)
+    return staged
+
+
+# Rejects the engine's reader reports exactly: one line with the wrong number of fields (a
+# quote that never closes included: the reader resumes on the next line, as the exact
+# reader does) or bytes that are not UTF-8. Seized files hold such rows by the thousand;
+# they must not cost a second, slower read of the whole file. Whether the reader resumed
+# on the right line is proven by counting every line of the file (``_unread_tail``).
+_PLAIN_REJECTS = frozenset(
+    {"TOO MANY COLUMNS", "MISSING COLUMNS", "INVALID ENCODING", "INVALID UNICODE"}
+)
+
+
+def _plain_reject(reject: tuple[int, str, str]) -> bool:
+    _, kinds, text = reject
+    return (
+        all(k.strip() in _PLAIN_REJECTS for k in kinds.split(";"))
+        and "\n" not in text
+        and "\r" not in text
+    )
+
+
+def _stage_exact(engine: Engine, exact: Callable[[], TextRecords], stage: str) -> StagedFile:
+    records = exact()
+    try:
+        staged = engine.stage_arrow(records.reader(), stage)
+    except EngineError:
+        if records.error is not None:  # the engine wraps the reader's own refusal
+            raise records.error from None
+        raise
+    return StagedFile(staged.table, staged.rows, list(records.rejects))
 
 
 def _raw_text(vtype: ValueType, expr: str) -> str:
@@ -307,7 +460,11 @@ def _normalise(
         for f in kind.fields
         if f"{f.name}_original" in stored
     ]
-    rules = [("NOT v._ok", "'malformed_record'", "NULL"), *checks(kind, sqls)]
+    rules = [
+        ("NOT v._ok", "'malformed_record'", "NULL"),
+        ("v._dup IS NOT NULL", "'duplicate_key'", "v._dup"),
+        *checks(kind, sqls),
+    ]
     reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r, _ in rules) + " END"
     fld = "CASE " + " ".join(f"WHEN {c} THEN {n}" for c, _, n in rules) + " END"
     raw_of = (
@@ -340,7 +497,7 @@ def _normalise(
         f"CASE WHEN w._reason IS NULL THEN {record_id_sql(kind, engine.dialect, 'w')} END "
         f"AS record_id, CASE WHEN w._reason IS NOT NULL THEN {detail} END AS _detail FROM ("
         f"SELECT v.*, {', '.join([*originals, reason + ' AS _reason', fld + ' AS _field'])} "
-        f"FROM (SELECT f._row, f._ok, {', '.join(values + raws)} "
+        f"FROM (SELECT f._row, f._ok, f._dup, {', '.join(values + raws)} "
         f"FROM {stage}_f f {' '.join(joins)}) v) w"
     )
 
@@ -348,7 +505,7 @@ def _normalise(
 def _quarantine_rejects(engine: Engine, stage: str, plan: LoadPlan, staged: StagedFile) -> None:
     """Records the reader could not split into fields go to quarantine as they were."""
     rows = list(staged.rejects)
-    if plan.format == "csv" and plan.lines:
+    if plan.format == "csv" and plan.lines and plan.exact is None:
         missing = _unread_tail(engine, stage, plan, staged)
         if missing:
             rows.append(missing)
@@ -367,6 +524,8 @@ def _quarantine_rejects(engine: Engine, stage: str, plan: LoadPlan, staged: Stag
         f'INSERT INTO quarantine SELECT {quote_literal(plan.meta.source_id)}, "row", NULL, '
         f"CASE WHEN detail LIKE '%ENCODING%' THEN 'invalid_encoding' "
         f"WHEN detail LIKE 'filtered:%' THEN 'filtered' "  # left out by a mapping's filter
+        f"WHEN detail LIKE 'record_too_long:%' THEN 'record_too_long' "
+        f"WHEN detail LIKE 'duplicate_key:%' THEN 'duplicate_key' "
         f"ELSE 'malformed_record' END, detail, original FROM {name}"
     )
     engine.unregister(name)
@@ -384,7 +543,7 @@ def _unread_tail(
     engine: Engine, stage: str, plan: LoadPlan, staged: StagedFile
 ) -> tuple[int, str, str] | None:
     """Lines the CSV reader silently swallowed (an unterminated quote runs to the end)."""
-    cols = [quote_ident(c) for c in plan.header]
+    cols = [quote_ident(c) for c in plan.staged_columns]
     newlines = " + ".join(
         f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in cols
     )
@@ -413,3 +572,84 @@ def _read_tail(path: Path, skip_lines: int, limit: int = 65536) -> str:
             if not fh.readline():
                 break
         return fh.read(limit).decode("utf-8", errors="replace")
+
+
+_SRC = "_src_"
+# A key followed by a JSON number: the engine would give the number's value, not its text.
+_NUMBER_VALUE = r'[{,]\s*"[^"]*"\s*:\s*-?[0-9]'
+
+
+def json_source_text(engine: Engine, stage: str, kind: Kind, ok: str) -> str:
+    """A table of the lines whose fields the engine's JSON reading would alter; its name.
+
+    Two things the engine does not keep: a number's text as written (``1e2`` would become
+    ``100.0``; an id must stay the text the source wrote) and which of a duplicated key's
+    values the source meant (engines take the first, Python and jq the last). Those few lines
+    are parsed again in Python: ``_src_<field>`` holds a number field's text as written and
+    ``_dup`` a field that appears twice (the row is quarantined as ``duplicate_key``).
+    """
+    d = engine.dialect
+    careful = (
+        f"SELECT _row, line FROM {stage} s WHERE s.line IS NOT NULL AND "
+        f"CASE WHEN {ok} THEN {d.regexp_matches('s.line', _NUMBER_VALUE)} "
+        f"OR {d.json_has_duplicate_keys('s.line')} ELSE false END"
+    )
+    names = kind.field_names
+    rows: list[int] = []
+    dups: list[str | None] = []
+    texts: dict[str, list[str | None]] = {n: [] for n in names}
+    for row, line in engine.query(careful):
+        found = _written_fields(str(line), names)
+        if found is None:
+            continue
+        rows.append(int(row))
+        dups.append(found[1])
+        for n in names:
+            texts[n].append(found[0].get(n))
+    table = pa.table(
+        {
+            "_row": pa.array(rows, pa.int64()),
+            "_dup": pa.array(dups, pa.string()),
+            **{_SRC + n: pa.array(texts[n], pa.string()) for n in names},
+        }
+    )
+    name = f"{stage}_src"
+    engine.register(name + "_arrow", table)
+    engine.execute(
+        f"CREATE OR REPLACE TEMP TABLE {quote_ident(name)} AS "
+        f"SELECT * FROM {quote_ident(name + '_arrow')}"
+    )
+    engine.unregister(name + "_arrow")
+    return quote_ident(name)
+
+
+def _written_fields(line: str, names: Sequence[str]) -> tuple[dict[str, str], str | None] | None:
+    """Number fields' text as written and the first field named twice, of one JSON line."""
+    wanted = set(names)
+    top: list[list[tuple[str, object]]] = []
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        top.append(items)
+        return dict(items)
+
+    try:
+        json.loads(line, object_pairs_hook=pairs, parse_float=_Number, parse_int=_Number)
+    except (ValueError, RecursionError):
+        return None
+    if not top:
+        return None
+    items = top[-1]  # the outermost object is completed last
+    seen: set[str] = set()
+    dup = None
+    for key, _ in items:
+        if key in seen and key in wanted and dup is None:
+            dup = key
+        seen.add(key)
+    texts = {k: str(v) for k, v in items if k in wanted and isinstance(v, _Number)}
+    return texts, dup
+
+
+class _Number(str):
+    """A JSON number kept as the text the source wrote."""
+
+    __slots__ = ()

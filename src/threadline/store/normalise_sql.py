@@ -19,8 +19,10 @@ LOOKUP_TYPES = (
     ValueType.CURRENCY,
 )
 
-_DATE_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
-ISO_WITH_OFFSET = _DATE_TIME + r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
+# Hours 00-23 and offsets within +-14:00 only: the engines would read 24:00 as the next day
+# (9999-12-31T24:00 became year 10000) and take +25:00 as written.
+_DATE_TIME = r"^\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?"
+ISO_WITH_OFFSET = _DATE_TIME + r"(Z|z|[+-](0\d|1[0-4])(:?[0-5]\d)?)$"
 ISO_NAIVE = _DATE_TIME + r"$"
 DECIMAL_TEXT = r"^[+-]?\d{1,30}(\.\d{1,8})?$"
 HEX_LENGTH = {ValueType.SHA256: 64, ValueType.SHA1: 40, ValueType.MD5: 32, ValueType.PDQ: 64}
@@ -79,9 +81,10 @@ def field_sql(
     if t in LOOKUP_TYPES:
         value = f"{lookup_alias(field)}.value"
     elif t is ValueType.TIMESTAMP:
-        naive = (
-            dialect.local_to_utc(f"TRY_CAST({x} AS TIMESTAMP)", timezone) if timezone else "NULL"
-        )
+        naive = "NULL"
+        if timezone:
+            local = _Local(x, dialect, timezone)
+            naive = f"CASE WHEN {local.gap} OR {local.ambiguous} THEN NULL ELSE {local.utc} END"
         value = (
             f"CASE WHEN {dialect.regexp_matches(x, ISO_WITH_OFFSET)} "
             f"THEN {dialect.offset_to_utc(x)} "
@@ -118,10 +121,57 @@ def field_sql(
             f"CASE WHEN {dialect.regexp_matches(x, ISO_NAIVE)} "
             f"THEN 'naive_timestamp' ELSE 'bad_timestamp' END"
         )
+    elif t is ValueType.TIMESTAMP and timezone:
+        local = _Local(x, dialect, timezone)
+        is_naive = dialect.regexp_matches(x, ISO_NAIVE)
+        reason_sql = (
+            f"CASE WHEN {is_naive} AND {local.gap} THEN 'nonexistent_local_time' "
+            f"WHEN {is_naive} AND {local.ambiguous} THEN 'ambiguous_local_time' "
+            "ELSE 'bad_timestamp' END"
+        )
     else:
         reason_sql = quote_literal(reason)
     invalid = f"({raw_column(field)} IS NOT NULL AND v.{quote_ident(field.name)} IS NULL)"
     return FieldSql(value=value, invalid=invalid, reason=reason_sql.replace(x, raw_column(field)))
+
+
+@dataclass(frozen=True)
+class _Local:
+    """A naive local time at a zone: its UTC instant, and whether the zone's clock skips it.
+
+    The engines resolve a time in a spring-forward gap or an autumn overlap silently to one
+    instant; evidence must not rest on that guess, so both are flagged instead.
+    """
+
+    text: str
+    dialect: Dialect
+    timezone: str
+
+    @property
+    def local(self) -> str:
+        return f"TRY_CAST({self.text} AS TIMESTAMP)"
+
+    @property
+    def utc(self) -> str:
+        return self.dialect.local_to_utc(self.local, self.timezone)
+
+    def _back(self, shift: str = "") -> str:
+        return self.dialect.utc_to_local(f"({self.utc}{shift})", self.timezone)
+
+    @property
+    def gap(self) -> str:
+        """True where the wall time never happened (the clock jumped over it)."""
+        return f"coalesce({self._back()} <> {self.local}, false)"
+
+    @property
+    def ambiguous(self) -> str:
+        """True where the wall time happened twice (the clock was turned back over it)."""
+        # Transitions move clocks by 30 minutes (Lord Howe), one hour or two (Troll).
+        shifts = [
+            f" {sign} INTERVAL {n}" for n in ("30 MINUTE", "1 HOUR", "2 HOUR") for sign in "+-"
+        ]
+        same = " OR ".join(f"{self._back(s)} = {self.local}" for s in shifts)
+        return f"coalesce({same}, false)"
 
 
 def raw_column(field: Field) -> str:
@@ -132,8 +182,14 @@ def raw_column(field: Field) -> str:
 REASON_TEXT = {
     "malformed_record": "the record cannot be read (wrong number of fields or not a JSON object)",
     "missing_field": "is missing",
+    "duplicate_key": "is named twice in the JSON object (engines read the first value, "
+    "Python and jq the last): the record is ambiguous",
     "naive_timestamp": "has no UTC offset and the source was ingested without --timezone",
-    "bad_timestamp": "is not an ISO 8601 timestamp",
+    "bad_timestamp": "is not an ISO 8601 timestamp (hours 00-23, offsets within +-14:00)",
+    "nonexistent_local_time": "is a local time the --timezone clock skipped (DST gap); "
+    "give the offset",
+    "ambiguous_local_time": "is a local time the --timezone clock showed twice (DST "
+    "change); give the offset",
     "bad_amount": "is not a decimal amount (digits, optional point, at most 8 decimals)",
     "bad_currency": "is not an ISO 4217 currency code",
     "bad_ip": "is not an IPv4 or IPv6 address",

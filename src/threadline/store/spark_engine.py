@@ -55,9 +55,18 @@ class SparkDialect(Dialect):
         """A naive local time at ``timezone`` as naive UTC, in Spark's spelling."""
         return f"CAST(to_utc_timestamp({expr}, {quote_literal(timezone)}) AS TIMESTAMP)"
 
+    def utc_to_local(self, expr: str, timezone: str) -> str:
+        """A naive UTC time as the wall time at ``timezone``, in Spark's spelling."""
+        return f"CAST(from_utc_timestamp({expr}, {quote_literal(timezone)}) AS TIMESTAMP)"
+
     def json_is_object(self, expr: str) -> str:
         """True where the text parses as a JSON object (Spark has no json_type)."""
         return f"(json_object_keys({expr}) IS NOT NULL)"
+
+    def json_has_duplicate_keys(self, expr: str) -> str:
+        """True where a JSON object text names a top-level key twice, in Spark's spelling."""
+        keys = f"json_object_keys({expr})"
+        return f"(size({keys}) <> size(array_distinct({keys})))"
 
     def json_object(self, pairs: list[tuple[str, str]]) -> str:
         """A JSON object text from (key, SQL expression) pairs."""

@@ -66,10 +66,27 @@ TABLES: dict[str, Table] = {
     # Further deliveries of records already stored (the first is on the record itself);
     # the view ``provenance`` unions both.
     "deliveries": table("table_name VARCHAR, record_id VARCHAR, source_id VARCHAR, row BIGINT"),
+    # Later versions of a stored record (same platform + message id, same provider +
+    # transaction id) whose content differs: kept here, never dropped; ``fields`` names the
+    # fields that differ from the kept version and ``version`` holds the later values.
+    "conflicts": table(
+        "table_name VARCHAR, record_id VARCHAR, source_id VARCHAR, row BIGINT,"
+        "kept_source_id VARCHAR, kept_row BIGINT, fields VARCHAR, version VARCHAR"
+    ),
     "audit": table(
         "seq BIGINT, at TIMESTAMP, os_user VARCHAR, action VARCHAR, details VARCHAR,"
         "prev_hash VARCHAR, hash VARCHAR"
     ),
+}
+
+# The export contract's file of conflicting versions (``conflicts.jsonl``).
+EXPORTS: dict[str, str] = {
+    "conflicts": "SELECT c.table_name, c.record_id, c.source_id, s.sha256 AS source_sha256, "
+    'c."row", c.kept_source_id, k.sha256 AS kept_source_sha256, c.kept_row, '
+    "string_split(c.fields, ',') AS fields, json(c.version) AS version FROM conflicts c "
+    "JOIN sources s ON s.source_id = c.source_id "
+    "LEFT JOIN sources k ON k.source_id = c.kept_source_id "
+    'ORDER BY c.table_name, c.record_id, c.source_id, c."row"'
 }
 
 

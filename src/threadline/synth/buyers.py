@@ -13,7 +13,7 @@ from threadline.synth.netblocks import HOSTING_COUNTRIES
 from threadline.synth.places import BUYER_COUNTRIES, COUNTRIES, PH_CITIES
 from threadline.synth.relations import PairList
 from threadline.synth.scales import DAY, END, YEAR, Scale
-from threadline.synth.world import INTERNATIONAL, Person, World, email_for, pick_platform
+from threadline.synth.world import INTERNATIONAL, Person, World, pick_platform
 
 _COUNTRY_W = np.array([COUNTRIES[c].buyer_weight for c in BUYER_COUNTRIES], dtype=np.float64)
 _DURATION_YEARS = {"window_shopper": (0.05, 1.5), "occasional": (0.3, 4.0), "heavy": (1.5, 8.0)}
@@ -40,6 +40,10 @@ def build_buyers(world: World, pairs: PairList, scale: Scale, rng: np.random.Gen
         planned = start + int(rng.uniform(lo_y, hi_y) * YEAR)
         end = min(END, planned)
         name = names.buyer_name(rng, country)
+        city = names.pick(rng, COUNTRIES[country].cities)
+        twin = _namesake(world, scale, rng, country)
+        if twin is not None:
+            name, city = twin.name, twin.city
         buyer = world.add_person(
             role="buyer",
             country=country,
@@ -47,7 +51,7 @@ def build_buyers(world: World, pairs: PairList, scale: Scale, rng: np.random.Gen
             female=False,
             start=start,
             end=end,
-            city=names.pick(rng, COUNTRIES[country].cities),
+            city=city,
             buyer_kind=kind,
         )
         _profile(world, scale, rng, buyer, bool(travellers[b]), bool(vpn[b]))
@@ -66,6 +70,8 @@ def build_buyers(world: World, pairs: PairList, scale: Scale, rng: np.random.Gen
                 int(i)
                 for i in rng.choice(len(facs), size=k, replace=False, p=weights / weights.sum())
             ]
+        if kind != "window_shopper" and scale.bridge_share and rng.random() < scale.bridge_share:
+            chosen += _other_network(rng, facs, chosen, overlap)
         for f in chosen:
             _relationship(world, pairs, rng, buyer, facs[f])
         if not buyer.accounts:  # every buyer has at least one account, even if never matched
@@ -74,6 +80,27 @@ def build_buyers(world: World, pairs: PairList, scale: Scale, rng: np.random.Gen
             world.add_account(rng, buyer, pick_platform(rng, start), start, end)
         if "traveller" in buyer.traits:
             _trips(rng, world, buyer, [facs[f] for f in chosen])
+
+
+def _namesake(world: World, scale: Scale, rng: np.random.Generator, country: str) -> Person | None:
+    """An earlier buyer of the same country whose name and city this one shares, or None."""
+    if not scale.namesake_share or rng.random() >= scale.namesake_share:
+        return None
+    earlier = [p for p in world.persons if p.role == "buyer" and p.country == country]
+    return earlier[int(rng.integers(len(earlier)))] if earlier else None
+
+
+def _other_network(
+    rng: np.random.Generator, facs: list[Person], chosen: list[int], overlap: np.ndarray
+) -> list[int]:
+    """A facilitator of a network none of ``chosen`` belongs to, active with the buyer."""
+    mine = {facs[f].network for f in chosen}
+    options = [
+        i
+        for i, f in enumerate(facs)
+        if f.network not in mine and i not in chosen and overlap[i] > 30 * DAY
+    ]
+    return [options[int(rng.integers(len(options)))]] if options else []
 
 
 def _quotas(scale: Scale, rng: np.random.Generator) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -114,7 +141,7 @@ def _profile(
     world.new_phone(rng, buyer)
     if rng.random() < 0.3:
         world.new_phone(rng, buyer)
-    buyer.email = email_for(rng, buyer.name)
+    buyer.email = world.new_email(rng, buyer.name)
     buyer.sender_names = names.sender_variants(rng, buyer.name)
     w = np.array([0.4, 0.2, 0.2, 0.2, 0.0])
     buyer.favourite_provider = INTERNATIONAL[int(rng.choice(len(INTERNATIONAL), p=w))]

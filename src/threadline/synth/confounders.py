@@ -21,7 +21,7 @@ from threadline.synth.names import Name
 from threadline.synth.places import COUNTRIES, DIASPORA_COUNTRIES
 from threadline.synth.relations import PairList
 from threadline.synth.scales import DAY, END, START, YEAR, Scale
-from threadline.synth.world import INTERNATIONAL, World, email_for, pick_platform
+from threadline.synth.world import INTERNATIONAL, World, pick_platform
 
 _DIASPORA_W = np.array([COUNTRIES[c].diaspora_weight for c in DIASPORA_COUNTRIES], dtype=np.float64)
 HUB_KINDS = ("cargo", "load", "shop", "repair", "parish")
@@ -87,7 +87,7 @@ def build_family_remitters(
             end=end,
             city=names.pick(rng, COUNTRIES[country].cities),
         )
-        remitter.email = email_for(rng, remitter.name)
+        remitter.email = world.new_email(rng, remitter.name)
         world.new_phone(rng, remitter)
         remitter.sender_names = names.sender_variants(rng, remitter.name)[:2]
         w = np.array([0.3, 0.15, 0.25, 0.15, 0.15])

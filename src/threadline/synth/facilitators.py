@@ -19,7 +19,6 @@ from threadline.synth.world import (
     Network,
     Person,
     World,
-    email_for,
     jitter_home,
     pick_platform,
 )
@@ -66,7 +65,7 @@ def ph_person(
         home=jitter_home(rng, centre[0], centre[1], spread_km),
         admin_area=city.province,
     )
-    person.email = email_for(rng, name)
+    person.email = world.new_email(rng, name)
     world.new_phone(rng, person)
     return person
 

@@ -55,6 +55,12 @@ class Scale:
     benign_remitters: int = 40
     hubs: int = 3
     hub_degree: int = 60
+    # Confounders that grow with the case beyond what its size alone brings: the share of
+    # buyers who carry the name (and live in the city) of another buyer of their country,
+    # and the share of paying buyers who also buy from a second network. Zero at the small
+    # scales, whose worlds stay as they were.
+    namesake_share: float = 0.0
+    bridge_share: float = 0.0
     # Multiplies every rate (chat episodes, sessions, logins, location points).
     activity: float = 1.0
     # Episodes per pair-year: buyer-seller small talk, contacts, network logistics, family.
@@ -127,6 +133,8 @@ SCALE_TABLE: dict[str, Scale] = {
             benign_remitters=150,
             hubs=6,
             hub_degree=150,
+            namesake_share=0.05,
+            bridge_share=0.15,
             activity=0.5,
             slices=16,
         ),
@@ -143,6 +151,8 @@ SCALE_TABLE: dict[str, Scale] = {
             benign_remitters=600,
             hubs=20,
             hub_degree=500,
+            namesake_share=0.08,
+            bridge_share=0.25,
             slices=48,
         ),
     )

@@ -137,6 +137,7 @@ class World:
     pickup: dict[int, tuple[list[int], list[float]]] = field(default_factory=dict)
     _taken_ids: dict[str, set[str]] = field(default_factory=dict)
     _taken_phones: set[str] = field(default_factory=set)
+    _taken_emails: set[str] = field(default_factory=set)
 
     def add_person(self, **kw: object) -> Person:
         """Add a person under the next index."""
@@ -152,6 +153,21 @@ class World:
                 self._taken_phones.add(num)
                 person.phones.append(num)
                 return num
+
+    def new_email(self, rng: np.random.Generator, name: Name) -> str:
+        """A mailbox for ``name`` that no one else in the world holds.
+
+        Namesakes would otherwise get one mailbox between them, a shared strong selector
+        that no real pair of strangers has; a number is added instead, as providers do.
+        """
+        email = email_for(rng, name)
+        local, domain = email.split("@", 1)
+        n = 1
+        while email in self._taken_emails:
+            n += 1
+            email = f"{local}{n}@{domain}"
+        self._taken_emails.add(email)
+        return email
 
     def add_identity(
         self, rng: np.random.Generator, person: Person, phone: str | None, city: str

@@ -74,6 +74,12 @@ class RejectIn(ReasonIn):
     member: str = Field(max_length=200, description="member key to take out of its person")
 
 
+class UndoIn(ReasonIn):
+    """Take back a merge decision: its number in the Decisions table."""
+
+    decision: int = Field(ge=1)
+
+
 class ThumbnailGrant(BaseModel):
     """The one-time URL of a blurred thumbnail."""
 
@@ -228,6 +234,24 @@ def merge_reject(request: Request, auth: Auth, body: RejectIn) -> dict[str, Any]
     return views_review.decide(
         workbench(request), auth[0], "reject", body.member, None, body.reason
     )
+
+
+@router.get("/merges/preview", response_model=Loose)
+def merge_preview(
+    request: Request,
+    auth: Auth,
+    action: Annotated[str, Query(pattern="^(confirm|reject)$")],
+    a: Annotated[str, Query(max_length=200)],
+    b: Annotated[str, Query(max_length=200)] = "",
+) -> dict[str, Any]:
+    """What a confirm or reject would change (persons created, merged, emptied; targets)."""
+    return views_review.preview(workbench(request), auth[0], action, a, b or None)
+
+
+@router.post("/merges/undo", response_model=Loose)
+def merge_undo(request: Request, auth: Auth, body: UndoIn) -> dict[str, Any]:
+    """Take back a decision: its members return to where they were (audited)."""
+    return views_review.undo(workbench(request), auth[0], body.decision, body.reason)
 
 
 @router.get("/packages", response_model=Loose)

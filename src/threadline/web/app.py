@@ -37,7 +37,7 @@ HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer makes form posts send Origin: null
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
@@ -78,6 +78,7 @@ def create_app(
     package_builder: PackageBuilder | Literal["auto"] | None = "auto",
     time_limit_s: float = 10.0,
     pool_size: int = 4,
+    behind_tls_proxy: bool = False,
 ) -> FastAPI:
     """A workbench over an open case (the app owns neither the case nor its closing)."""
     wb = Workbench(
@@ -87,6 +88,7 @@ def create_app(
         package_builder=package_builder,
         time_limit_s=time_limit_s,
         pool_size=pool_size,
+        behind_tls_proxy=behind_tls_proxy,
     )
     app = FastAPI(
         title="Threadline workbench API",

@@ -22,6 +22,11 @@ ROLES = ("admin", "analyst", "reviewer")
 )
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--behind-tls-proxy",
+    is_flag=True,
+    help="A TLS-terminating proxy serves browsers over HTTPS: mark cookies Secure.",
+)
 @key_option
 def serve(
     case: Path,
@@ -30,15 +35,24 @@ def serve(
     read_only: bool,
     tls_cert: Path | None,
     tls_key: Path | None,
+    behind_tls_proxy: bool,
     key_file: Path | None,
 ) -> None:
     """Serve the analyst workbench (web pages and the JSON API under /api) for CASE."""
     from threadline.web.server import check_address
     from threadline.web.server import serve as run
 
-    check_address(host, tls_cert, tls_key)  # before the case is opened
+    check_address(host, tls_cert, tls_key, behind_tls_proxy)  # before the case is opened
     with open_case(case, key_file) as c:
-        run(c, host=host, port=port, read_only=read_only, tls_cert=tls_cert, tls_key=tls_key)
+        run(
+            c,
+            host=host,
+            port=port,
+            read_only=read_only,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            behind_tls_proxy=behind_tls_proxy,
+        )
 
 
 @click.group()

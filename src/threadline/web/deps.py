@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from fastapi import Request, Response
 
 from threadline.web.errors import CsrfFailed, TooManyAttempts, Unauthenticated
@@ -32,10 +34,26 @@ def signed_in(request: Request) -> tuple[User, Session]:
     return s.user, s
 
 
+def same_origin(request: Request) -> bool:
+    """Whether a request's ``Origin`` (else ``Referer``), when a browser sent one, is ours."""
+    claimed = request.headers.get("origin") or request.headers.get("referer")
+    if not claimed or claimed == "null":
+        return claimed is None  # scripts send neither; an opaque "null" origin is refused
+    url = urlsplit(claimed)
+    scheme = "https" if over_tls(request) else request.url.scheme
+    return (url.scheme, url.netloc) == (scheme, request.url.netloc)
+
+
 async def csrf_guard(request: Request) -> None:
-    """Every state-changing request carries the session's CSRF token (header or form field)."""
+    """A state-changing request comes from our own pages and carries the session's CSRF token.
+
+    The token (header or form field) proves the page was ours; the ``Origin``/``Referer``
+    check refuses a request a foreign site made a signed-in browser send.
+    """
     if request.method in SAFE:
         return
+    if not same_origin(request):
+        raise CsrfFailed("this request came from another site's page")
     token = request.headers.get("x-csrf-token")
     ctype = request.headers.get("content-type", "")
     if token is None and ctype.startswith(
@@ -49,10 +67,25 @@ async def csrf_guard(request: Request) -> None:
         raise CsrfFailed("missing or wrong CSRF token: reload the page and try again")
 
 
-def set_cookie(response: Response, s: Session) -> None:
-    """Set the session cookie: HttpOnly, Secure, SameSite=Strict, gone when the browser closes."""
+def over_tls(request: Request) -> bool:
+    """Whether the browser reached us over HTTPS (directly, or through a TLS proxy we trust)."""
+    return request.url.scheme == "https" or workbench(request).behind_tls_proxy
+
+
+def set_cookie(request: Request, response: Response, s: Session) -> None:
+    """Set the session cookie: HttpOnly, SameSite=Strict, session-only; Secure over TLS.
+
+    Over plain http on loopback a Secure cookie would never come back from scripts
+    (httpx, requests), so the flag follows the connection.
+    """
     response.set_cookie(
-        COOKIE, s.sid, httponly=True, secure=True, samesite="strict", path="/", max_age=None
+        COOKIE,
+        s.sid,
+        httponly=True,
+        secure=over_tls(request),
+        samesite="strict",
+        path="/",
+        max_age=None,
     )
 
 
@@ -61,7 +94,7 @@ def session_or_new(request: Request, response: Response) -> Session:
     s = session_of(request)
     if s is None:
         s = workbench(request).sessions.new()
-        set_cookie(response, s)
+        set_cookie(request, response, s)
     return s
 
 
@@ -69,8 +102,8 @@ def login(request: Request, response: Response, name: str, password: str) -> Ses
     """Check the password (rate-limited per address and per name); return a fresh session."""
     wb = workbench(request)
     ip = request.client.host if request.client else "unknown"
-    keys = (f"ip:{ip}", f"name:{name.strip().lower()}")
-    wait = wb.limiter.retry_after(*keys)
+    account = name.strip().lower()
+    wait = wb.limiter.retry_after(account, ip)
     if wait is not None:
         wb.audit_event("login:blocked", {"user": name[:64], "address": ip})
         raise TooManyAttempts(
@@ -79,17 +112,17 @@ def login(request: Request, response: Response, name: str, password: str) -> Ses
     with wb.reader() as r:
         user, rehash = authenticate(r, name.strip(), password)
     if user is None:
-        wb.limiter.failed(*keys)
+        wb.limiter.failed(account, ip)
         wb.audit_event("login:failed", {"user": name[:64], "address": ip})
         raise Unauthenticated("wrong name or password")
-    wb.limiter.succeeded(keys[1])
+    wb.limiter.succeeded(account)
     if rehash:
         wb.update_password_hash(user.name, rehash)
     old = session_of(request)
     if old is not None:
         wb.sessions.drop(old.sid)
     s = wb.sessions.new(user)
-    set_cookie(response, s)
+    set_cookie(request, response, s)
     wb.audit(user, "login", "session", user.name, address=ip)
     return s
 
@@ -102,4 +135,6 @@ def logout(request: Request, response: Response) -> None:
         if s.user is not None:
             wb.audit(s.user, "logout", "session", s.user.name)
         wb.sessions.drop(s.sid)
-    response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
+    response.delete_cookie(
+        COOKIE, path="/", secure=over_tls(request), httponly=True, samesite="strict"
+    )

@@ -117,3 +117,7 @@ def code_for(status: int) -> str:
 RESPONSES: dict[int | str, dict[str, Any]] = {
     s: {"model": ErrorResponse, "description": code_for(s)} for s in (401, 403, 404, 422)
 }
+
+
+class ReadsThrottled(TooManyAttempts):
+    """Too many reads of stored records in a short time by one user (429)."""

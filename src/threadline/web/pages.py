@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
@@ -86,7 +86,7 @@ def login_page(request: Request, next: str = "/") -> Response:
     context = {"next": _safe_next(next), "error": None}
     response = render(request, "login.html", context, session=s)
     if fresh:
-        set_cookie(response, s)
+        set_cookie(request, response, s)
     return response
 
 
@@ -218,6 +218,31 @@ def media_thumbnail(
 def merges(request: Request, auth: Auth) -> Response:
     """The merge-review queue and the decisions already taken."""
     return render(request, "merges.html", {"m": views_review.merges(workbench(request), auth[0])})
+
+
+@router.get("/merges/preview")
+def merge_preview(
+    request: Request,
+    auth: Auth,
+    action: Annotated[str, Query(pattern="^(confirm|reject)$")],
+    a: Annotated[str, Query(max_length=200)],
+    b: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """What a confirm or reject would change, with the form that applies it."""
+    effect = views_review.preview(workbench(request), auth[0], action, a, b or None)
+    return render(request, "merge_preview.html", {"p": effect, "a": a, "b": b})
+
+
+@router.post("/merges/undo")
+def merge_undo(
+    request: Request,
+    auth: Auth,
+    decision: Annotated[int, Form(ge=1)],
+    reason: Annotated[str, Form(max_length=2000)],
+) -> Response:
+    """Take back a decision, with a reason (audited); then back to the queue."""
+    views_review.undo(workbench(request), auth[0], decision, reason)
+    return RedirectResponse("/merges", status_code=303)
 
 
 @router.post("/merges/{action}")

@@ -22,11 +22,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_address(host: str, tls_cert: Path | None, tls_key: Path | None) -> None:
+def check_address(
+    host: str, tls_cert: Path | None, tls_key: Path | None, behind_tls_proxy: bool = False
+) -> None:
     """Refuse to listen off loopback without TLS, or with half a TLS setup."""
     if bool(tls_cert) != bool(tls_key):
         raise UsageError("give both --tls-cert and --tls-key, or neither")
-    if not is_loopback(host) and not tls_cert:
+    if not is_loopback(host) and not tls_cert and not behind_tls_proxy:
         raise UsageError(
             f"{host} is not a loopback address: serve with --tls-cert and --tls-key "
             "(session cookies are Secure and browsers send them only over HTTPS off loopback)"
@@ -41,14 +43,15 @@ def serve(
     read_only: bool = False,
     tls_cert: Path | None = None,
     tls_key: Path | None = None,
+    behind_tls_proxy: bool = False,
 ) -> None:
     """Serve an open case until interrupted. Off loopback, TLS is required (cookies are Secure)."""
     import uvicorn
 
     from threadline.web.app import create_app
 
-    check_address(host, tls_cert, tls_key)
-    app = create_app(case, read_only=read_only)
+    check_address(host, tls_cert, tls_key, behind_tls_proxy)
+    app = create_app(case, read_only=read_only, behind_tls_proxy=behind_tls_proxy)
     try:
         config = uvicorn.Config(
             app,

@@ -87,11 +87,27 @@ class SessionStore:
 
 
 class LoginLimiter:
-    """At most ``limit`` failed logins per client address and per user name in ``window_s``."""
+    """Failed sign-ins, counted per account and per client address separately, with back-off.
 
-    def __init__(self, limit: int = 5, window_s: float = 900.0) -> None:
+    An account that keeps failing waits longer after each failure past ``limit`` (``base_s``
+    doubled per failure, at most ``cap_s``). An address is blocked only once ``address_limit``
+    failures came from it (someone trying many accounts), so one analyst's typos never lock
+    out colleagues behind the same office NAT.
+    """
+
+    def __init__(
+        self,
+        limit: int = 5,
+        address_limit: int = 30,
+        window_s: float = 900.0,
+        base_s: float = 30.0,
+        cap_s: float = 900.0,
+    ) -> None:
         self.limit = limit
+        self.address_limit = address_limit
         self.window_s = window_s
+        self.base_s = base_s
+        self.cap_s = cap_s
         self._lock = threading.Lock()
         self._fails: dict[str, deque[float]] = {}
 
@@ -101,25 +117,31 @@ class LoginLimiter:
             q.popleft()
         return q
 
-    def retry_after(self, *keys: str) -> int | None:
-        """Seconds until a blocked key may try again, or None when none is blocked."""
+    def _wait(self, key: str, limit: int, now: float) -> float:
+        q = self._recent(key, now)
+        if len(q) < limit:
+            return 0.0
+        backoff = min(self.base_s * float(2 ** (len(q) - limit)), self.cap_s)
+        return backoff - (now - q[-1])
+
+    def retry_after(self, account: str, address: str) -> int | None:
+        """Seconds until this account may try again from this address, or None if it may now."""
         now = time.monotonic()
         with self._lock:
-            waits = []
-            for k in keys:
-                q = self._recent(k, now)
-                if len(q) >= self.limit:
-                    waits.append(int(self.window_s - (now - q[0])) + 1)
-            return max(waits) if waits else None
+            wait = max(
+                self._wait(f"account:{account}", self.limit, now),
+                self._wait(f"address:{address}", self.address_limit, now),
+            )
+        return int(wait) + 1 if wait > 0 else None
 
-    def failed(self, *keys: str) -> None:
-        """Count one failed sign-in against each key (client address, user name)."""
+    def failed(self, account: str, address: str) -> None:
+        """Count one failed sign-in against the account and against the address."""
         now = time.monotonic()
         with self._lock:
-            for k in keys:
-                self._recent(k, now).append(now)
+            for key in (f"account:{account}", f"address:{address}"):
+                self._recent(key, now).append(now)
 
-    def succeeded(self, name_key: str) -> None:
-        """Forget a user name's failed sign-ins (the client address's stay counted)."""
+    def succeeded(self, account: str) -> None:
+        """Forget an account's failed sign-ins (the address's stay counted)."""
         with self._lock:
-            self._fails.pop(name_key, None)
+            self._fails.pop(f"account:{account}", None)

@@ -273,7 +273,7 @@ def timeline(r: Rows, person_id: str, limit: int) -> list[dict[str, Any]]:
                       l.ip || coalesce(' ' || l.device_id, '')
                FROM logins l JOIN lh ON l.rowid = lh.rid)
            SELECT ev.kind, ev."at", src.sha256 AS source_sha256, ev."row", ev.direction,
-                  ev.other, ev.other_person, ev.detail
+                  ev.other, ev.other_person, ev.detail, src.agency AS source_agency
            FROM ev JOIN sources src USING (source_id)
            ORDER BY ev."at" DESC, ev.kind, ev."row" LIMIT $2""",
         [person_id, limit],
@@ -341,6 +341,52 @@ def record(r: Rows, table: str, record_id: str) -> dict[str, Any] | None:
                                 ELSE lower(trim(subject)) END) END AS _a, NULL AS _b"""
     rows = r.query_dicts(f"SELECT *{extra} FROM {table} WHERE record_id = ? LIMIT 1", [record_id])
     return rows[0] if rows else None
+
+
+def row_parties(
+    r: Rows, refs: Sequence[tuple[str, int]]
+) -> list[tuple[str, int, str, str, str | None, bool]]:
+    """(sha256, row, agency, record id, person, has key) for each party of each record.
+
+    A record with no party gives one line with ``has key`` false; a party whose member
+    belongs to no person gives ``person`` None.
+    """
+    if not refs:
+        return []
+    locations_key = """CASE WHEN t.subject_type = 'account' THEN lower(trim(t.subject)) ELSE
+        (SELECT min(s.entity_key) FROM selectors s WHERE s.selector_type = t.subject_type
+         AND s.value = CASE WHEN t.subject_type = 'phone' THEN t.subject
+                            ELSE lower(trim(t.subject)) END) END"""
+    keys = {
+        "messages": [
+            account_key("t.platform", "t.sender"),
+            account_key("t.platform", "t.recipient"),
+        ],
+        "payments": [identity_key_sql("sender", "t"), identity_key_sql("receiver", "t")],
+        "accounts": [account_key("t.platform", "t.account_id")],
+        "logins": [account_key("t.platform", "t.account_id")],
+        "media": ["lower(trim(t.found_on))"],
+        "locations": [locations_key],
+    }
+    parts = [
+        f"""SELECT w.sha, w."row", w.agency, t.record_id, unnest([{", ".join(k)}]) AS k
+            FROM w JOIN {table} t ON t.record_id = w.record_id AND w.table_name = '{table}'"""
+        for table, k in keys.items()
+    ]
+    rows = r.query(
+        f"""WITH want AS (SELECT unnest(?) AS sha, unnest(?) AS "row"),
+             w AS (SELECT want.sha, want."row", s.agency, p.table_name, p.record_id
+                   FROM want JOIN sources s ON s.sha256 = want.sha
+                   JOIN provenance p ON p.source_id = s.source_id AND p."row" = want."row"),
+             k AS ({" UNION ALL ".join(parts)})
+           SELECT k.sha, k."row", k.agency, k.record_id, m.person_id, k.k IS NOT NULL
+           FROM k LEFT JOIN person_members m ON m.member_key = k.k""",
+        [[sha for sha, _ in refs], [int(n) for _, n in refs]],
+    )
+    return [
+        (str(sha), int(n), str(ag), str(rid), None if p is None else str(p), bool(has))
+        for sha, n, ag, rid, p, has in rows
+    ]
 
 
 def persons_of(r: Rows, keys: Sequence[str]) -> dict[str, str]:
@@ -418,7 +464,7 @@ def media_item(r: Rows, sha256: str) -> list[dict[str, Any]]:
     """Every stored copy of one media file: hashes, size, where found, and its source file."""
     return r.query_dicts(
         """SELECT m.record_id, m.path, m.sha256, m.md5, m.sha1, m.pdq, m.size, m.found_on,
-                  m.created_at, s.sha256 AS source_sha256, m."row"
+                  m.created_at, s.sha256 AS source_sha256, m."row", s.agency AS source_agency
            FROM media m JOIN sources s USING (source_id) WHERE m.sha256 = ?
            ORDER BY m.record_id""",
         [sha256],
@@ -456,11 +502,20 @@ def decisions(r: Rows) -> list[dict[str, Any]]:
 
 
 def audit_tail(r: Rows, limit: int, agency: str | None) -> list[dict[str, Any]]:
-    """The newest audit entries, optionally only those made by one agency's web users."""
-    where, params = (
-        ("WHERE json_extract_string(details, '$.agency') = ?", [agency]) if agency else ("", [])
-    )
+    """The newest audit entries, optionally only those about one agency.
+
+    That is the entries its own web users made, and every read (or refused read) by anyone
+    of a record from a source that agency seized.
+    """
+    where, params = "", []
+    if agency:
+        where = """WHERE json_extract_string(details, '$.agency') = $1
+                     OR json_extract_string(details, '$.source_agency') = $1
+                     OR list_contains(json_extract_string(details, '$.source_agencies[*]'), $1)"""
+        params = [agency]
+    n = f"${len(params) + 1}"
     return r.query_dicts(
-        f'SELECT seq, "at", os_user, action, details FROM audit {where} ORDER BY seq DESC LIMIT ?',
+        f'SELECT seq, "at", os_user, action, details FROM audit {where} ORDER BY seq DESC '
+        f"LIMIT {n}",
         [*params, limit],
     )

@@ -9,7 +9,13 @@ from threadline.score import sql as score_sql
 from threadline.web import sql as web_sql
 from threadline.web.errors import BadRequest, Forbidden, NotFound
 from threadline.web.policy import User
-from threadline.web.views_person import reasons, redact_sessions, session_rows
+from threadline.web.views_person import (
+    close_links,
+    reason_links,
+    reasons,
+    redact_sessions,
+    session_rows,
+)
 from threadline.web.workbench import COUNTRY, Workbench, jsonable, rows
 
 NETWORK_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
@@ -151,9 +157,11 @@ def targets(wb: Workbench, user: User, country: str) -> dict[str, Any]:
     shown, hidden = [], 0
     for t in found:
         if wb.visible(user, t["person_id"]):
-            shown.append(t | {"label": wb.label(t["person_id"])})
+            copied = [dict(x, evidence=[dict(e) for e in x["evidence"]]) for x in t["reasons"]]
+            shown.append(t | {"label": wb.label(t["person_id"]), "reasons": copied})
         else:
             hidden += 1
+    close_links(wb, user, [e for t in shown for e in reason_links(t["reasons"])])
     wb.audit(user, "view", "targets", country, shown=len(shown), restricted=hidden)
     return {
         "country": country,
@@ -170,6 +178,9 @@ def sessions(wb: Workbench, user: User) -> dict[str, Any]:
     found = wb.cached(
         ("sessions",), lambda r: session_rows(web_sql.sessions_list(r, SESSIONS_LIMIT))
     )
-    shown = redact_sessions(wb, user, found)
+    shown = [
+        dict(s, evidence=[dict(e) for e in s["evidence"]]) for s in redact_sessions(wb, user, found)
+    ]
+    close_links(wb, user, reason_links(shown))
     wb.audit(user, "view", "sessions", "all", rows=len(shown))
     return {"sessions": shown, "limit": SESSIONS_LIMIT}

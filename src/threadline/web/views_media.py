@@ -25,10 +25,12 @@ BLUR_RADIUS = 6
 SHOWN = ("sha256", "match", "distance", "list_name", "category", "series_id", "found_on")
 
 
-def _found_on_visible(wb: Workbench, user: User, found_on: Any, owners: dict[str, str]) -> bool:
-    if not found_on:
-        return True
-    return wb.visible(user, owners.get(str(found_on).strip().lower()))
+def _found_on_visible(
+    wb: Workbench, user: User, found_on: Any, owners: dict[str, str], agency: Any = None
+) -> bool:
+    """The record rule, with the media's holder as its one party."""
+    parties = [owners.get(str(found_on).strip().lower())] if found_on else []
+    return wb.record_visible(user, str(agency) if agency else None, parties)
 
 
 def matches(wb: Workbench, user: User) -> dict[str, Any]:
@@ -69,14 +71,15 @@ def item(wb: Workbench, user: User, sha256: str) -> dict[str, Any]:
         )
     if not copies and not found:
         raise NotFound(f"no media {sha256[:12]}…")
+    agencies = sorted({str(c["source_agency"]) for c in copies if c.get("source_agency")})
     for c in copies:
-        if not _found_on_visible(wb, user, c.get("found_on"), owners):
-            wb.audit(user, "denied", "media", sha256)
+        if not _found_on_visible(wb, user, c.get("found_on"), owners, c.get("source_agency")):
+            wb.audit(user, "denied", "media", sha256, source_agencies=agencies)
             raise Forbidden("this media was found on an account restricted to another country")
         c["file"] = str(c["path"]).rsplit("/", 1)[-1] if c.get("path") else None
         c["present"] = bool(c.get("path")) and Path(str(c["path"])).is_file()
         c.pop("path", None)
-    wb.audit(user, "view", "media", sha256)
+    wb.audit(user, "view", "media", sha256, source_agencies=agencies)
     return {
         "sha256": sha256,
         "copies": copies,

@@ -11,22 +11,6 @@ from threadline.web.policy import User
 from threadline.web.workbench import SHA256, Workbench, jsonable, rows
 
 TIMELINE_LIMIT = 200
-# Columns that name the party on each side of a record, blanked when that party is restricted.
-PARTY_FIELDS = {
-    "messages": (("sender",), ("recipient",)),
-    "payments": (
-        tuple(
-            f"sender_{f}{s}"
-            for f in ("name", "account", "phone", "country", "city")
-            for s in ("", "_original")
-        ),
-        tuple(
-            f"receiver_{f}{s}"
-            for f in ("name", "account", "phone", "country", "city")
-            for s in ("", "_original")
-        ),
-    ),
-}
 
 
 def href(sha: Any, row: Any) -> str | None:
@@ -108,6 +92,22 @@ def reasons(target: dict[str, Any] | None, role: dict[str, Any] | None) -> list[
     return out
 
 
+def close_links(wb: Workbench, user: User, links: list[dict[str, Any]]) -> None:
+    """Blank the ``href`` of each evidence link to a row the user may not open (in place)."""
+    refs = {(str(e["source_sha256"]), int(e["row"])) for e in links if e.get("href") is not None}
+    if not refs:
+        return
+    open_ = wb.openable(user, refs)
+    for e in links:
+        if e.get("href") is not None and (str(e["source_sha256"]), int(e["row"])) not in open_:
+            e["href"] = None
+
+
+def reason_links(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every evidence link of a list of reasons (the dicts themselves, to be changed)."""
+    return [e for item in items for e in item.get("evidence", [])]
+
+
 def session_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Stored sessions as JSON values with their evidence parsed (before any redaction)."""
     out = rows(items)
@@ -124,6 +124,11 @@ def redact_sessions(wb: Workbench, user: User, items: list[dict[str, Any]]) -> l
     out = []
     for row in items:
         s = dict(row)
+        if not wb.record_visible(user, None, (s.get("buyer_person"), s.get("seller_person"))):
+            # A finding about a restricted person: withheld whole but for the visible side.
+            for key in ("session_id", "payment_transaction_ids", "login_ips", "start", "end"):
+                s[key] = None
+            s["evidence"], s["restricted"] = [], True
         for side in ("buyer", "seller"):
             pid = s.get(f"{side}_person")
             if wb.visible(user, pid):
@@ -131,10 +136,26 @@ def redact_sessions(wb: Workbench, user: User, items: list[dict[str, Any]]) -> l
                 continue
             s[f"{side}_label"] = wb.placeholder(pid)
             s[f"{side}_platform"] = s[f"{side}_account"] = s[f"{side}_person"] = None
-            s["session_id"] = s["payment_transaction_ids"] = s["login_ips"] = None
-            s["evidence"] = []
         out.append(s)
     return out
+
+
+def withheld_event(wb: Workbench, event: dict[str, Any]) -> dict[str, Any]:
+    """A timeline event the user may not see: its kind and a placeholder for the party only."""
+    other = event.get("other_person")
+    return {
+        "kind": event["kind"],
+        "at": None,
+        "source_sha256": None,
+        "row": None,
+        "direction": event.get("direction"),
+        "other": wb.placeholder(other),
+        "other_person": None,
+        "detail": None,
+        "source_agency": event.get("source_agency"),
+        "href": None,
+        "restricted": True,
+    }
 
 
 def _person_rows(r: Any, person_id: str) -> dict[str, Any]:
@@ -170,20 +191,49 @@ def person(
     access = wb.require_person(user, person_id)
     data = wb.cached(("person", person_id), lambda r: _person_rows(r, person_id))
     role, target, rescue = data["role"], data["target"], data["rescue"]
-    timeline = []
+    timeline, agencies = [], set()
     for row in data["timeline"][: max(0, events)]:
         t = dict(row)  # the cached rows are shared: redact a copy for this user
         other = t.get("other_person")
-        if other and not wb.visible(user, other):
+        parties = [other] if t["kind"] != "login" else []
+        if not wb.record_visible(user, t["source_agency"], parties):
+            t = withheld_event(wb, t)
+        elif other and not wb.visible(user, other):  # their own agency's record
             t["other"], t["other_person"] = wb.placeholder(other), None
         elif t["kind"] == "payment" and other:
             t["other"] = wb.label(other)
+        if t["source_agency"] and t["source_agency"] != user.agency:
+            agencies.add(str(t["source_agency"]))
         timeline.append(t)
     if rescue:
         rescue = jsonable(rescue)
         rescue["evidence"] = _evidence_list(_json(rescue.get("evidence")))
     messages = sum(1 for t in timeline if t["kind"] == "message")
-    wb.audit(user, "view", "person", person_id, messages=messages, events=len(timeline))
+    wb.audit(
+        user,
+        "view",
+        "person",
+        person_id,
+        messages=messages,
+        events=len(timeline),
+        source_agencies=sorted(agencies),
+    )
+    shown_reasons = [
+        dict(x, evidence=[dict(e) for e in x["evidence"]]) for x in reasons(target, role)
+    ]
+    shown_sessions = [
+        dict(x, evidence=[dict(e) for e in x["evidence"]])
+        for x in redact_sessions(wb, user, data["sessions"])
+    ]
+    link_evidence = [dict(e) for e in data["link_evidence"]]
+    close_links(
+        wb,
+        user,
+        reason_links(shown_reasons)
+        + reason_links(shown_sessions)
+        + link_evidence
+        + (rescue["evidence"] if rescue else []),
+    )
     return {
         "person_id": person_id,
         "label": wb.label(person_id),
@@ -195,14 +245,14 @@ def person(
         "score": jsonable({k: target[k] for k in ("rank", "score", "country", "role")})
         if target
         else None,
-        "reasons": reasons(target, role),
+        "reasons": shown_reasons,
         "members": data["members"],
         "links": data["links"],
-        "link_evidence": data["link_evidence"],
+        "link_evidence": link_evidence,
         "networks": data["networks"],
         "timeline": timeline,
         "timeline_total": len(data["timeline"]),
-        "sessions": redact_sessions(wb, user, data["sessions"]),
+        "sessions": shown_sessions,
         "locations": data["locations"],
         "rescue": rescue,
     }
@@ -213,15 +263,22 @@ def selectors(wb: Workbench, user: User, person_id: str) -> list[dict[str, Any]]
     wb.require_person(user, person_id)
     data = wb.cached(("person", person_id), lambda r: _person_rows(r, person_id))
     wb.audit(user, "view", "selectors", person_id, rows=len(data["link_evidence"]))
-    found: list[dict[str, Any]] = data["link_evidence"]
+    found: list[dict[str, Any]] = [dict(e) for e in data["link_evidence"]]
+    close_links(wb, user, found)
     return found
 
 
 def evidence(wb: Workbench, user: User, source_sha256: str, row: int) -> dict[str, Any]:
-    """The stored records behind one row of one source file, parties redacted by policy."""
+    """The stored records behind one row of one source file, as the record rule allows.
+
+    A record the user may not see (:meth:`Workbench.record_visible`) is left out whole and
+    only counted; a row with no record left is refused. Reads are throttled per user, and
+    each read or refusal is audited with the source's agency, so that agency sees it.
+    """
     wb.require(user, "read")
     if not SHA256.match(source_sha256) or row < 0:
         raise BadRequest("evidence is named by a source file's sha256 and a row number")
+    wb.throttle_reads(user)
     with wb.reader() as r:
         found = web_sql.evidence(r, source_sha256, row)
         if not found:
@@ -234,32 +291,22 @@ def evidence(wb: Workbench, user: User, source_sha256: str, row: int) -> dict[st
             keys = [k for k in (rec.pop("_a", None), rec.pop("_b", None)) if k]
             owners = web_sql.persons_of(r, keys) if keys else {}
             records.append((f, rec, keys, owners))
-    out = []
+    out, withheld = [], []
+    agency = str(found[0]["agency"])
+    where = f"{source_sha256}:{row}"
     for f, rec, keys, owners in records:
         table = f["table_name"]
-        rec = jsonable(rec)
-        hidden = []
-        for i, key in enumerate(keys):
-            pid = owners.get(key)
-            if wb.visible(user, pid):
-                continue
-            if table not in PARTY_FIELDS:
-                wb.audit(user, "denied", "evidence", f"{source_sha256}:{row}")
-                raise Forbidden("this record belongs to a person restricted to another country")
-            for col in PARTY_FIELDS[table][i]:
-                if col in rec:
-                    rec[col] = wb.placeholder(pid) if not col.endswith("_original") else None
-            hidden.append(wb.placeholder(pid))
+        parties = [owners.get(k) for k in keys]
+        if not wb.record_visible(user, agency, parties):
+            withheld.append(
+                {
+                    "table": table,
+                    "parties": [wb.placeholder(p) for p in parties if not wb.visible(user, p)],
+                }
+            )
+            continue
         what = {"messages": "message", "media": "media"}.get(table, "evidence")
-        wb.audit(
-            user,
-            "view",
-            what,
-            str(f["record_id"]),
-            table=table,
-            row=row,
-            source_sha256=source_sha256,
-        )
+        wb.audit(user, "view", what, where, table=table, source_agency=agency)
         out.append(
             {
                 "table": table,
@@ -267,9 +314,13 @@ def evidence(wb: Workbench, user: User, source_sha256: str, row: int) -> dict[st
                 "source": {k: jsonable(f[k]) for k in ("source_id", "kind", "agency", "seizure")}
                 | {"sha256": source_sha256, "file": str(f["path"]).rsplit("/", 1)[-1]},
                 "row": row,
-                "record": rec,
-                "restricted_parties": hidden,
-                "parties": {k: owners.get(k) for k in keys if wb.visible(user, owners.get(k))},
+                "record": jsonable(rec),
+                "parties": {
+                    k: owners.get(k) if wb.visible(user, owners.get(k)) else None for k in keys
+                },
             }
         )
-    return {"source_sha256": source_sha256, "row": row, "records": out}
+    if withheld and not out:
+        wb.audit(user, "denied", "evidence", where, source_agency=agency)
+        raise Forbidden("this row holds records of persons restricted to another country")
+    return {"source_sha256": source_sha256, "row": row, "records": out, "withheld": withheld}

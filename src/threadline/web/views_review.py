@@ -23,15 +23,32 @@ PACKAGES_DIR = "packages"
 
 
 # -- merge review -----------------------------------------------------------------------------
+def by(user: User) -> str:
+    """Who took a decision, as the decisions table records it for a workbench user."""
+    return f"web:{user.name}@{user.agency}"
+
+
 def merges(wb: Workbench, user: User) -> dict[str, Any]:
-    """Undecided model merges and past decisions about persons the user may see (audited)."""
+    """Undecided model merges, and the decisions the user may see or took (audited).
+
+    A decision is listed when its person now is visible to the user or their agency took
+    it; its person is linked only when the user may open that page.
+    """
     wb.require(user, "read")
     queue, done = wb.cached(
         ("merges",),
         lambda r: (rows(web_sql.merge_queue(r, QUEUE_LIMIT)), rows(web_sql.decisions(r))),
     )
     pending = [q for q in queue if wb.visible(user, q["person_id"])]
-    decided = [d for d in done if wb.visible(user, d.get("person_id"))]
+    decided = []
+    for d in done:
+        mine = str(d.get("os_user") or "").endswith(f"@{user.agency}")
+        if not (mine or wb.visible(user, d.get("person_id"))):
+            continue
+        d = dict(d)
+        d["href"] = f"/persons/{d['person_id']}" if wb.visible(user, d.get("person_id")) else None
+        d["can_undo"] = wb.policy.can(user, "review") and not wb.read_only
+        decided.append(d)
     wb.audit(user, "view", "merges", "queue", pending=len(pending))
     return {
         "pending": pending,
@@ -54,28 +71,103 @@ def _member(wb: Workbench, user: User, key: str) -> str:
     return k
 
 
+ACTIONS = {"confirm": "merge", "reject": "split"}
+
+
+def _members(
+    wb: Workbench, user: User, action: str, a: str, b: str | None
+) -> tuple[str, str | None]:
+    if action not in ACTIONS:
+        raise BadRequest(f"unknown decision {action!r}")
+    ka = _member(wb, user, a)
+    if action == "confirm" and not b:
+        raise BadRequest("confirming a merge needs both members")
+    return ka, _member(wb, user, b) if action == "confirm" and b else None
+
+
+def _shown(wb: Workbench, user: User, effect: dict[str, Any]) -> dict[str, Any]:
+    """A decision's effect with the persons the user may not see as placeholders."""
+
+    def person(pid: Any) -> Any:
+        return pid if pid is None or wb.visible(user, pid) else wb.placeholder(pid)
+
+    out = dict(effect)
+    for key in ("created", "emptied", "merged"):
+        out[key] = [person(p) for p in effect.get(key, [])]
+    out["moved"] = [
+        {"member": m["member"], "from": person(m["from"]), "to": person(m["to"])}
+        for m in effect.get("moved", [])
+        if wb.visible(user, m["from"]) or wb.visible(user, m["to"])
+    ]
+    out["targets"] = [
+        t for t in rows(effect.get("targets", [])) if wb.visible(user, t["person_id"])
+    ]
+    pid = effect.get("person_id")
+    out["href"] = f"/persons/{pid}" if pid and wb.visible(user, pid) else None
+    return out
+
+
+def preview(wb: Workbench, user: User, action: str, a: str, b: str | None) -> dict[str, Any]:
+    """What confirming or rejecting would change, before anything is changed."""
+    wb.require(user, "review")
+    ka, kb = _members(wb, user, action, a, b)
+    effect = wb.case.preview_decision(ACTIONS[action], ka, kb)
+    return _shown(wb, user, effect | {"action": action})
+
+
 def decide(
     wb: Workbench, user: User, action: str, a: str, b: str | None, reason: str
 ) -> dict[str, Any]:
-    """Confirm (merge a and b) or reject (split a out of its person) a model's merge."""
+    """Confirm (merge a and b) or reject (split a out of its person) a model's merge.
+
+    Only the persons holding the decided members change; the answer says how.
+    """
     wb.require(user, "review")
     wb.require_writable()
     if not reason.strip():
         raise BadRequest("a decision needs a reason")
-    ka = _member(wb, user, a)
-    if action == "confirm":
-        if not b:
-            raise BadRequest("confirming a merge needs both members")
-        kb = _member(wb, user, b)
-        pid = wb.case.merge(ka, kb, f"{reason.strip()} (by {user.name}, {user.agency})")
-    elif action == "reject":
-        kb = None
-        pid = wb.case.split(ka, f"{reason.strip()} (by {user.name}, {user.agency})")
-    else:
-        raise BadRequest(f"unknown decision {action!r}")
-    wb.audit(user, "decide", action, ka, other=kb, reason=reason.strip(), person=pid)
+    ka, kb = _members(wb, user, action, a, b)
+    note = f"{reason.strip()} (by {user.name}, {user.agency})"
+    effect = wb.case.decide(ACTIONS[action], ka, kb, note, by(user))
+    pid = effect["person_id"]
+    wb.audit(
+        user,
+        "decide",
+        action,
+        ka,
+        other=kb,
+        reason=reason.strip(),
+        person=pid,
+        decision=effect["decision"],
+    )
     wb.refresh()
-    return {"action": action, "member": ka, "other": kb, "person_id": pid}
+    return _shown(wb, user, effect | {"action": action, "member": ka, "other": kb})
+
+
+def undo(wb: Workbench, user: User, seq: int, reason: str) -> dict[str, Any]:
+    """Take back a decision (audited): its members return to the persons they were in."""
+    wb.require(user, "review")
+    wb.require_writable()
+    if not reason.strip():
+        raise BadRequest("an undo needs a reason")
+    found = wb.case.engine.query_dicts("SELECT * FROM decisions WHERE seq = ?", [seq])
+    if not found:
+        raise NotFound(f"no decision {seq}")
+    # The agency that took a decision may take it back even when its result is a person it
+    # cannot see (a split-off payment identity has no jurisdiction of its own).
+    if not str(found[0]["os_user"] or "").endswith(f"@{user.agency}"):
+        for key in (found[0]["member_key"], found[0]["other_key"]):
+            if key:
+                _member(wb, user, str(key))
+    try:
+        effect = wb.case.undo_decision(
+            seq, f"{reason.strip()} (by {user.name}, {user.agency})", by(user)
+        )
+    except UsageError as exc:
+        raise BadRequest(str(exc)) from None
+    wb.audit(user, "decide", "undo", str(seq), reason=reason.strip())
+    wb.refresh()
+    return _shown(wb, user, effect | {"action": "undo"})
 
 
 # -- packages ---------------------------------------------------------------------------------

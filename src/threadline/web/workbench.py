@@ -21,9 +21,10 @@ from threadline.store.engine import Rows
 from threadline.store.web_pool import ReadPool
 from threadline.web import sql as web_sql
 from threadline.web.auditlog import AuditWriter
-from threadline.web.errors import BadRequest, Forbidden, NotFound, ReadOnly
+from threadline.web.errors import BadRequest, Forbidden, NotFound, ReadOnly, ReadsThrottled
 from threadline.web.policy import Policy, User
 from threadline.web.sessions import LoginLimiter, SessionStore
+from threadline.web.throttle import ReadBucket
 
 PERSON_ID = re.compile(r"^P[0-9a-f]{6,64}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -47,12 +48,15 @@ class Workbench:
     case: Case
     policy: Policy
     read_only: bool = False
+    # A TLS-terminating proxy in front says the browser uses HTTPS: cookies are Secure.
+    behind_tls_proxy: bool = False
     pool_size: int = 4
     time_limit_s: float = 10.0
     # "auto": threadline.share.package.build_package when installed; None: no packaging.
     package_builder: PackageBuilder | Literal["auto"] | None = "auto"
     sessions: SessionStore = field(default_factory=SessionStore)
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    reads: ReadBucket = field(default_factory=ReadBucket)
 
     def __post_init__(self) -> None:
         self.pool = ReadPool(self.case.engine, self.pool_size, self.time_limit_s)
@@ -62,6 +66,8 @@ class Workbench:
         self.generation = 0
         self._index: dict[str, Access] = {}
         self._labels: dict[str, str] = {}
+        # (sha256, row) -> (source agency, record id -> parties): who each linked row is about.
+        self._rows: dict[tuple[str, int], tuple[str, dict[str, list[str | None]]]] = {}
         self.cache: dict[tuple[Any, ...], Any] = {}
         self.refresh()
 
@@ -79,6 +85,7 @@ class Workbench:
         self.pool.share(parties)
         with self._lock:
             self._index, self._labels = index, labels
+            self._rows = {}
             self.generation += 1
             self.cache.clear()
 
@@ -98,6 +105,57 @@ class Workbench:
         """Whether the policy lets the user see this person's identity."""
         a = self.access(person_id)
         return self.policy.sees(user, a.role, a.countries)
+
+    def record_visible(
+        self, user: User, source_agency: str | None, parties: Iterable[str | None]
+    ) -> bool:
+        """The one rule for stored records and the findings made of them.
+
+        A record is shown in full when its source was seized by the user's agency, when the
+        user's agency coordinates, or when every person it is evidence for or held by (its
+        ``parties``; None for a party that belongs to no known person) is visible to the user.
+        Otherwise it is withheld whole: only that a restricted record exists is shown.
+        """
+        if not self.policy.can(user, "read"):
+            return False
+        if self.policy.coordinates(user):
+            return True
+        if source_agency is not None and source_agency == user.agency:
+            return True
+        return all(self.visible(user, p) for p in parties)
+
+    def openable(self, user: User, refs: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+        """The evidence rows among ``refs`` the user may open (one record they may see)."""
+        wanted = {(str(sha), int(row)) for sha, row in refs}
+        missing = sorted(wanted - self._rows.keys())
+        if missing:
+            found: dict[tuple[str, int], tuple[str, dict[str, list[str | None]]]] = {
+                ref: ("", {}) for ref in missing
+            }
+            with self.pool.reader() as r:
+                for sha, row, agency, rid, pid, has in web_sql.row_parties(r, missing):
+                    parties = found[sha, row][1].setdefault(rid, [])
+                    if has:
+                        parties.append(pid)
+                    found[sha, row] = (agency, found[sha, row][1])
+            with self._lock:
+                self._rows.update(found)
+        out = set()
+        for ref in wanted:
+            agency, records = self._rows.get(ref, ("", {}))
+            if any(self.record_visible(user, agency, ps) for ps in records.values()):
+                out.add(ref)
+        return out
+
+    def throttle_reads(self, user: User) -> None:
+        """Refuse (429 with Retry-After) a user who reads stored records faster than allowed."""
+        wait = self.reads.take(user.name)
+        if wait is not None:
+            self.audit(user, "throttled", "evidence", user.name, retry_after=wait)
+            raise ReadsThrottled(
+                f"too many records read; try again in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
 
     def view_key(self, user: User) -> tuple[Any, ...]:
         """Users with the same key see exactly the same persons (for caching their views)."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from threadline.errors import ThreadlineError
 from threadline.ingest.canonical import ParsedSource
@@ -118,3 +120,14 @@ def utc_from_unix(text: str) -> str | None:
 def placeholder(kind: str, detail: str | None = None) -> str:
     """Text standing for a message with no text of its own (a photo, a sticker...)."""
     return f"<{kind}: {detail}>" if detail else f"<{kind}>"
+
+
+def json_text(value: Any, *, sort_keys: bool = False) -> str:
+    """JSON text of a parsed value; numbers (read as Decimal, never float) keep their digits."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, default=_json_number)
+
+
+def _json_number(value: object) -> object:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)

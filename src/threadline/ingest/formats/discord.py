@@ -8,7 +8,6 @@ Messages stream through ijson like Telegram's.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from threadline.ingest.formats.common import (
     MESSAGE_COLUMNS,
     ParsedFile,
     ParseOptions,
+    json_text,
     placeholder,
 )
 from threadline.ingest.formats.jsonstream import Layout, Stream, top_keys
@@ -67,7 +67,7 @@ def _rows(path: Path) -> Iterator[Row]:
     for row, item in enumerate(stream, 1):
         ctx = stream.context(item)
         if not isinstance(item, dict):
-            original = json.dumps(item, ensure_ascii=False)
+            original = json_text(item)
             yield "messages", Reject(row, "the message is not a JSON object", original)
             continue
         channel = ctx.get("channel_id")

@@ -71,7 +71,7 @@ class Stream:
             try:
                 if self.layout.context_first:
                     self._head()
-                    found = ijson.items(counted, self.layout.records, use_float=True)
+                    found = ijson.items(counted, self.layout.records, use_float=False)
                 else:
                     found = self._routed(counted)
                 for item in found:
@@ -99,7 +99,7 @@ class Stream:
         array = self.layout.records.removesuffix(".item")
         ctx: dict[str, Any] = {}
         with self.path.open("rb") as fh:
-            for prefix, event, value in ijson.parse(fh, use_float=True):
+            for prefix, event, value in ijson.parse(fh, use_float=False):
                 if prefix == array and event == "start_array":
                     break
                 if prefix in self.layout.context and event not in _CONTAINER_EVENTS:
@@ -120,7 +120,7 @@ class Stream:
         index = 0
         builder: ObjectBuilder | None = None
         side_prefix = ""
-        for event_tuple in ijson.parse(fh, use_float=True):
+        for event_tuple in ijson.parse(fh, use_float=False):
             prefix, event, value = event_tuple
             for alias, same in lay.aliases:
                 if prefix.startswith(alias):

@@ -10,13 +10,13 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
-from threadline.errors import MappingError
+from threadline import values
+from threadline.errors import InvalidValue, MappingError
 from threadline.schema import KINDS, ValueType
 
 TOP_KEYS = frozenset(
@@ -135,9 +135,9 @@ def build(path: Path, doc: Any, sha256: str = "") -> Mapping:
     tz = doc.get("timezone")
     if tz is not None:
         try:
-            ZoneInfo(str(tz))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise MappingError(path, "timezone", f"unknown IANA time zone {tz!r}") from None
+            values.check_timezone(str(tz))
+        except InvalidValue as exc:
+            raise MappingError(path, "timezone", str(exc)) from None
     fields_doc = _mapping(path, "fields", doc.get("fields"))
     rules = []
     for name, spec in fields_doc.items():

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,27 @@ def cell(value: Any) -> str | None:
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_number)
     return str(value)
+
+
+def _number(value: object) -> object:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return str(value)
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object names a key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(repr(key))
+        seen[key] = value
+    return seen
 
 
 def chunks(path: Path, fmt: str, mapping: Mapping, rejects: list[Reject]) -> Iterator[Chunk]:
@@ -190,7 +210,12 @@ def _jsonl(path: Path, m: Mapping, rejects: list[Reject]) -> Iterator[tuple[int,
                     rejects.append(Reject(n, detail, shown.replace("\x00", "\ufffd")))
                     continue
                 try:
-                    obj = json.loads(text)
+                    # Numbers keep the digits written (Decimal, never float); a key named
+                    # twice is ambiguous (engines read the first value, Python the last).
+                    obj = json.loads(text, parse_float=Decimal, object_pairs_hook=_unique_keys)
+                except _DuplicateKey as exc:
+                    rejects.append(Reject(n, f"duplicate_key: {exc} is named twice", text))
+                    continue
                 except ValueError:
                     rejects.append(Reject(n, "the line is not JSON", text))
                     continue

@@ -11,7 +11,6 @@ the file, in file order (across chats for an account export).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from threadline.ingest.formats.common import (
     OccurrenceIds,
     ParsedFile,
     ParseOptions,
+    json_text,
     name_account,
     placeholder,
     utc_from_unix,
@@ -78,7 +78,7 @@ def message_text(value: Any) -> str:
             elif isinstance(part, dict) and isinstance(part.get("text"), str):
                 parts.append(part["text"])
         return "".join(parts)
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return json_text(value)
 
 
 def account_of(from_id: Any) -> str | None:
@@ -145,7 +145,7 @@ def _rows(path: Path, layout: Layout, options: ParseOptions) -> Iterator[Row]:
         if ctx is not last_ctx:
             chat, last_ctx = _chat(ctx, path), ctx
         if not isinstance(item, dict):
-            original = json.dumps(item, ensure_ascii=False)
+            original = json_text(item)
             yield "messages", Reject(row, "the message is not a JSON object", original)
             continue
         yield from _record(item, row, chat, owners[0], ids, known)
@@ -211,7 +211,7 @@ def _record(
         what = str(item.get("action") or "service")
         rendered = what
         if details:
-            rendered += " " + json.dumps(details, ensure_ascii=False, sort_keys=True, default=str)
+            rendered += " " + json_text(details, sort_keys=True)
         if text:
             rendered += ": " + text
         event_id = f"{conv}:{item['id']}" if "id" in item else None

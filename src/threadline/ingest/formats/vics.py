@@ -9,7 +9,6 @@ opaque text. ``_row`` is the Media's 1-based position among all Media of the fil
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import ijson
 
 from threadline.errors import SourceError
-from threadline.ingest.formats.common import ParsedFile, ParseOptions
+from threadline.ingest.formats.common import ParsedFile, ParseOptions, json_text
 from threadline.ingest.formats.jsonstream import CONTEXT_KEY, Layout, Stream, top_keys
 from threadline.ingest.formats.stream import Reject, Row, Split, schema_of
 
@@ -81,7 +80,7 @@ def _text(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return json_text(value, sort_keys=True)
     return str(value)
 
 
@@ -95,7 +94,7 @@ def _pdq(media: dict[str, Any]) -> str | None:
 def _rows(path: Path, layout: Layout, list_name: str) -> Iterator[Row]:
     for row, media in enumerate(Stream(path, layout), 1):
         if not isinstance(media, dict):
-            original = json.dumps(media, ensure_ascii=False)
+            original = json_text(media)
             yield "hashlist", Reject(row, "the Media entry is not a JSON object", original)
             continue
         media.pop(CONTEXT_KEY, None)

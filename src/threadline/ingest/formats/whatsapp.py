@@ -45,9 +45,21 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 _GENERIC_STEMS = frozenset({"_chat", "chat"})
 
 
+def line_ending(path: Path) -> str:
+    """LF, or CR for an export whose lines end in CR alone (no LF in its first megabyte).
+
+    Lines are split on LF only, so a CR inside a message stays in its text; but a file with
+    no LF at all would otherwise be one line, every message folded into the first.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    return "\r" if b"\r" in head and b"\n" not in head else "\n"
+
+
 def read_lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
     """(line number, text, problem) for each line split on LF only, as the export wrote it."""
-    with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as fh:
+    ending = line_ending(path)
+    with path.open(encoding="utf-8", errors="surrogateescape", newline=ending) as fh:
         for n, line in enumerate(fh, 1):
             text = line.rstrip("\r\n")
             if n == 1:
@@ -140,8 +152,9 @@ class Survey:
 def survey(path: Path) -> Survey:
     """First pass: headers only."""
     found = Survey()
-    # Encoding problems do not matter here: they never sit inside a header's digits.
-    with path.open(encoding="utf-8", errors="surrogateescape", newline="\n") as fh:
+    # Encoding problems do not matter here: they never sit inside a header's digits. Bad
+    # bytes in a name are replaced, never kept as surrogates that reach the records.
+    with path.open(encoding="utf-8", errors="replace", newline=line_ending(path)) as fh:
         for n, line in enumerate(fh, 1):
             h = wl.match_header(line.rstrip("\r\n").lstrip("\ufeff") if n == 1 else line)
             if h is not None:
