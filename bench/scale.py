@@ -39,7 +39,8 @@ from threadline.pipeline import STEPS
 
 HERE = Path(__file__).parent
 OUT = HERE / "out" / "scale"
-STAGE_LINE = re.compile(r"\bstage\W+([a-z_]+)")
+# "stage graph ..." (older) or "analyze: step 2/8 graph started" (plain progress lines)
+STAGE_LINE = re.compile(r"(?:\bstage\W+|\bstep \d+/\d+ )([a-z_]+)")
 
 
 def threadline(*args: str) -> list[str]:
