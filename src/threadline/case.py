@@ -103,6 +103,7 @@ class Case:
         }
         store = _open_engine(path, info, key if encrypt else None, False, spark_master)
         case = cls(path, store, info)
+        case.key = key if encrypt else None
         with case.audited("init", {"name": info["name"], "encrypted": encrypt}):
             _create_tables(store)
         fd = os.open(path / CASE_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -327,6 +328,7 @@ class Case:
                     workers=workers,
                     thumbnails=thumbnails,
                     on_progress=on_progress or self.progress.media_hashed,
+                    case_key=self.key if self.info.get("encrypted") else None,
                 )
             )
             restrict(self.path / "media", deep=True)  # hash manifests, thumbnails

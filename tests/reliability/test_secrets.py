@@ -135,11 +135,6 @@ def test_no_key_and_no_selector_in_the_case_directory(encrypted_run: dict[str, A
     assert found == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: media ingest writes its hash manifest (found_on device/account ids, "
-    "seized paths) as plain CSV in CASE/media/hash-manifests even when the case is encrypted",
-)
 def test_media_hash_manifests_hold_no_plain_selector(encrypted_run: dict[str, Any]) -> None:
     found = _in_case_files(
         encrypted_run["case"], sorted(encrypted_run["selectors"]), manifests=True

@@ -24,6 +24,7 @@ from threadline.ingest.canonical import (
     SourceOptions,
     ingest_parsed,
 )
+from threadline.media import sealed
 from threadline.media import sql as media_sql
 from threadline.media.hashing import (
     LINK,
@@ -82,6 +83,7 @@ def ingest_media_folder(
     workers: int | None = None,
     thumbnails: bool = False,
     on_progress: ProgressFn | None = None,
+    case_key: str | None = None,
 ) -> IngestReport:
     """Hash every file under ``inputs`` and ingest the hashes as one source.
 
@@ -94,6 +96,8 @@ def ingest_media_folder(
         workers: hashing processes (default: every core).
         thumbnails: also write blurred greyscale thumbnails (default off).
         on_progress: called with (files done, files in total) while hashing.
+        case_key: the key of an encrypted case: the manifest is then sealed with it
+            (:mod:`threadline.media.sealed`), never written in plain text.
     """
     try:
         paths = walk(inputs)
@@ -105,10 +109,14 @@ def ingest_media_folder(
     results = hash_files(paths, hash_options, workers=workers, on_progress=on_progress)
     text = manifest_text(results, found_on)
     digest = hashlib.sha256(text.encode()).hexdigest()
-    manifest = case_dir / MANIFEST_DIR / f"{digest[:16]}.csv"
+    name = f"{digest[:16]}.csv" + (sealed.SUFFIX if case_key else "")
+    manifest = case_dir / MANIFEST_DIR / name
     manifest.parent.mkdir(parents=True, exist_ok=True)
     if not manifest.exists():
-        manifest.write_text(text, encoding="utf-8")
+        if case_key:
+            manifest.write_bytes(sealed.seal(text, case_key))
+        else:
+            manifest.write_text(text, encoding="utf-8")
     parsed = ParsedSource("media", FORMAT, media_records(results, found_on))
     with engine.transaction():
         report = ingest_parsed(engine, manifest, options, parsed)
