@@ -67,7 +67,7 @@ class VerifyReport:
 def findings_digest(engine: Engine) -> dict[str, str]:
     """Per findings table, the SHA-256 of its rows (order-free)."""
     found = {}
-    for name in _existing(engine, FINDINGS_TABLES):
+    for name in custody.existing_tables(engine, FINDINGS_TABLES):
         row = "md5(CAST(t AS VARCHAR))"
         found[name] = str(
             engine.scalar(
@@ -76,16 +76,6 @@ def findings_digest(engine: Engine) -> dict[str, str]:
             )
         )
     return found
-
-
-def _existing(engine: Engine, names: tuple[str, ...]) -> list[str]:
-    found = {
-        str(n)
-        for (n,) in engine.query(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-        )
-    }
-    return [n for n in names if n in found]
 
 
 def _details(e: audit.AuditEntry) -> dict[str, Any]:
@@ -161,7 +151,7 @@ def check_sources(engine: Engine, entries: list[audit.AuditEntry], report: Verif
 
 def check_decisions(engine: Engine, entries: list[audit.AuditEntry], report: VerifyReport) -> None:
     """Every analyst decision and role override has its audit entry, and each entry its row."""
-    tables = set(_existing(engine, ("decisions", "role_overrides")))
+    tables = set(custody.existing_tables(engine, ("decisions", "role_overrides")))
     if "decisions" in tables:
         audited = {}
         for e in entries:
@@ -257,7 +247,7 @@ def flag_conflicted(engine: Engine) -> int:
     version with other content, or is such a version: it gets ``"conflicted": true``, and so
     does every target reason citing it. Returns how many findings rows were marked.
     """
-    tables = set(_existing(engine, ("sessions", "targets", "conflicts")))
+    tables = set(custody.existing_tables(engine, ("sessions", "targets", "conflicts")))
     if "conflicts" not in tables or not engine.scalar("SELECT count(*) FROM conflicts"):
         return 0
     rows = engine.query(

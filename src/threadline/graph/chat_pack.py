@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
-import yaml
 from anyascii import anyascii
 
+from threadline.datafile import load_yaml
 from threadline.errors import UsageError
 
 LEET_FROM, LEET_TO = "013457@$", "oieastas"
@@ -51,17 +49,7 @@ def fold(text: str) -> str:
 
 def load(path: Path | None = None) -> ChatPack:
     """Load a pack file; without a path, the default pack shipped with Threadline."""
-    if path is None:
-        text = (
-            resources.files("threadline.graph")
-            .joinpath("packs/default.yaml")
-            .read_text(encoding="utf-8")
-        )
-        where = "default pack"
-    else:
-        text = path.read_text(encoding="utf-8")
-        where = str(path)
-    data: Any = yaml.safe_load(text)
+    data, where = load_yaml(path, "threadline.graph", "packs/default.yaml", "default pack")
     if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
         raise UsageError(f"{where}: a chat pack needs a 'categories' mapping")
     cats = []

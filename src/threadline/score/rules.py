@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from threadline.datafile import load_yaml
 from threadline.errors import UsageError
 
 
@@ -58,16 +56,7 @@ class RuleSet:
 
 def load(path: Path | None = None) -> RuleSet:
     """Load an indicator rule file; without a path, the default rules shipped with Threadline."""
-    if path is None:
-        text = (
-            resources.files("threadline.score")
-            .joinpath("indicators.yaml")
-            .read_text(encoding="utf-8")
-        )
-        origin = "default indicators"
-    else:
-        text, origin = path.read_text(encoding="utf-8"), str(path)
-    data: Any = yaml.safe_load(text)
+    data, origin = load_yaml(path, "threadline.score", "indicators.yaml", "default indicators")
     try:
         rules = tuple(
             Rule(

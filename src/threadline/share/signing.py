@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from threadline.errors import UsageError
+from threadline.store.exporter import sha256_file as sha256_file
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -42,15 +43,6 @@ class VerifyResult:
         """Record a problem; the package no longer verifies."""
         self.ok = False
         self.problems.append(problem)
-
-
-def sha256_file(path: Path) -> str:
-    """The hex sha256 of a file's contents."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def generate_keypair(folder: Path) -> tuple[Path, Path]:

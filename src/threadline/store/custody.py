@@ -73,7 +73,7 @@ def table_counts(engine: Engine) -> dict[str, int]:
     """Row counts of every evidence table and of quarantine, sources and audit."""
     return {
         name: int(engine.scalar(f"SELECT count(*) FROM {quote_ident(name)}"))
-        for name in _existing(engine, (*KINDS, "quarantine", "conflicts", "sources", "audit"))
+        for name in existing_tables(engine, (*KINDS, "quarantine", "conflicts", "sources", "audit"))
     }
 
 
@@ -101,7 +101,7 @@ def content_digest(engine: Engine, kind: str, source_id: str) -> str:
         f'SELECT "row", md5(CAST(d AS VARCHAR)) FROM deliveries d WHERE source_id = {sid}',
         f'SELECT "row", md5(CAST(q AS VARCHAR)) FROM quarantine q WHERE source_id = {sid}',
     ]
-    if _existing(engine, ("conflicts",)):  # cases made before conflicts were kept lack it
+    if existing_tables(engine, ("conflicts",)):  # cases made before conflicts were kept lack it
         parts.append(
             f'SELECT "row", md5(CAST(c AS VARCHAR)) FROM conflicts c WHERE source_id = {sid}'
         )
@@ -130,7 +130,8 @@ def ingest_digests(engine: Engine) -> list[tuple[int, str, str, str]]:
 SOURCED_TABLES: tuple[str, ...] = (*KINDS, "quarantine", "deliveries", "conflicts", "media_files")
 
 
-def _existing(engine: Engine, names: tuple[str, ...]) -> list[str]:
+def existing_tables(engine: Engine, names: tuple[str, ...]) -> list[str]:
+    """Those of ``names`` that are tables of this case (older cases lack newer tables)."""
     found = {
         str(n)
         for (n,) in engine.query(
@@ -152,7 +153,7 @@ def orphans(engine: Engine, *, torn_only: bool = False) -> dict[str, dict[str, i
     parts = [
         f"SELECT {quote_literal(t)} AS t, source_id, count(*) AS n FROM {quote_ident(t)} "
         "GROUP BY source_id"
-        for t in _existing(engine, SOURCED_TABLES)
+        for t in existing_tables(engine, SOURCED_TABLES)
     ]
     recorded = "SELECT source_id FROM sources"
     audited = (
@@ -188,7 +189,7 @@ def remove_orphans(engine: Engine, found: dict[str, dict[str, int]]) -> None:
 
 def conflicts(engine: Engine, source_id: str | None = None) -> list[dict[str, Any]]:
     """Later versions of stored records whose content differs, with both provenances."""
-    if not _existing(engine, ("conflicts",)):
+    if not existing_tables(engine, ("conflicts",)):
         return []
     where = "WHERE c.source_id = ?" if source_id else ""
     return engine.query_dicts(
