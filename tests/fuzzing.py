@@ -161,7 +161,9 @@ def run_canonical(path: Path, seed: Path, case: Case | None) -> Outcome:
         raise Crash(f"{type(exc).__name__}: {exc}") from exc
     if report.already_ingested:
         return Outcome()
-    if report.stored + report.duplicate + report.quarantined != report.rows_read:
+    # A row with a stored record's id but other content is a conflict: kept, not dropped.
+    kept = report.stored + report.duplicate + report.quarantined + report.conflicting
+    if kept != report.rows_read:
         raise Crash(f"counts do not add up: {report}")
     (listed,) = case.engine.query(
         "SELECT count(*) FROM quarantine WHERE source_id = ?", [report.source_id]
@@ -171,7 +173,12 @@ def run_canonical(path: Path, seed: Path, case: Case | None) -> Outcome:
     )[0]
     if not listed == recorded == report.quarantined:
         raise Crash(f"quarantine {listed}, sources {recorded}, report {report.quarantined}")
-    return Outcome(report.stored + report.duplicate, report.quarantined)
+    (conflicts,) = case.engine.query(
+        "SELECT count(*) FROM conflicts WHERE source_id = ?", [report.source_id]
+    )[0]
+    if conflicts != report.conflicting:
+        raise Crash(f"conflicts {conflicts}, report {report.conflicting}")
+    return Outcome(report.stored + report.duplicate + report.conflicting, report.quarantined)
 
 
 def _parse(fmt: str, options: ParseOptions) -> Callable[[Path, Path, Case | None], Outcome]:

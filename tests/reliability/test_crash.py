@@ -104,13 +104,22 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     Case.init(root / "empty-enc" / "case", encrypt=True, key=KEY).close()
     shutil.copytree(root / "empty", root / "base")
     durations = {p: _run(p, root / "base", root / "data", False) for p in PHASES}
-    with Case.open(root / "base" / "case", read_only=True) as case:
-        state = canonical_state(case)
-    export = export_state(root / "base" / "out")
-    assert export["manifest"]
-    assert export["consistent"]
+    # An encrypted case seals its media hash manifest, a different file (and source id)
+    # than a plain case's: each trial is compared with the uninterrupted run of its mode.
+    shutil.copytree(root / "empty-enc", root / "base-enc")
+    for p in PHASES:
+        _run(p, root / "base-enc", root / "data", True)
+    found: dict[str, Any] = {"root": root, "durations": durations}
+    for name, encrypted in (("base", False), ("base-enc", True)):
+        with Case.open(root / name / "case", read_only=True, key=KEY if encrypted else None) as c:
+            state = canonical_state(c)
+        export = export_state(root / name / "out")
+        assert export["manifest"]
+        assert export["consistent"]
+        found[f"state{'_enc' if encrypted else ''}"] = state
+        found[f"export{'_enc' if encrypted else ''}"] = export["files"]
     print("uninterrupted phase durations (s):", durations)
-    return {"root": root, "state": state, "export": export["files"], "durations": durations}
+    return found
 
 
 def _trial(n: int, base: dict[str, Any], rng: random.Random) -> list[dict[str, Any]]:
@@ -122,7 +131,7 @@ def _trial(n: int, base: dict[str, Any], rng: random.Random) -> list[dict[str, A
     outcomes = []
     for phase in PHASES if n < ANALYZE_TRIALS else ("ingest", "export"):
         if phase == "export":  # re-export over an earlier export of the same case
-            shutil.copytree(root / "base" / "out", here / "out")
+            shutil.copytree(root / ("base-enc" if encrypted else "base") / "out", here / "out")
         killed = _kill_during(phase, here, root / "data", encrypted, delays[phase])
         outcome = _recover(phase, here, root / "data", encrypted)
         outcome.update(trial=n, phase=phase, delay=round(delays[phase], 3), killed=killed)
@@ -153,10 +162,12 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(baseline: dict[st
             f"{where}: killed={r['killed']} encrypted={r['encrypted']} "
             f"verify={r['verify_after_kill']['ok']} re-run {r['seconds']}s"
         )
+        suffix = "_enc" if r["encrypted"] else ""
+        expected, exported = baseline[f"state{suffix}"], baseline[f"export{suffix}"]
         checks = {
             "verify after kill": r["verify_after_kill"]["ok"],
             "verify after re-run": r["verify_after_rerun"]["ok"],
-            "stored rows equal the uninterrupted run": not _differ(r["state"], baseline["state"]),
+            "stored rows equal the uninterrupted run": not _differ(r["state"], expected),
             "one ingest audit entry per source": r["audit"].count("ingest") == sources,
             "no half-written export behind a manifest": r["export_after_kill"]["consistent"],
         }
@@ -165,11 +176,10 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(baseline: dict[st
                 r["export"]["manifest"] and r["export"]["consistent"]
             )
             checks["exported records equal the uninterrupted run"] = all(
-                r["export"]["files"][f"{k}.jsonl"] == baseline["export"][f"{k}.jsonl"]
-                for k in KINDS
+                r["export"]["files"][f"{k}.jsonl"] == exported[f"{k}.jsonl"] for k in KINDS
             )
         failures += [f"{where}: {name}" for name, ok in checks.items() if not ok]
-        failures += [f"{where}: table {t} differs" for t in _differ(r["state"], baseline["state"])]
+        failures += [f"{where}: table {t} differs" for t in _differ(r["state"], expected)]
         failures += [f"{where}: {p}" for p in r["verify_after_kill"]["problems"]]
     kills = sum(r["killed"] for r in results)
     print(

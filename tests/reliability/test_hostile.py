@@ -221,7 +221,10 @@ _counter = itertools.count()
 @pytest.mark.parametrize("name", list(FUZZ_TARGETS))
 @given(rnd=st.randoms(use_true_random=False), pick=st.integers(min_value=0))
 @settings(
+    # The same 30 mutations every run, so `make test` is repeatable; bench/fuzz.py explores.
     max_examples=30,
+    derandomize=True,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
