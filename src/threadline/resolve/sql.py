@@ -342,34 +342,6 @@ def corroborated(engine: Engine, pairs: pa.Table) -> pa.Table:
         engine.unregister("_pairs")
 
 
-def ip_and_name_links(engine: Engine, max_accounts_per_ip: int, min_similarity: float) -> None:
-    """Link accounts that share an uncrowded IP address *and* carry the same name.
-
-    Either alone is weak: an IP is shared by a household or a whole carrier, a name by
-    strangers. Together — a registration or login address used by at most a few accounts,
-    and display names that agree — they point to one person.
-    """
-    engine.execute(
-        f"""INSERT INTO person_links
-        WITH ipacc AS (
-            SELECT DISTINCT value AS ip, entity_key FROM selectors
-            WHERE selector_type = 'ip' AND entity_type = 'account'),
-        quiet AS (SELECT ip FROM ipacc GROUP BY ip HAVING count(*) <= {max_accounts_per_ip}),
-        names AS (
-            SELECT DISTINCT entity_key, lower(trim(value)) AS name FROM selectors
-            WHERE selector_type = 'name' AND entity_type = 'account'),
-        pairs AS (
-            SELECT a.entity_key AS a, b.entity_key AS b, min(a.ip) AS ip
-            FROM ipacc a JOIN ipacc b ON a.ip = b.ip AND a.entity_key < b.entity_key
-            JOIN quiet q ON q.ip = a.ip GROUP BY a.entity_key, b.entity_key)
-        SELECT p.a, p.b, 'ip_and_name', max(jaro_winkler_similarity(na.name, nb.name)),
-               'ip', p.ip
-        FROM pairs p JOIN names na ON na.entity_key = p.a JOIN names nb ON nb.entity_key = p.b
-        GROUP BY p.a, p.b, p.ip
-        HAVING max(jaro_winkler_similarity(na.name, nb.name)) >= {min_similarity}"""
-    )
-
-
 EXPORTS = {"persons": persons_export_sql()}
 
 
