@@ -151,17 +151,9 @@ def table_widths(widths: list[float], columns: int, page_width: float) -> list[f
     return [page_width * w / total for w in weights]
 
 
-def _cell(value: str, styles: dict[str, ParagraphStyle], width: float | None = None) -> Paragraph:
-    """A table cell that wraps inside its column, breaking long words if it must."""
-    style = styles["cell"]
-    if width is not None:
-        room = width - 2 * CELL_PADDING
-        longest = max(value.split(), key=len, default="")
-        if pdfmetrics.stringWidth(longest, style.fontName, style.fontSize) > room:
-            # A hash or list without spaces would run into the next column: break anywhere.
-            style = styles["hash"]
-    elif len(value) > 24 and " " not in value:
-        style = styles["hash"]
+def _cell(value: str, styles: dict[str, ParagraphStyle]) -> Paragraph:
+    """A table cell; its paragraph wraps inside the column (reportlab splits long words)."""
+    style = styles["hash"] if len(value) > 24 and " " not in value else styles["cell"]
     return Paragraph(escape(value), style)
 
 
@@ -189,16 +181,14 @@ def _flowables(block: Block, styles: dict[str, ParagraphStyle], width: float) ->
         for i in range(0, len(block.rows), 2):
             cells = [x for pair in block.rows[i : i + 2] for x in pair]
             cells += [""] * (4 - len(cells))
-            rows.append([_cell(c, styles, w) for c, w in zip(cells, widths, strict=True)])
+            rows.append([_cell(c, styles) for c in cells])
         return [_table(rows, widths, header=False), Spacer(1, 4)]
     if isinstance(block, Grid):
         if not block.rows:
             return [Paragraph(escape(block.empty), styles["empty"])]
         widths = table_widths(block.widths, len(block.headers), width)
-        data = [[_cell(h, styles, w) for h, w in zip(block.headers, widths, strict=True)]]
-        data += [
-            [_cell(c, styles, w) for c, w in zip(row, widths, strict=True)] for row in block.rows
-        ]
+        data = [[_cell(h, styles) for h in block.headers]]
+        data += [[_cell(c, styles) for c in row] for row in block.rows]
         return [_table(data, widths, header=True), Spacer(1, 4)]
     return []
 

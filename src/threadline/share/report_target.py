@@ -144,9 +144,8 @@ def _identifiers(t: TargetDossier, src: SourceIndex) -> Grid:
         )
     for ip in t.ips[:MAX_IPS]:
         asn = text(ip.get("asn")) or "ASN unknown"
-        about = f"{asn}; {text(ip.get('ip_country')) or '?'}" + (
-            "; hosting/VPN" if ip.get("hosting") else ""
-        )
+        place = text(ip.get("ip_country")).strip("-") or "country unknown"
+        about = f"{asn}; {place}" + ("; hosting/VPN" if ip.get("hosting") else "")
         seen = f"{when(ip['first_seen'])} to {when(ip['last_seen'])}, {ip['logins']} logins"
         rows.append(["IP", ip["ip"], about, seen, src.refs(ip["evidence"], 1)])
     if len(t.ips) > MAX_IPS:
