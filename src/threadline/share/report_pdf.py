@@ -3,8 +3,9 @@
 reportlab is pure Python (pip installs it anywhere); WeasyPrint would render the HTML
 itself but needs Pango and cairo from the operating system, which the project's own
 install steps (``make install``: pip only) do not provide. Each target's heading is a PDF
-bookmark and a contents entry with its page number (the contents page needs the pages
-laid out first, so the document is built in two passes).
+bookmark and a line of the contents page. The contents are known before layout, their
+page numbers are not: each number is a PDF form the contents page shows by name and the
+heading defines when it is laid out, so the document is built in one pass.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 from reportlab.platypus import PageBreak as PdfPageBreak
-from reportlab.platypus.tableofcontents import TableOfContents
 
 from threadline.share.report import (
     Block,
@@ -97,7 +97,32 @@ class _Doc(BaseDocTemplate):
         if anchor and isinstance(flowable, Paragraph):
             self.canv.bookmarkPage(anchor)
             self.canv.addOutlineEntry(flowable.getPlainText(), anchor, level=0)
-            self.notify("TOCEntry", (0, flowable.getPlainText(), self.page, anchor))
+            # the page number the contents page already refers to
+            self.canv.beginForm(_PageRef.form(anchor))
+            self.canv.setFont(self.font, 8)
+            self.canv.drawRightString(_PageRef.WIDTH, 2, str(self.page))
+            self.canv.endForm()
+
+
+class _PageRef(Flowable):
+    """The page of a section, drawn from a form its heading defines once it is laid out."""
+
+    WIDTH = 18 * mm
+
+    def __init__(self, anchor: str) -> None:
+        super().__init__()
+        self.anchor = anchor
+
+    @staticmethod
+    def form(anchor: str) -> str:
+        """The name of the form holding an anchor's page number."""
+        return "page-of-" + anchor
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.WIDTH, 10
+
+    def draw(self) -> None:
+        self.canv.doForm(self.form(self.anchor))
 
 
 def render_pdf(report: Report, path: Path) -> None:
@@ -139,9 +164,37 @@ def render_pdf(report: Report, path: Path) -> None:
     }
     doc = _Doc(path, report.title, font)
     story: list[Flowable] = [Paragraph(escape(report.title), styles["h1"]), Spacer(1, 4)]
+    entries = [b for b in report.blocks if isinstance(b, Heading) and b.level == 1 and b.anchor]
     for block in report.blocks:
-        story.extend(_flowables(block, styles, doc.width))
-    doc.multiBuild(story)
+        if isinstance(block, Contents):
+            story.extend(_contents(entries, styles, doc.width))
+        else:
+            story.extend(_flowables(block, styles, doc.width))
+    doc.build(story)
+
+
+def _contents(
+    entries: list[Heading], styles: dict[str, ParagraphStyle], width: float
+) -> list[Flowable]:
+    rows = [
+        [
+            Paragraph(f'<a href="#{h.anchor}">{escape(h.text)}</a>', styles["toc"]),
+            _PageRef(str(h.anchor)),
+        ]
+        for h in entries
+    ]
+    table = Table(rows, colWidths=[width - _PageRef.WIDTH, _PageRef.WIDTH], repeatRows=0)
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return [Paragraph("Contents", styles["h1"]), table]
 
 
 def table_widths(widths: list[float], columns: int, page_width: float) -> list[float]:
@@ -168,11 +221,6 @@ def _flowables(block: Block, styles: dict[str, ParagraphStyle], width: float) ->
     if isinstance(block, Para):
         style = styles["warning" if block.warning else "body"]
         return [Paragraph(escape(block.text), style), Spacer(1, 4)]
-    if isinstance(block, Contents):
-        toc = TableOfContents()
-        toc.levelStyles = [styles["toc"]]
-        toc.dotsMinLevel = 0
-        return [Paragraph("Contents", styles["h1"]), toc]
     if isinstance(block, Facts):
         # Two label-value pairs a row: half the height, and the page is wide (landscape).
         label = 40 * mm
