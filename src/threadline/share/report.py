@@ -128,7 +128,7 @@ class SourceIndex:
         """Evidence references in short form: source number and row."""
         items = evidence or []
         shown = [self.ref(e) for e in items[:limit]]
-        more = f" (+{len(items) - limit} in bundle)" if len(items) > limit else ""
+        more = f" (+{len(items) - limit} more)" if len(items) > limit else ""
         return "; ".join(shown) + more
 
     def ref(self, e: dict[str, Any]) -> str:

@@ -49,7 +49,7 @@ from threadline.share.report import (
 SYSTEM_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 PAGE = landscape(A4)
 CELL_PADDING = 2  # points left and right of a cell's text
-HEADING_ROOM = 30 * mm  # a heading with less room than this below it starts a new page
+HEADING_ROOM = 20 * mm  # a heading with less room than this below it starts a new page
 
 
 def _font() -> str:

@@ -29,8 +29,8 @@ from threadline.share.report import (
 )
 
 MAX_IPS = 6
-MAX_SESSIONS = 6
-MAX_ROWS = 6  # counterparts, payment groups, networks, media per dossier
+MAX_SESSIONS = 5
+MAX_ROWS = 5  # counterparts, payment groups, networks, media per dossier
 IN_BUNDLE = "{n} more in bundle/{file}"
 
 
@@ -63,11 +63,11 @@ def target_blocks(t: TargetDossier, src: SourceIndex) -> list[Block]:
                     text(r["description"]) or text(r["signal"]),
                     text(r["weight"]),
                     text(r["source"]),
-                    src.refs(r["evidence"]),
+                    src.refs(r["evidence"], 2),
                 ]
                 for r in t.reasons
             ],
-            widths=[5, 0.7, 2.3, 3],
+            widths=[4.2, 0.6, 2.4, 3.8],
         ),
         Heading("Counterparts: facilitators and others dealt with"),
         _counterparts(t),
@@ -86,7 +86,7 @@ def target_blocks(t: TargetDossier, src: SourceIndex) -> list[Block]:
                     text(j["value"]),
                     text(j["country"]),
                     text(j["rows"]),
-                    src.refs(j["evidence"]),
+                    src.refs(j["evidence"], 2),
                 ]
                 for j in t.jurisdiction
             ],
@@ -209,7 +209,7 @@ def _sessions(t: TargetDossier, src: SourceIndex) -> Grid:
             text(s["payment_transaction_ids"]),
             text(s["login_ips"]),
             text(s["confidence"]),
-            src.refs(s["evidence"], 2),
+            src.refs(s["evidence"], 1),
         ]
         for s in recent[:MAX_SESSIONS]
     ]
@@ -252,7 +252,7 @@ def _payments(t: TargetDossier, src: SourceIndex) -> Grid:
                 facts.money(dict(totals)),
                 day(dates[0]),
                 day(dates[-1]),
-                src.refs([e for p in ps for e in p["evidence"]], 2),
+                src.refs([e for p in ps for e in p["evidence"]], 1),
             ]
         )
     shown = rows[:MAX_ROWS]
