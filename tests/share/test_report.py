@@ -114,6 +114,10 @@ def test_each_target_above_the_floor_has_a_dossier_with_its_identifiers(
     assert f"GB target 1 of 1: {pid(case, TOM)}" in tom
     assert f"{ASN}; GB 2020-01-10 01:55 to 2020-02-10 01:55, 2 logins" in tom
     assert "Overall rank (all countries) 3" in tom  # the global rank, labelled as such
+    with (gb / "bundle" / "ips.csv").open() as fh:
+        ips = {r["ip"]: r for r in csv.DictReader(fh)}
+    assert ips["198.51.100.10"]["asn"] == ASN  # the bundle holds every address in full
+    assert ips["198.51.100.10"]["logins"] == "2"
 
 
 def test_targets_under_the_floor_are_only_in_the_annex_marked_intelligence_only(
