@@ -21,7 +21,7 @@ h1 { font-size: 15pt; border-bottom: 1px solid #444; margin-top: 1.5em; }
 h2 { font-size: 11.5pt; margin: 1.2em 0 0.3em; }
 table { border-collapse: collapse; margin-bottom: 0.6em; }
 th, td { border: 1px solid #bbb; padding: 2px 5px; text-align: left; vertical-align: top;
-         font-size: 8.5pt; word-break: break-all; }
+         font-size: 8.5pt; overflow-wrap: anywhere; }
 th { background: #eee; }
 table.facts th { width: 13em; }
 section.target { page-break-before: always; }
