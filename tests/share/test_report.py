@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,9 @@ from threadline.share import report_pdf
 from threadline.share.dossier import targets_for
 from threadline.share.package import build_package
 from threadline.share.referral import gather
-from threadline.share.report import Grid, Report, build_report
+from threadline.share.report import Grid, Report, build_report, day, text, when
 from threadline.share.report_pdf import PAGE, render_pdf, table_widths
+from threadline.share.report_target import _metres
 
 TOM, SAM, MAX = BUYERS[0], BUYERS[2], BUYERS[4]  # GB (score 0.87), GB (0.85), DE
 MARGIN = 12 * mm
@@ -221,3 +223,17 @@ def test_table_widths_fill_the_page_and_never_exceed_it(weights: list[float]) ->
     assert sum(widths) == pytest.approx(700.0)
     assert all(w > 0 for w in widths)
     assert sum(table_widths([1.0], 3, 700.0)) == pytest.approx(700.0)  # mismatch: equal
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=-1e9, max_value=1e9))
+def test_report_numbers_carry_no_float_noise(value: float) -> None:
+    shown = text(value)
+    assert re.fullmatch(r"-?\d+\.\d\d", shown), shown
+    assert re.fullmatch(r"\d+ m|\d+\.\d km", _metres(abs(value))), _metres(abs(value))
+
+
+@given(st.datetimes(min_value=datetime(1970, 1, 1), timezones=st.just(UTC)))
+def test_times_are_shown_to_the_minute(moment: datetime) -> None:
+    stored = moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+    assert when(stored) == f"{moment:%Y-%m-%d %H:%M}"
+    assert day(stored) == f"{moment:%Y-%m-%d}"
