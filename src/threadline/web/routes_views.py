@@ -1,0 +1,69 @@
+"""Routes of the analyst's views: evidence in context, link analysis, map and rescue worklist.
+
+Each view has a page and a JSON route; both call the same view function, so the access
+policy holds alike.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from threadline.web import views_context
+from threadline.web.deps import signed_in, workbench
+from threadline.web.errors import RESPONSES
+from threadline.web.pages import render
+from threadline.web.policy import User
+from threadline.web.sessions import Session
+
+api = APIRouter(prefix="/api", responses=RESPONSES)
+pages = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+Auth = Annotated[tuple[User, Session], Depends(signed_in)]
+Sha = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
+Row = Annotated[int, Path(ge=0)]
+
+
+# -- evidence in context ---------------------------------------------------------------------
+@api.get("/conversation/{source_sha256}/{row}")
+def api_conversation(request: Request, auth: Auth, source_sha256: Sha, row: Row) -> Any:
+    """A message with the messages before and after it in its conversation (audited)."""
+    return views_context.conversation(workbench(request), auth[0], source_sha256, row)
+
+
+@pages.get("/conversation/{source_sha256}/{row}")
+def conversation_page(request: Request, auth: Auth, source_sha256: Sha, row: Row) -> Response:
+    """A message in its conversation, both sides, indicator tokens marked (audited)."""
+    data = views_context.conversation(workbench(request), auth[0], source_sha256, row)
+    return render(request, "conversation.html", {"c": data})
+
+
+@api.get("/sessions/{session_id}")
+def api_session(request: Request, auth: Auth, session_id: str) -> Any:
+    """A session's negotiation, payments, live part and logins on one time axis (audited)."""
+    data = views_context.session(workbench(request), auth[0], session_id)
+    return {k: v for k, v in data.items() if k != "axis"}
+
+
+@pages.get("/sessions/{session_id}")
+def session_page(request: Request, auth: Auth, session_id: str) -> Response:
+    """A session on one time axis (audited)."""
+    data = views_context.session(workbench(request), auth[0], session_id)
+    return render(request, "session.html", {"s": data})
+
+
+@api.get("/payments/{source_sha256}/{row}")
+def api_payment(request: Request, auth: Auth, source_sha256: Sha, row: Row) -> Any:
+    """A payment and the other payments of its sender and receiver (audited)."""
+    return views_context.payment(workbench(request), auth[0], source_sha256, row)
+
+
+@pages.get("/payments/{source_sha256}/{row}")
+def payment_page(request: Request, auth: Auth, source_sha256: Sha, row: Row) -> Response:
+    """A payment beside the other payments of the same sender and receiver (audited)."""
+    data = views_context.payment(workbench(request), auth[0], source_sha256, row)
+    return render(request, "payment.html", {"p": data})
+
+
+_ = Query  # kept for the routes below that take query parameters
