@@ -19,8 +19,7 @@ from threadline import __version__
 from threadline.case import Case
 from threadline.errors import CaseError, EngineError, ThreadlineError, UsageError
 from threadline.store.web_pool import QueryTimeout
-from threadline.web import api, pages
-from threadline.web import routes_views  # analyst views (issue 20)
+from threadline.web import api, pages, routes_views
 from threadline.web.deps import csrf_guard
 from threadline.web.errors import WebError, code_for, payload
 from threadline.web.policy import Policy, load_policy
