@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from threadline.web import views_context
+from threadline.web import views_context, views_links
 from threadline.web.deps import signed_in, workbench
 from threadline.web.errors import RESPONSES
 from threadline.web.pages import render
@@ -66,4 +66,45 @@ def payment_page(request: Request, auth: Auth, source_sha256: Sha, row: Row) -> 
     return render(request, "payment.html", {"p": data})
 
 
-_ = Query  # kept for the routes below that take query parameters
+# -- link analysis ---------------------------------------------------------------------------
+Text = Annotated[str | None, Query(max_length=200)]
+Day = Annotated[str | None, Query(max_length=10)]
+
+
+@api.get("/persons/{person_id}/links")
+def api_links(
+    request: Request,
+    auth: Auth,
+    person_id: str,
+    hops: Annotated[int, Query(ge=1, le=views_links.MAX_HOPS)] = 1,
+    kinds: Text = None,
+    roles: Text = None,
+    since: Day = None,
+    until: Day = None,
+) -> Any:
+    """The persons within ``hops`` links of one person, as Cytoscape elements (audited)."""
+    wb = workbench(request)
+    return views_links.ego(wb, auth[0], person_id, hops, kinds, roles, since, until)
+
+
+@api.get("/links/path")
+def api_path(
+    request: Request,
+    auth: Auth,
+    a: Annotated[str, Query(max_length=70)],
+    b: Annotated[str, Query(max_length=70)],
+    kinds: Text = None,
+    since: Day = None,
+    until: Day = None,
+) -> Any:
+    """A shortest chain of links between two persons (audited)."""
+    return views_links.path(workbench(request), auth[0], a, b, kinds, since, until)
+
+
+@pages.get("/persons/{person_id}/links")
+def links_page(request: Request, auth: Auth, person_id: str) -> Response:
+    """A person's ego network, expanded one hop at a time in the browser (audited)."""
+    wb = workbench(request)
+    data = views_links.ego(wb, auth[0], person_id, 1)
+    context = {"e": data, "label": wb.label(person_id), "roles": views_links.ROLES}
+    return render(request, "links.html", context)
