@@ -50,7 +50,7 @@ def edges(r: Rows, since: datetime | None, until: datetime | None) -> list[Edge]
 
 
 def measures(r: Rows) -> dict[str, tuple[int, float]]:
-    """person -> (paid sessions as buyer or seller, total amount paid), for node sizes."""
+    """Each person's (paid sessions as buyer or seller, total amount paid), for node sizes."""
     rows = r.query(
         """WITH s AS (SELECT buyer_person AS p FROM sessions
                       UNION ALL SELECT seller_person FROM sessions),

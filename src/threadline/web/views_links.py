@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import secrets
 from collections import deque
 from datetime import date, datetime, time
@@ -189,7 +190,7 @@ def path(
         chain.append(step)
     chain.reverse()
     nodes = [_node(wb, user, g, p, i) for i, p in enumerate(chain)]
-    edges = [_edge(wb, user, x, y, g.neighbours(x)[y]) for x, y in zip(chain, chain[1:])]
+    edges = [_edge(wb, user, x, y, g.neighbours(x)[y]) for x, y in itertools.pairwise(chain)]
     return {
         "from": a,
         "to": b,
