@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from threadline.web import views_context, views_links
+from threadline.web import views_context, views_links, views_map
 from threadline.web.deps import signed_in, workbench
 from threadline.web.errors import RESPONSES
 from threadline.web.pages import render
@@ -108,3 +108,29 @@ def links_page(request: Request, auth: Auth, person_id: str) -> Response:
     data = views_links.ego(wb, auth[0], person_id, 1)
     context = {"e": data, "label": wb.label(person_id), "roles": views_links.ROLES}
     return render(request, "links.html", context)
+
+
+# -- map and rescue worklist -----------------------------------------------------------------
+@api.get("/rescue")
+def api_rescue(request: Request, auth: Auth) -> Any:
+    """Facilitators in rescue priority order with their home estimates (audited)."""
+    return views_map.rescue(workbench(request), auth[0])
+
+
+@pages.get("/rescue")
+def rescue_page(request: Request, auth: Auth) -> Response:
+    """The rescue worklist behind the dashboard's card, with its map (audited)."""
+    return render(request, "rescue.html", {"r": views_map.rescue(workbench(request), auth[0])})
+
+
+@api.get("/persons/{person_id}/map")
+def api_person_map(request: Request, auth: Auth, person_id: str) -> Any:
+    """A person's location fixes and home estimate (audited)."""
+    return views_map.person_map(workbench(request), auth[0], person_id)
+
+
+@pages.get("/persons/{person_id}/map")
+def person_map_page(request: Request, auth: Auth, person_id: str) -> Response:
+    """A person's location fixes and home estimate on the offline map (audited)."""
+    data = views_map.person_map(workbench(request), auth[0], person_id)
+    return render(request, "person_map.html", {"m": data})
