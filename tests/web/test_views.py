@@ -39,11 +39,13 @@ def test_a_message_opens_in_its_conversation_both_sides_in_order(
     )
     assert [(m["sender"], m["text"]) for m in msgs] == [(s, t) for s, t in stored]
     assert {m["sender"] for m in msgs} == {"au1_0", "sel1"}
-    assert sum(m["anchor"] for m in msgs) == 1 and msgs[-1]["anchor"]
+    assert sum(m["anchor"] for m in msgs) == 1
+    assert msgs[-1]["anchor"]
     tokens = [s["text"] for m in msgs for s in m["segments"] if s["token"]]
     assert tokens == ["[REQUEST]"] * len(msgs)
     page = c.get(f"/conversation/{sha}/{row}")
-    assert page.status_code == 200 and page.text.count('<mark class="token">[REQUEST]</mark>') == 4
+    assert page.status_code == 200
+    assert page.text.count('<mark class="token">[REQUEST]</mark>') == 4
 
 
 def test_another_countrys_buyer_conversation_is_refused_and_audited(
@@ -75,7 +77,8 @@ def test_a_session_lines_up_negotiation_payment_live_part_and_logins(
     assert {e["phase"] for e in body["events"]} >= {"before", "live"}
     assert any(e["detail"].startswith("remitco 35") for e in body["events"])
     page = c.get("/sessions/S-au0_0")
-    assert page.status_code == 200 and 'class="live-band"' in page.text
+    assert page.status_code == 200
+    assert 'class="live-band"' in page.text
     assert c.get("/api/sessions/S-gb0_0").status_code == 403
     assert c.get("/api/sessions/nope").status_code == 404
 
@@ -104,10 +107,12 @@ def test_ego_network_expands_and_filters(server: LiveServer, client_for: Any) ->
     one = c.get(f"/api/persons/{seller}/links?hops=1").json()
     two = c.get(f"/api/persons/{seller}/links?hops=2").json()
     n1, n2 = one["elements"]["nodes"], two["elements"]["nodes"]
-    assert len(n1) > 1 and len(n2) >= len(n1)
+    assert len(n1) > 1
+    assert len(n2) >= len(n1)
     assert {n["data"]["hop"] for n in n1} == {0, 1}
     restricted = [n["data"] for n in n1 if n["data"]["restricted"]]
-    assert restricted and all(d["id"].startswith("r-") and d["href"] is None for d in restricted)
+    assert restricted
+    assert all(d["id"].startswith("r-") and d["href"] is None for d in restricted)
     assert all(not d["label"].startswith("chatapp:gb") for d in restricted)
     only_pay = c.get(f"/api/persons/{seller}/links?kinds=payment").json()
     assert all(e["data"]["payment"] > 0 for e in only_pay["elements"]["edges"])
@@ -115,7 +120,8 @@ def test_ego_network_expands_and_filters(server: LiveServer, client_for: Any) ->
     assert len(none_yet["elements"]["nodes"]) == 1
     assert c.get(f"/api/persons/{seller}/links?roles=wizard").status_code == 400
     page = c.get(f"/persons/{seller}/links")
-    assert page.status_code == 200 and "role-mule" in page.text
+    assert page.status_code == 200
+    assert "role-mule" in page.text
 
 
 def test_shortest_path_between_two_persons(server: LiveServer, client_for: Any) -> None:
@@ -126,7 +132,9 @@ def test_shortest_path_between_two_persons(server: LiveServer, client_for: Any) 
     body = r.json()
     assert body["length"] == 2
     ids = [n["data"]["id"] for n in body["elements"]["nodes"]]
-    assert ids[0] == a and ids[-1] == b and ids[1] == _person(server, "sel1")
+    assert ids[0] == a
+    assert ids[-1] == b
+    assert ids[1] == _person(server, "sel1")
 
 
 def test_rescue_worklist_and_map(server: LiveServer, client_for: Any) -> None:
@@ -137,13 +145,17 @@ def test_rescue_worklist_and_map(server: LiveServer, client_for: Any) -> None:
     assert {f["person_id"] for f in found} == {str(p) for (p,) in stored}
     assert [f["rank"] for f in found] == sorted(f["rank"] for f in found)
     home = found[0]["home"]
-    assert home["place"].startswith("Cebu") and home["province"] == "Cebu"
+    assert home["place"].startswith("Cebu")
+    assert home["province"] == "Cebu"
     assert isinstance(home["radius_m"], int)
     assert all(e["href"] for f in found for e in f["evidence"])
     page = c.get("/rescue")
-    assert page.status_code == 200 and 'id="map"' in page.text
+    assert page.status_code == 200
+    assert 'id="map"' in page.text
     m = c.get(f"/api/persons/{found[0]['person_id']}/map").json()
-    assert m["fixes"] and m["fixes"][0]["place"].startswith("Cebu") and m["home"]
+    assert m["fixes"]
+    assert m["fixes"][0]["place"].startswith("Cebu")
+    assert m["home"]
 
 
 @pytest.mark.parametrize(
