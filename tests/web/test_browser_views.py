@@ -1,0 +1,105 @@
+"""Analyst views in a real browser: a message in its conversation, an ego network expanded
+twice with a path found, the rescue worklist and its offline map.
+
+Screenshots of each step go to ``test-artefacts/web/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.browser import CHROMIUM
+from tests.web.conftest import LiveServer
+from tests.web.test_browser import Watch, browser, page, sign_in  # noqa: F401 (fixtures)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (make install)"),
+]
+
+
+def _person(server: LiveServer, account: str) -> str:
+    return str(
+        server.case.engine.query(
+            "SELECT person_id FROM person_members WHERE member_key = ?", [f"chatapp:{account}"]
+        )[0][0]
+    )
+
+
+def test_open_a_message_in_its_conversation(
+    page: tuple[Any, Watch],  # noqa: F811
+    server: LiveServer,
+    artefacts: Path,
+) -> None:
+    pg, watch = page
+    sign_in(pg, server.url, "au_analyst")
+    sha, row = server.case.engine.query(
+        """SELECT s.sha256, m."row" FROM messages m JOIN sources s USING (source_id)
+           WHERE m.conversation_id = 'c-au1_0' ORDER BY m.sent_at LIMIT 1"""
+    )[0]
+    pg.goto(f"{server.url}/evidence/{sha}/{row}")
+    pg.click("a.context")
+    pg.wait_for_url(f"{server.url}/conversation/{sha}/{row}")
+    assert pg.locator("#opened").count() == 1
+    assert pg.locator("li.msg.side-a").count() >= 1
+    assert pg.locator("li.msg.side-b").count() >= 1
+    assert pg.locator("#conversation mark.token").first.inner_text() == "[REQUEST]"
+    pg.screenshot(path=str(artefacts / "views-conversation.png"), full_page=True)
+    watch.check()
+
+
+def test_expand_an_ego_network_twice_and_find_a_path(
+    page: tuple[Any, Watch],  # noqa: F811
+    server: LiveServer,
+    artefacts: Path,
+) -> None:
+    pg, watch = page
+    sign_in(pg, server.url, "au_analyst")
+    buyer, seller, other = (_person(server, a) for a in ("au1_0", "sel1", "au1_1"))
+    pg.goto(f"{server.url}/persons/{buyer}/links")
+    pg.wait_for_selector("#ego[data-expanded='0']")
+    first = int(pg.get_attribute("#ego", "data-ready") or 0)
+    assert first >= 2
+    assert pg.evaluate(f"threadlineEgo.cy.getElementById('{seller}').length") == 1
+    pg.evaluate(f"threadlineEgo.cy.getElementById('{seller}').emit('tap')")
+    pg.click("#ego-expand")
+    pg.wait_for_selector("#ego[data-expanded='1']")
+    second = int(pg.get_attribute("#ego", "data-ready") or 0)
+    assert second > first
+    pg.evaluate(f"threadlineEgo.cy.getElementById('{other}').emit('tap')")
+    pg.click("#ego-expand")
+    pg.wait_for_selector("#ego[data-expanded='2']")
+    hops = pg.evaluate("threadlineEgo.cy.nodes().map(function (n) { return n.data('hop'); })")
+    assert max(hops) == 2
+    pg.screenshot(path=str(artefacts / "views-ego.png"), full_page=True)
+    pg.fill("#path-to", other)
+    pg.click("#ego-path button[type=submit]")
+    pg.wait_for_selector("#path-result[data-length]")
+    assert pg.get_attribute("#path-result", "data-length") == "2"
+    assert pg.evaluate("threadlineEgo.cy.$('.path').length") == 5  # 3 persons, 2 links
+    pg.screenshot(path=str(artefacts / "views-path.png"), full_page=True)
+    watch.check()
+
+
+def test_rescue_worklist_and_its_map(
+    page: tuple[Any, Watch],  # noqa: F811
+    server: LiveServer,
+    artefacts: Path,
+) -> None:
+    pg, watch = page
+    sign_in(pg, server.url, "gb_analyst")
+    pg.click("#card-rescue")
+    pg.wait_for_url(f"{server.url}/rescue")
+    pg.wait_for_selector("#map[data-ready]")
+    assert pg.get_attribute("#map", "data-ready") not in (None, "error", "0")
+    assert pg.locator("#map path.leaflet-interactive, #map svg path").count() > 100  # borders
+    assert "Cebu" in pg.inner_text("#rescue-list")
+    pg.screenshot(path=str(artefacts / "views-rescue.png"), full_page=True)
+    pg.click("#rescue-list a:text('map')")
+    pg.wait_for_selector("#map[data-ready]")
+    assert pg.get_attribute("#map", "data-ready") not in (None, "error", "0")
+    pg.screenshot(path=str(artefacts / "views-person-map.png"), full_page=True)
+    watch.check()
