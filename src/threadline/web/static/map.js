@@ -30,7 +30,7 @@
         points.push([f.lat, f.lon]);
       });
       if (data.home) { home(data.home, "home estimate"); }
-      if (points.length) { map.fitBounds(L.latLngBounds(points).pad(0.5), { maxZoom: 12 }); }
+      if (points.length) { map.fitBounds(L.latLngBounds(points).pad(0.5), { maxZoom: 9 }); }
       box.setAttribute("data-ready", String(points.length));
     })
     .catch(function (err) {
