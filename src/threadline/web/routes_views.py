@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel, Field
 
-from threadline.web import views_context, views_links, views_map
+from threadline.web import notes, views_context, views_links, views_map
 from threadline.web.deps import signed_in, workbench
 from threadline.web.errors import RESPONSES
-from threadline.web.pages import render
+from threadline.web.pages import _safe_next, render
 from threadline.web.policy import User
 from threadline.web.sessions import Session
 
@@ -134,3 +135,69 @@ def person_map_page(request: Request, auth: Auth, person_id: str) -> Response:
     """A person's location fixes and home estimate on the offline map (audited)."""
     data = views_map.person_map(workbench(request), auth[0], person_id)
     return render(request, "person_map.html", {"m": data})
+
+
+# -- case notes and tags ---------------------------------------------------------------------
+Kind = Annotated[str, Query(pattern="^(person|session|evidence)$")]
+Subject = Annotated[str, Query(max_length=200)]
+
+
+class NoteIn(BaseModel):
+    """A note on a person, session or evidence row (``SHA256:ROW``): a tag, a text or both."""
+
+    subject_kind: str = Field(pattern="^(person|session|evidence)$")
+    subject_id: str = Field(max_length=200)
+    tag: str = Field(default="", max_length=32)
+    text: str = Field(default="", max_length=notes.TEXT_MAX)
+
+
+@api.get("/notes")
+def api_notes(request: Request, auth: Auth, kind: Kind, subject: Subject) -> Any:
+    """Your agency's notes on one person, session or evidence row."""
+    return {"notes": notes.on(workbench(request), auth[0], kind, subject)}
+
+
+@api.post("/notes", status_code=201)
+def api_add_note(request: Request, auth: Auth, body: NoteIn) -> Any:
+    """Add a note or tag for your agency (audited ``note:add``)."""
+    wb = workbench(request)
+    return notes.add(wb, auth[0], body.subject_kind, body.subject_id, body.tag, body.text)
+
+
+@pages.get("/notes")
+def notes_fragment(request: Request, auth: Auth, kind: Kind, subject: Subject) -> Response:
+    """The notes on one subject with a form to add one (loaded into pages by htmx)."""
+    found = notes.on(workbench(request), auth[0], kind, subject)
+    back = request.headers.get("hx-current-url") or ""
+    context = {"notes": found, "kind": kind, "subject": subject, "next": _local(back)}
+    return render(request, "_notes.html", context)
+
+
+@pages.post("/notes")
+def notes_submit(
+    request: Request,
+    auth: Auth,
+    subject_kind: Annotated[str, Form(pattern="^(person|session|evidence)$")],
+    subject_id: Annotated[str, Form(max_length=200)],
+    tag: Annotated[str, Form(max_length=32)] = "",
+    text: Annotated[str, Form(max_length=notes.TEXT_MAX)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    """Add a note from a page's form, then back to that page."""
+    notes.add(workbench(request), auth[0], subject_kind, subject_id, tag, text)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@pages.get("/notes/agency")
+def agency_notes_fragment(request: Request, auth: Auth) -> Response:
+    """Every note of your agency, for the package builder (loaded by htmx)."""
+    found = notes.of_agency(workbench(request), auth[0])
+    return render(request, "_agency_notes.html", {"notes": found})
+
+
+def _local(url: str) -> str:
+    """The path and query of one of our own page addresses (for returning after a form)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return _safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
