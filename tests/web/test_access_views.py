@@ -42,6 +42,9 @@ def _paths(e: Engine) -> list[str]:
         *(f"/api/persons/{p}/links?hops=3" for p in persons),
         *(f"/persons/{p}/links" for p in persons),
         *(f"/api/persons/{p}/map" for p in persons),
+        *(f"/api/notes?kind=person&subject={p}" for p in persons),
+        *(f"/api/notes?kind=session&subject={s}" for s in sessions),
+        "/notes/agency",
         *(f"/api/links/path?a={a}&b={b}" for a, b in itertools.combinations(persons[:8], 2)),
     ]
 

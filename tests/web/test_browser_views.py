@@ -103,3 +103,27 @@ def test_rescue_worklist_and_its_map(
     assert pg.get_attribute("#map", "data-ready") not in (None, "error", "0")
     pg.screenshot(path=str(artefacts / "views-person-map.png"), full_page=True)
     watch.check()
+
+
+def test_add_a_note_and_see_it_in_the_package_builder(
+    page: tuple[Any, Watch],  # noqa: F811
+    server: LiveServer,
+    artefacts: Path,
+) -> None:
+    pg, watch = page
+    sign_in(pg, server.url, "au_analyst")
+    seller = _person(server, "sel1")
+    pg.goto(f"{server.url}/persons/{seller}")
+    pg.wait_for_selector("#notes-person form")
+    pg.fill("#note-tag-person", "rescue-lead")
+    pg.fill("#note-text-person", "seen on the Cebu fixes")
+    pg.click("#notes-person button[type=submit]")
+    pg.wait_for_url(f"{server.url}/persons/{seller}")
+    pg.wait_for_selector("#notes-person .tag")
+    assert "rescue-lead" in pg.inner_text("#notes-person")
+    pg.screenshot(path=str(artefacts / "views-note.png"), full_page=True)
+    pg.goto(f"{server.url}/packages")
+    pg.wait_for_selector("#agency-notes")
+    assert "seen on the Cebu fixes" in pg.inner_text("#agency-notes")
+    pg.screenshot(path=str(artefacts / "views-package-notes.png"), full_page=True)
+    watch.check()

@@ -171,3 +171,35 @@ def test_rescue_worklist_and_map(server: LiveServer, client_for: Any) -> None:
 def test_new_routes_need_a_session(server: LiveServer, client_for: Any, path: str) -> None:
     r = client_for().get(path)
     assert r.status_code in (401, 303)
+
+
+def test_notes_are_audited_per_agency_and_listed_for_the_package(
+    server: LiveServer, client_for: Any
+) -> None:
+    au, gb = client_for("au_analyst"), client_for("gb_analyst")
+    seller = _person(server, "sel0")
+    r = au.post(
+        "/api/notes",
+        json={"subject_kind": "person", "subject_id": seller, "tag": "Visit", "text": "cebu"},
+    )
+    assert r.status_code == 201, r.text
+    note_id = r.json()["note_id"]
+    stored = server.case.engine.query(
+        "SELECT tag, agency FROM case_notes WHERE note_id = ?", [note_id]
+    )
+    assert stored == [("visit", "AFP")]
+    audited = server.case.engine.query(
+        "SELECT count(*) FROM audit WHERE action = 'note:add' AND details LIKE ?",
+        [f"%{note_id}%"],
+    )[0][0]
+    assert audited == 1
+    assert [n["tag"] for n in au.get(f"/api/notes?kind=person&subject={seller}").json()["notes"]]
+    assert gb.get(f"/api/notes?kind=person&subject={seller}").json()["notes"] == []
+    assert note_id[:8] not in gb.get("/notes/agency").text
+    assert "cebu" in au.get("/notes/agency").text
+    refused = au.post(
+        "/api/notes", json={"subject_kind": "session", "subject_id": "S-gb0_0", "tag": "x"}
+    )
+    assert refused.status_code == 403
+    empty = au.post("/api/notes", json={"subject_kind": "person", "subject_id": seller})
+    assert empty.status_code == 400
