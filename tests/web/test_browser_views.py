@@ -127,3 +127,37 @@ def test_add_a_note_and_see_it_in_the_package_builder(
     assert "seen on the Cebu fixes" in pg.inner_text("#agency-notes")
     pg.screenshot(path=str(artefacts / "views-package-notes.png"), full_page=True)
     watch.check()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/sessions", "/rescue", "/packages", "/merges", "/persons/{seller}", "/sessions/S-au1_0"],
+)
+def test_usable_at_390_px(browser: Any, server: LiveServer, path: str) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    sign_in(pg, server.url, "au_analyst")
+    pg.goto(server.url + path.format(seller=_person(server, "sel1")))
+    width = pg.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert width <= 390, f"{path} is {width} px wide at 390 px"
+
+
+def test_every_input_has_a_label(page: tuple[Any, Watch], server: LiveServer) -> None:  # noqa: F811
+    pg, _ = page
+    sign_in(pg, server.url, "au_analyst")
+    seller = _person(server, "sel1")
+    unlabelled: list[str] = []
+    for path in ("/merges", f"/persons/{seller}", f"/persons/{seller}/links", "/packages"):
+        pg.goto(f"{server.url}{path}")
+        pg.wait_for_load_state("networkidle")
+        unlabelled += [
+            f"{path}: {name}"
+            for name in pg.evaluate(
+                """Array.from(document.querySelectorAll('input, select, textarea'))
+                   .filter(e => e.type !== 'hidden' && e.labels.length === 0
+                                && !e.getAttribute('aria-label'))
+                   .map(e => e.name || e.id)"""
+            )
+        ]
+    assert not unlabelled, unlabelled
