@@ -88,17 +88,24 @@
     box.setAttribute("data-ready", String(cy.nodes().length));
   }
   function add(elements, hopBase) {
-    cy.batch(function () {
-      elements.nodes.forEach(function (n) {
-        if (cy.getElementById(n.data.id).empty()) { n.data.hop = n.data.hop + hopBase; cy.add({ group: "nodes", data: sized(n.data) }); }
-      });
-      elements.edges.forEach(function (e) {
-        if (cy.getElementById(e.data.id).empty()) {
-          e.data.w = Math.min(8, 1 + Math.log(1 + (e.data.weight || 0)));
-          cy.add({ group: "edges", data: e.data });
-        }
-      });
+    // One cy.add of every new element: adding them one by one costs an event and a style
+    // pass each.
+    var fresh = [], seen = {};
+    elements.nodes.forEach(function (n) {
+      if (!seen[n.data.id] && cy.getElementById(n.data.id).empty()) {
+        seen[n.data.id] = true;
+        n.data.hop = n.data.hop + hopBase;
+        fresh.push({ group: "nodes", data: sized(n.data) });
+      }
     });
+    elements.edges.forEach(function (e) {
+      if (!seen[e.data.id] && cy.getElementById(e.data.id).empty()) {
+        seen[e.data.id] = true;
+        e.data.w = Math.min(8, 1 + Math.log(1 + (e.data.weight || 0)));
+        fresh.push({ group: "edges", data: e.data });
+      }
+    });
+    cy.add(fresh);
     layout();
   }
   function draw(elements) { cy.elements().remove(); add(elements, 0); }
