@@ -45,6 +45,7 @@ def _paths(e: Engine) -> list[str]:
         *(f"/api/notes?kind=person&subject={p}" for p in persons),
         *(f"/api/notes?kind=session&subject={s}" for s in sessions),
         "/notes/agency",
+        *(f"/api/persons/{p}/activity" for p in persons),
         *(f"/api/links/path?a={a}&b={b}" for a, b in itertools.combinations(persons[:8], 2)),
     ]
 

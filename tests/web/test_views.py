@@ -203,3 +203,21 @@ def test_notes_are_audited_per_agency_and_listed_for_the_package(
     assert refused.status_code == 403
     empty = au.post("/api/notes", json={"subject_kind": "person", "subject_id": seller})
     assert empty.status_code == 400
+
+
+def test_person_and_network_activity_over_a_date_range(server: LiveServer, client_for: Any) -> None:
+    c = client_for("au_analyst")
+    seller = _person(server, "sel0")
+    whole = c.get(f"/api/persons/{seller}/activity").json()["activity"]
+    stored = server.case.engine.query(
+        "SELECT count(*) FROM messages WHERE sender = 'sel0' OR recipient = 'sel0'"
+    )[0][0]
+    assert sum(a["n"] for a in whole if a["kind"] == "messages") == stored
+    jan = c.get(f"/api/persons/{seller}/activity?since=2020-01-01&until=2020-01-31").json()
+    assert {a["month"][:7] for a in jan["activity"]} == {"2020-01"}
+    assert c.get(f"/api/persons/{seller}/activity?since=yesterday").status_code == 400
+    page = c.get(f"/persons/{seller}/activity")
+    assert page.status_code == 200
+    assert "month (UTC)" in page.text
+    network = server.case.engine.query("SELECT min(network_id) FROM networks")[0][0]
+    assert c.get(f"/api/networks/{network}/activity").json()["activity"]

@@ -62,3 +62,22 @@ def measures(r: Rows) -> dict[str, tuple[int, float]]:
            FROM sc FULL JOIN sp ON sc.p = sp.p"""
     )
     return {str(p): (int(n), float(spend)) for p, n, spend in rows}
+
+
+def activity(
+    r: Rows, persons: list[str], since: datetime | None, until: datetime | None
+) -> list[dict[str, object]]:
+    """Messages, payments and logins per month in which any of ``persons`` is a party."""
+    return r.query_dicts(
+        """WITH ev AS (
+             SELECT "at", 'messages' AS kind FROM _msg_parties
+             WHERE list_contains($1, sp) OR list_contains($1, rp)
+             UNION ALL SELECT "at", 'payments' FROM _pay_parties
+             WHERE list_contains($1, sp) OR list_contains($1, rp)
+             UNION ALL SELECT "at", 'logins' FROM _login_parties WHERE list_contains($1, p))
+           SELECT date_trunc('month', "at") AS month, kind, count(*) AS n FROM ev
+           WHERE "at" IS NOT NULL AND ($2::TIMESTAMP IS NULL OR "at" >= $2)
+             AND ($3::TIMESTAMP IS NULL OR "at" <= $3)
+           GROUP BY 1, 2 ORDER BY 1, 2""",
+        [persons, since, until],
+    )

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from threadline.web import notes, views_context, views_links, views_map
+from threadline.web import notes, views_context, views_links, views_map, views_time
 from threadline.web.deps import signed_in, workbench
 from threadline.web.errors import RESPONSES
 from threadline.web.pages import _safe_next, render
@@ -201,3 +201,40 @@ def _local(url: str) -> str:
 
     parts = urlsplit(url)
     return _safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+# -- timelines -------------------------------------------------------------------------------
+@api.get("/persons/{person_id}/activity")
+def api_person_activity(
+    request: Request, auth: Auth, person_id: str, since: Day = None, until: Day = None
+) -> Any:
+    """A person's messages, payments and logins per month in a date range (audited)."""
+    data = views_time.person_activity(workbench(request), auth[0], person_id, since, until)
+    return {k: v for k, v in data.items() if k != "chart"}
+
+
+@pages.get("/persons/{person_id}/activity")
+def person_activity_page(
+    request: Request, auth: Auth, person_id: str, since: Day = None, until: Day = None
+) -> Response:
+    """A person's monthly activity chart with a date-range control (audited)."""
+    data = views_time.person_activity(workbench(request), auth[0], person_id, since, until)
+    return render(request, "activity.html", {"a": data})
+
+
+@api.get("/networks/{network_id}/activity")
+def api_network_activity(
+    request: Request, auth: Auth, network_id: str, since: Day = None, until: Day = None
+) -> Any:
+    """A network's monthly activity in a date range (audited)."""
+    data = views_time.network_activity(workbench(request), auth[0], network_id, since, until)
+    return {k: v for k, v in data.items() if k != "chart"}
+
+
+@pages.get("/networks/{network_id}/activity")
+def network_activity_page(
+    request: Request, auth: Auth, network_id: str, since: Day = None, until: Day = None
+) -> Response:
+    """A network's monthly activity chart with a date-range control (audited)."""
+    data = views_time.network_activity(workbench(request), auth[0], network_id, since, until)
+    return render(request, "activity.html", {"a": data})
