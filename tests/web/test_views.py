@@ -221,3 +221,17 @@ def test_person_and_network_activity_over_a_date_range(server: LiveServer, clien
     assert "month (UTC)" in page.text
     network = server.case.engine.query("SELECT min(network_id) FROM networks")[0][0]
     assert c.get(f"/api/networks/{network}/activity").json()["activity"]
+
+
+def test_a_persons_rank_is_within_their_country(server: LiveServer, client_for: Any) -> None:
+    c = client_for("au_analyst")
+    ranked = server.case.engine.query(
+        """SELECT person_id, "rank", row_number() OVER (ORDER BY "rank") FROM targets
+           WHERE country = 'AU' ORDER BY "rank" """
+    )
+    for pid, rank, in_country in ranked:
+        score = c.get(f"/api/persons/{pid}").json()["score"]
+        assert score["rank"] == rank
+        assert score["country_rank"] == in_country
+    page = c.get(f"/persons/{ranked[-1][0]}").text
+    assert f"rank <b>{ranked[-1][2]}</b> in AU ({ranked[-1][1]} in the whole case)" in page
