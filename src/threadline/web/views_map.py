@@ -75,7 +75,8 @@ def rescue(wb: Workbench, user: User) -> dict[str, Any]:
         )
     close_links(wb, user, [e for x in shown for e in x["evidence"]])
     wb.audit(user, "view", "rescue", "all", shown=len(shown), restricted=hidden)
-    return {"facilitators": shown, "restricted": hidden}
+    homes = [(x["home"]["lat"], x["home"]["lon"]) for x in shown if x["home"]]
+    return {"facilitators": shown, "restricted": hidden, "places": places.around(homes)}
 
 
 def person_map(wb: Workbench, user: User, person_id: str) -> dict[str, Any]:
@@ -113,9 +114,11 @@ def person_map(wb: Workbench, user: User, person_id: str) -> dict[str, Any]:
     if rescue_row and rescue_row["home"]:
         home = dict(rescue_row["home"], evidence=[dict(e) for e in rescue_row["evidence"]])
         close_links(wb, user, home["evidence"])
+    spots_all = [(f["lat"], f["lon"]) for f in out] + ([(home["lat"], home["lon"])] if home else [])
     return {
         "person_id": person_id,
         "label": wb.label(person_id),
+        "places": places.around(spots_all),
         "fixes": out,
         "withheld": withheld,
         "limit": FIXES_LIMIT,

@@ -23,6 +23,11 @@
       var topo = both[0], data = both[1];
       L.geoJSON(topojson.feature(topo, topo.objects.countries),
                 { style: { color: "#8a99ab", weight: 1, fillColor: "#f4f1ea", fillOpacity: 1 }, interactive: false }).addTo(map);
+      (data.places || []).forEach(function (p) {
+        L.circleMarker([p.lat, p.lon], { radius: 2, color: "#5b6575", weight: 1, fillOpacity: 1, interactive: false })
+          .bindTooltip(p.name, { permanent: true, direction: "top", className: "place-label", offset: [0, -2] })
+          .addTo(map);
+      });
       (data.facilitators || []).forEach(function (f) { home(f.home, f.label); });
       (data.fixes || []).forEach(function (f) {
         L.circleMarker([f.lat, f.lon], { radius: 4, color: "#1f5fa8", weight: 1, fillOpacity: 0.7 })
