@@ -257,7 +257,9 @@ def graph_draw(case_dir: Path, person: str, repeats: int = 7) -> None:
                     assert drawn == GRAPH_NODES, drawn
                     times[layout].append(ms)
                     if layout == "ego":  # the placing alone, before the browser paints
-                        times["layout"].append(float(page.get_attribute("#ego", "data-layout-ms")))
+                        times["layout"].append(
+                            float(page.get_attribute("#ego", "data-layout-ms") or "nan")
+                        )
             browser.close()
     finally:
         server.send_signal(signal.SIGINT)
