@@ -27,7 +27,14 @@ TABLES: dict[str, Table] = {
         """name VARCHAR, agency VARCHAR, country VARCHAR, role VARCHAR, password_hash VARCHAR,
         created_at TIMESTAMP, created_by VARCHAR""",
         per_table_export=False,
-    )
+    ),
+    # Analysts' notes and tags on persons, sessions and evidence rows, each kept for the
+    # author's agency; not exported (another agency's working notes).
+    "case_notes": table(
+        """note_id VARCHAR, subject_kind VARCHAR, subject_id VARCHAR, tag VARCHAR, "text" VARCHAR,
+        agency VARCHAR, author VARCHAR, "at" TIMESTAMP""",
+        per_table_export=False,
+    ),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from threadline.web import context_sql
 from threadline.web import sql as web_sql
 from threadline.web.errors import BadRequest, Forbidden, NotFound
 from threadline.web.policy import User
@@ -172,6 +173,7 @@ def _person_rows(r: Any, person_id: str) -> dict[str, Any]:
         "link_evidence": link_ev,
         "role": web_sql.one_row(r, "person_roles", person_id),
         "target": web_sql.one_row(r, "targets", person_id),
+        "country_rank": context_sql.country_rank(r, person_id),
         "rescue": web_sql.one_row(r, "rescue", person_id),
         "networks": rows(web_sql.person_networks(r, person_id)),
         "timeline": timeline,
@@ -243,6 +245,7 @@ def person(
         if role
         else None,
         "score": jsonable({k: target[k] for k in ("rank", "score", "country", "role")})
+        | {"country_rank": data["country_rank"]}
         if target
         else None,
         "reasons": shown_reasons,
