@@ -19,7 +19,7 @@ from threadline import __version__
 from threadline.case import Case
 from threadline.errors import CaseError, EngineError, ThreadlineError, UsageError
 from threadline.store.web_pool import QueryTimeout
-from threadline.web import api, pages
+from threadline.web import api, pages, routes_find
 from threadline.web.deps import csrf_guard
 from threadline.web.errors import WebError, code_for, payload
 from threadline.web.policy import Policy, load_policy
@@ -101,7 +101,9 @@ def create_app(
     app.state.wb = wb
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(routes_find.api)
     app.include_router(pages.router)
+    app.include_router(routes_find.pages)
 
     app.add_middleware(SecurityHeaders)
 

@@ -1,0 +1,90 @@
+"""Benchmark the full-text index: build time, size on disk and query time at ``medium``.
+
+The case is the synthetic ``medium`` operation (``threadline synth medium --seed 7``, as in
+``/tmp/q_medium``), ingested and analysed once into ``bench/out/search/case`` (the analysis
+ends with the ``search`` step that builds the index). Then, on that case: the index is
+rebuilt and timed; its size is the database file's growth over the same case without the
+index (both after a checkpoint); a few searches are timed with the index and, as the
+baseline measured in the same run, with the ``LIKE`` scan used when there is no index.
+
+Usage: ``python bench/search.py [--data /tmp/q_medium] [--case DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from threadline import Case  # noqa: E402
+from threadline.store import full_text  # noqa: E402
+
+QUERIES = ("request", "price", "paid", "live", "call")
+
+
+def _size(case: Case) -> int:
+    case.engine.execute("CHECKPOINT")
+    return sum(p.stat().st_size for p in case.path.glob("*.duckdb*") if p.is_file())
+
+
+def _timed(case: Case, sql: str, params: list[object]) -> tuple[float, int]:
+    began = time.perf_counter()
+    n = len(case.engine.query(sql, params))
+    return (time.perf_counter() - began) * 1000, n
+
+
+def main() -> None:
+    """Build (if needed) the medium case, then print index build time, size and query times."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=Path("/tmp/q_medium"))  # noqa: S108 (the shared synth output)
+    ap.add_argument("--case", type=Path, default=ROOT / "bench" / "out" / "search" / "case")
+    args = ap.parse_args()
+    if not (args.case / "case.json").is_file():
+        print(f"ingesting and analysing {args.data} into {args.case} ...", flush=True)
+        with Case.init(args.case) as case:
+            case.ingest_manifest(args.data / "manifest.json")
+            for step in case.analyze():
+                print(f"  {step['stage']}: {step['seconds']} s", flush=True)
+    with Case.open(args.case) as case:
+        messages = int(case.engine.scalar("SELECT count(*) FROM messages"))
+        full_text.load(case.engine)
+        case.engine.execute("PRAGMA drop_fts_index('messages')")
+        without = _size(case)
+        began = time.perf_counter()
+        summary = full_text.build(case.engine)
+        build_s = time.perf_counter() - began
+        with_index = _size(case)
+        fts_ms, like_ms = [], []
+        for q in QUERIES:
+            fts_sql = (
+                f"SELECT record_id FROM (SELECT record_id, {full_text.match_sql('messages')} "
+                "AS score FROM messages) WHERE score IS NOT NULL"
+            )
+            ms, n_fts = _timed(case, fts_sql, [q])
+            fts_ms.append(ms)
+            ms, n_like = _timed(
+                case, "SELECT record_id FROM messages WHERE lower(text) LIKE ?", [f"%{q}%"]
+            )
+            like_ms.append(ms)
+            print(f"  query {q!r}: {n_fts} messages by index, {n_like} by LIKE", flush=True)
+    grow = with_index - without
+    print(f"messages: {messages:,}; index {summary}")
+    print(f"index build: {build_s:.2f} s")
+    print(
+        f"index size: {grow / 1e6:.1f} MB ({without / 1e6:.1f} MB without, "
+        f"{with_index / 1e6:.1f} MB with; {grow / max(without, 1):.1%} of the case)"
+    )
+    fts_med, like_med = statistics.median(fts_ms), statistics.median(like_ms)
+    print(
+        f"query median: index {fts_med:.1f} ms, LIKE scan {like_med:.1f} ms "
+        f"(ratio {fts_med / like_med:.2f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
