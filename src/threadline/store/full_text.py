@@ -86,6 +86,34 @@ def indexed(r: Rows, table: str) -> bool:
 
 
 def match_sql(table: str) -> str:
-    """SQL of the BM25 score of ``table``'s key against the query (parameter ``?``)."""
+    """SQL of the extension's own BM25 score of ``table``'s key (query: parameter ``?``).
+
+    It scores every row of the table one by one; :func:`hits_sql` gives the same scores from
+    the postings of the query's terms only, and is what searches use.
+    """
     key, _ = INDEXED[table]
     return f"{schema(table)}.match_bm25({key}, ?)"
+
+
+# BM25 parameters: the extension's defaults, so both queries score alike.
+K1, B = 1.2, 0.75
+
+
+def hits_sql(table: str) -> str:
+    """SQL of (``key``, ``score``) for every row matching any query term (parameter ``?``).
+
+    The query is tokenised and stemmed as the index was; only the postings of its terms are
+    read, so the cost follows the hits, not the size of the table.
+    """
+    s = schema(table)
+    return f"""WITH tokens AS (SELECT DISTINCT stem(unnest({s}.tokenize(?)), 'porter') AS t),
+         q AS (SELECT d.termid, d.df FROM {s}.dict d JOIN tokens ON d.term = tokens.t),
+         tf AS (SELECT t.docid, t.termid, count(*) AS tf FROM {s}.terms t
+                JOIN q USING (termid) GROUP BY t.docid, t.termid),
+         st AS (SELECT num_docs, avgdl FROM {s}.stats)
+       SELECT docs.name AS key,
+              sum(log((st.num_docs - q.df + 0.5) / (q.df + 0.5) + 1)
+                  * (tf.tf * {K1 + 1}) / (tf.tf + {K1} * ({1 - B} + {B} * docs.len / st.avgdl)))
+                  AS score
+       FROM tf JOIN q USING (termid) JOIN {s}.docs docs USING (docid) CROSS JOIN st
+       GROUP BY docs.name"""

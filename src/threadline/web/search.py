@@ -129,13 +129,16 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
     read = _readings(q, user.country)
     indexed = _prepared(wb)
     with wb.reader() as r:
-        raw = {
+        raw: dict[str, list[dict[str, Any]]] = {
             "selectors": search_sql.selectors(r, read["values"]),
             "accounts": search_sql.accounts(r, read["lower"].lstrip("@")),
             "logins": search_sql.logins(r, read["ip"], read["lower"]),
             "payments": search_sql.payments(r, read["lower"], read["phones"]),
-            "messages": search_sql.messages(r, q, indexed),
         }
+        hits = search_sql.message_hits(r, q, indexed)
+        # Only the best hits the user may see are read in full.
+        best = [h for h in hits if wb.record_visible(user, h[4], (h[2], h[3]))]
+        texts = search_sql.messages(r, [h[0] for h in best[: search_sql.HITS]])
     groups: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
     restricted = dict.fromkeys(KINDS, 0)
 
@@ -188,20 +191,11 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
             other=_party(wb, user, row["rp"]),
         )
         keep("payments", row, [row["sp"], row["rp"]], hit)
-    for row in raw["messages"]:
-        text = str(row.get("text") or "")
-        hit = _hit(
-            f"{row['platform']} {jsonable(row['sent_at'])}",
-            text[:200] + ("…" if len(text) > 200 else ""),
-            row,
-            **_party(wb, user, row["sp"]),
-            other=_party(wb, user, row["rp"]),
-            score=round(float(row["score"]), 3),
-        )
-        keep("messages", row, [row["sp"], row["rp"]], hit)
+    groups["messages"] = [_message(wb, user, texts[h[0]], h) for h in best[: search_sql.HITS]]
+    restricted["messages"] = len(hits) - len(best)
     persons = _persons(wb, user, q)
     groups["persons"], restricted["persons"] = persons
-    totals = {k: len(v) for k, v in groups.items()}
+    totals = {k: len(v) for k, v in groups.items()} | {"messages": len(best)}
     shown = {k: v[: search_sql.HITS] for k, v in groups.items()}
     close_links(wb, user, [h for k in KINDS if k != "persons" for h in shown[k]])
     wb.audit(
@@ -222,6 +216,20 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
         ],
         "limit": search_sql.HITS,
     }
+
+
+def _message(
+    wb: Workbench, user: User, row: dict[str, Any], hit: tuple[int, float, Any, Any, Any]
+) -> dict[str, Any]:
+    text = str(row.get("text") or "")
+    return _hit(
+        f"{row['platform']} {jsonable(row['sent_at'])}",
+        text[:200] + ("…" if len(text) > 200 else ""),
+        row,
+        **_party(wb, user, hit[2]),
+        other=_party(wb, user, hit[3]),
+        score=round(hit[1], 3),
+    )
 
 
 def _persons(wb: Workbench, user: User, q: str) -> tuple[list[dict[str, Any]], int]:

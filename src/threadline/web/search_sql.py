@@ -74,25 +74,39 @@ def payments(r: Rows, text: str, phones: Sequence[str]) -> list[dict[str, Any]]:
     )
 
 
-def messages(r: Rows, text: str, indexed: bool) -> list[dict[str, Any]]:
-    """Messages matching ``text``: ranked by BM25 on the full-text index, else a text scan."""
+def message_hits(r: Rows, text: str, indexed: bool) -> list[tuple[int, float, Any, Any, Any]]:
+    """(row id, score, sender person, recipient person, source agency) of matching messages.
+
+    Ranked by BM25 on the full-text index, else found by a text scan; only what the record
+    rule needs is read, the text of the hits shown comes from :func:`messages`.
+    """
     if indexed:
-        found = f"""SELECT record_id, score FROM (
-                      SELECT record_id, {full_text.match_sql("messages")} AS score
-                      FROM messages) WHERE score IS NOT NULL"""
+        found = f"SELECT key AS record_id, score FROM ({full_text.hits_sql('messages')})"
         params: list[Any] = [text]
     else:  # no index (Spark, or a case analysed before the search step existed)
         found = "SELECT record_id, 1.0 AS score FROM messages WHERE instr(lower(text), ?) > 0"
         params = [text.lower()]
-    return r.query_dicts(
+    rows = r.query(
         f"""WITH hit AS ({found})
-            SELECT m.platform, m.sender, m.recipient, m.sent_at, m.text, hit.score, mp.sp, mp.rp,
-                   src.sha256 AS source_sha256, m."row", src.agency AS source_agency
+            SELECT m.rowid, hit.score, mp.sp, mp.rp, src.agency
             FROM hit JOIN messages m USING (record_id) JOIN sources src USING (source_id)
             JOIN _msg_parties mp ON mp.rid = m.rowid
-            ORDER BY hit.score DESC, m.sent_at DESC, src.sha256, m."row" """,
+            ORDER BY hit.score DESC, m.sent_at DESC, m.rowid""",
         params,
     )
+    return [(int(rid), float(score), sp, rp, ag) for rid, score, sp, rp, ag in rows]
+
+
+def messages(r: Rows, rowids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The messages of the given row ids, with their source file's hash and row."""
+    rows = r.query_dicts(
+        """SELECT m.rowid AS rid, m.platform, m.sender, m.recipient, m.sent_at, m.text,
+                  src.sha256 AS source_sha256, m."row", src.agency AS source_agency
+           FROM messages m JOIN sources src USING (source_id)
+           WHERE list_contains(?, m.rowid)""",
+        [list(rowids)],
+    )
+    return {int(x["rid"]): x for x in rows}
 
 
 def written_names(r: Rows) -> list[tuple[str, str, str]]:
