@@ -78,6 +78,7 @@ def main() -> None:
             like_ms.append(ms)
             assert n_hits == n_bm25, (q, n_hits, n_bm25)
             print(f"  query {q!r}: {n_hits} messages by index, {n_like} by text scan", flush=True)
+    search_ms = _workbench_search(args.case)
     grow = with_index - without
     print(f"messages: {messages:,}; index {summary}")
     print(f"index build: {build_s:.2f} s")
@@ -94,6 +95,45 @@ def main() -> None:
         f"{med['bm25']:.1f} ms, text scan {med['like']:.1f} ms "
         f"(ratio used/scan {med['hits'] / med['like']:.2f})"
     )
+
+    for what, ms in search_ms.items():
+        print(f"workbench search {what}: {ms:.0f} ms (median of 3, warm)")
+
+
+def _workbench_search(case_dir: Path) -> dict[str, float]:
+    """Median time of the whole workbench search (all kinds, policy applied) per query."""
+    from threadline.web.policy import User, load_policy
+    from threadline.web.search import search
+    from threadline.web.workbench import Workbench
+
+    with Case.open(case_dir) as case:  # writable: each search is audited
+        wb = Workbench(case, load_policy(case.path))
+        phone, txid, name, country = case.engine.query(
+            """SELECT (SELECT min(value) FROM selectors WHERE selector_type = 'phone'),
+                      (SELECT min(transaction_id) FROM payments),
+                      (SELECT min(name) FROM payment_identities WHERE name LIKE '% %'),
+                      (SELECT min(country) FROM targets WHERE role = 'buyer')"""
+        )[0]
+        user = User("bench", "bench-agency", str(country), "analyst")
+        out = {}
+        try:
+            for what, q in (
+                ("phone", phone),
+                ("transaction id", txid),
+                ("name", name),
+                ("message words 'request'", "request"),
+            ):
+                times = []
+                for _ in range(4):
+                    began = time.perf_counter()
+                    search(wb, user, str(q))
+                    times.append((time.perf_counter() - began) * 1000)
+                out[f"{what} {str(q)[:24]!r}" if what != "message words 'request'" else what] = (
+                    statistics.median(times[1:])
+                )
+        finally:
+            wb.close()
+    return out
 
 
 if __name__ == "__main__":

@@ -95,3 +95,24 @@ def test_search_needs_sign_in_and_is_audited(server: LiveServer, client_for: Any
     au.get("/api/search", params={"q": "needle-for-audit"})
     entries = au.get("/api/audit", params={"action": "search:case"}).json()["entries"]
     assert any(json.loads(e["details"])["id"] == "needle-for-audit" for e in entries)
+
+
+def test_without_an_index_message_text_is_scanned(built: Built, tmp_path: Any) -> None:
+    from tests.web.conftest import Client, LiveServer, copy_case
+    from threadline import Case
+    from threadline.store import full_text
+
+    case_dir = copy_case(built, tmp_path / "case")
+    with Case.open(case_dir) as case:  # as on Spark, or a case analysed before the step
+        full_text.load(case.engine)
+        case.engine.execute("PRAGMA drop_fts_index('messages')")
+    with LiveServer(case_dir) as s:
+        c = Client(s.url)
+        assert c.login("au_analyst").status_code == 200
+        answer = c.get("/api/search", params={"q": "[request]"}).json()
+        c.close()
+    assert answer["full_text"] is False
+    messages = groups(answer)["messages"]
+    assert messages["total"] > 0
+    assert all("[request]" in h["detail"].lower() for h in messages["hits"])
+    assert messages["restricted"] > 0
