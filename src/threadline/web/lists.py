@@ -124,6 +124,20 @@ SINGULAR = {
     "audit": "audit",
     "timeline": "event",
 }
+HEADINGS = {
+    "buyer_label": "buyer",
+    "seller_label": "seller",
+    "buyer_person": "buyer id",
+    "seller_person": "seller id",
+    "payment_transaction_ids": "payments",
+    "country_rank": "rank in country",
+    "rank": "global rank",
+    "label": "person",
+    "person_id": "person id",
+    "os_user": "by",
+    "at": "when (UTC)",
+    "seq": "#",
+}
 TIMELINE_ALL = 10**9  # the timeline query's per-kind bound: none in practice
 
 
@@ -154,7 +168,11 @@ def _answer(
         "link_class": f"{SINGULAR[spec.name]}-link",
         "columns": list(spec.columns),
         "sortable": list(spec.sortable),
-        "filters": [{"param": f.param, "label": f.label or f.param} for f in spec.filters],
+        "filters": [
+            {"param": f.param, "label": f.label or f.param, "date": f.match in ("from", "to")}
+            for f in spec.filters
+        ],
+        "headings": {c: HEADINGS.get(c, c.replace("_", " ")) for c in spec.columns},
         "paging": page.as_dict(),
         "restricted": restricted,
         "rows": page.rows,

@@ -61,6 +61,12 @@ def _try(normalise: Callable[..., str], *args: Any) -> str | None:
         return None
 
 
+def _amount(value: Any) -> str:
+    """An amount without the store's trailing zeros: 40.00000000 -> 40, 35.50 -> 35.5."""
+    text = str(jsonable(value))
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _prepared(wb: Workbench) -> bool:
     """Whether message text is searched on the index (loading the extension once)."""
 
@@ -135,7 +141,7 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
             "logins": search_sql.logins(r, read["ip"], read["lower"]),
             "payments": search_sql.payments(r, read["lower"], read["phones"]),
         }
-        hits = search_sql.message_hits(r, q, indexed)
+        hits, matched = search_sql.message_hits(r, q, indexed)
         # Only the best hits the user may see are read in full.
         best = [h for h in hits if wb.record_visible(user, h[4], (h[2], h[3]))]
         texts = search_sql.messages(r, [h[0] for h in best[: search_sql.HITS]])
@@ -182,7 +188,7 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
             _hit(f"login {jsonable(row['at'])}", detail, row, **_party(wb, user, row["person_id"])),
         )
     for row in raw["payments"]:
-        amount = f"{jsonable(row['amount'])} {row['currency']}"
+        amount = f"{_amount(row['amount'])} {row['currency']}"
         hit = _hit(
             f"{row['provider']} {row['transaction_id']}",
             f"{amount} on {jsonable(row['sent_at'])}",
@@ -204,6 +210,9 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
     return {
         "q": q,
         "full_text": indexed,
+        # Messages: how many match in all, and how many of the best-ranked were checked.
+        "messages_matched": matched,
+        "messages_checked": len(hits),
         "groups": [
             {
                 "kind": k,

@@ -7,6 +7,7 @@ queries need the :data:`threadline.web.sql.PARTY_INDEX` tables on the read conne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,10 @@ from threadline.store import full_text
 from threadline.store.engine import Rows
 
 HITS = 50  # hits shown per kind; the total is always counted
+# Message hits checked against the policy, best-ranked first (a common word matches tens of
+# thousands of messages; the count of all matches is still given).
+CHECKED = 2000
+WORD = re.compile(r"[^\W\d_]")
 ACCOUNT = account_key("a.platform", "a.account_id")
 LOGIN = account_key("l.platform", "l.account_id")
 
@@ -74,37 +79,54 @@ def payments(r: Rows, text: str, phones: Sequence[str]) -> list[dict[str, Any]]:
     )
 
 
-def message_hits(r: Rows, text: str, indexed: bool) -> list[tuple[int, float, Any, Any, Any]]:
-    """(row id, score, sender person, recipient person, source agency) of matching messages.
+def message_hits(
+    r: Rows, text: str, indexed: bool
+) -> tuple[list[tuple[int, float, Any, Any, Any]], int]:
+    """The best-ranked :data:`CHECKED` messages matching ``text``, and how many match in all.
 
-    Ranked by BM25 on the full-text index, else found by a text scan; only what the record
-    rule needs is read, the text of the hits shown comes from :func:`messages`.
+    Each hit is (row id, score, sender person, recipient person, source agency): only what
+    the record rule needs (the text of the hits shown comes from :func:`messages`). Ranked
+    by BM25 on the full-text index, else found by a text scan, newest first.
     """
     if indexed:
+        if not WORD.search(text):  # the index's tokenizer keeps letters only
+            return [], 0
         found = f"SELECT key AS record_id, score FROM ({full_text.hits_sql('messages')})"
         params: list[Any] = [text]
     else:  # no index (Spark, or a case analysed before the search step existed)
-        found = "SELECT record_id, 1.0 AS score FROM messages WHERE instr(lower(text), ?) > 0"
+        found = """SELECT record_id, epoch(sent_at) AS score FROM messages
+                   WHERE instr(lower(text), ?) > 0"""
         params = [text.lower()]
-    rows = r.query(
-        f"""WITH hit AS ({found})
-            SELECT m.rowid, hit.score, mp.sp, mp.rp, src.agency
-            FROM hit JOIN messages m USING (record_id) JOIN sources src USING (source_id)
-            JOIN _msg_parties mp ON mp.rid = m.rowid
-            ORDER BY hit.score DESC, m.sent_at DESC, m.rowid""",
+    ranked = r.query(
+        f"""SELECT record_id, score, count(*) OVER () FROM ({found})
+            ORDER BY score DESC, record_id LIMIT {CHECKED}""",
         params,
     )
-    return [(int(rid), float(score), sp, rp, ag) for rid, score, sp, rp, ag in rows]
+    if not ranked:
+        return [], 0
+    rows = r.query(
+        """WITH hit AS (SELECT unnest(?) AS record_id, unnest(?) AS score)
+           SELECT m.rowid, hit.score, mp.sp, mp.rp, src.agency
+           FROM hit JOIN messages m USING (record_id) JOIN sources src USING (source_id)
+           JOIN _msg_parties mp ON mp.rid = m.rowid
+           ORDER BY hit.score DESC, m.sent_at DESC, m.rowid""",
+        [[str(x[0]) for x in ranked], [float(x[1] or 0) for x in ranked]],
+    )
+    hits = [(int(rid), float(score), sp, rp, ag) for rid, score, sp, rp, ag in rows]
+    return hits, int(ranked[0][2])
 
 
 def messages(r: Rows, rowids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """The messages of the given row ids, with their source file's hash and row."""
+    """The messages of the given row ids, with their source file's hash and row.
+
+    The ids are inlined as integer literals (they come from the store, and ``int`` checks
+    them): a constant list lets DuckDB fetch the rows by id instead of scanning the table.
+    """
     rows = r.query_dicts(
         """SELECT m.rowid AS rid, m.platform, m.sender, m.recipient, m.sent_at, m.text,
                   src.sha256 AS source_sha256, m."row", src.agency AS source_agency
            FROM messages m JOIN sources src USING (source_id)
-           WHERE list_contains(?, m.rowid)""",
-        [list(rowids)],
+           WHERE m.rowid IN ({ids})""".format(ids=", ".join(str(int(i)) for i in rowids) or "NULL")
     )
     return {int(x["rid"]): x for x in rows}
 
