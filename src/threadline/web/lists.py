@@ -62,7 +62,7 @@ PERSONS = Spec(
     sortable=("label", "person_id", "role", "score", "members", "sessions"),
     default_sort="-score",
     filters=(
-        Filter("q", "search", "contains", "handle, name or id"),
+        Filter("q", "name_search", "contains", "handle, name or id"),
         Filter("role", "role", "eq", "role"),
         Filter("country", "jurisdictions", "has", "jurisdiction"),
         Filter("network", "networks", "has", "network id"),
@@ -261,7 +261,7 @@ def persons(wb: Workbench, user: User, params: Mapping[str, str]) -> dict[str, A
                 "role": a.role,
                 "jurisdictions": list(a.countries),
                 "networks": nets.get(pid, []),
-                "search": f"{label} {pid}",
+                "name_search": f"{label} {pid}",
                 "_links": {"label": f"/persons/{pid}"},
             }
         )

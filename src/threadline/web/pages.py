@@ -27,7 +27,6 @@ from threadline.web.sessions import Session
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 Auth = Annotated[tuple[User, Session], Depends(signed_in)]
-PAGE_ROWS = 100  # long lists show this many rows first, with a link to all
 NAV = (
     ("/", "Dashboard"),
     ("/networks", "Networks"),

@@ -438,11 +438,6 @@ def person_edges(r: Rows) -> list[tuple[str, str, int, int, int]]:
     return [(str(a), str(b), int(m), int(p), int(s)) for a, b, m, p, s in rows]
 
 
-def sessions_list(r: Rows, limit: int) -> list[dict[str, Any]]:
-    """The newest stored buyer-seller sessions, at most ``limit``."""
-    return r.query_dicts('SELECT * FROM sessions ORDER BY "start" DESC LIMIT ?', [limit])
-
-
 # -- media ------------------------------------------------------------------------------------
 def media_summary(r: Rows) -> dict[str, int]:
     """How many media files and hash-list entries the case holds."""
