@@ -10,6 +10,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.fixtures import Built
 from tests.web.conftest import LiveServer
@@ -116,3 +118,21 @@ def test_without_an_index_message_text_is_scanned(built: Built, tmp_path: Any) -
     assert messages["total"] > 0
     assert all("[request]" in h["detail"].lower() for h in messages["hits"])
     assert messages["restricted"] > 0
+
+
+# Latin letters (as payment names are written): their case mapping stays in Latin; "µ" upper
+# cases to a Greek letter, which transliterates differently.
+LATIN = st.characters(categories=("L", "Zs"), max_codepoint=0x17F, exclude_characters="µ")
+
+
+@given(st.text(alphabet=LATIN, min_size=1, max_size=30))
+def test_a_name_matches_itself_in_any_case_and_order(name: str) -> None:
+    f = features(name)
+    if not f.full:
+        assert name_match(f, f) is None
+        return
+    assert name_match(f, f) == (1.0, "same name")
+    swapped = features(" ".join(reversed(name.split())).upper())
+    found = name_match(f, swapped)
+    assert found is not None
+    assert found[0] >= 0.9

@@ -141,15 +141,19 @@ def _keep(f: Filter, want: str, value: Any) -> bool:
     return number >= bound if f.match == "min" else number <= bound
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
-    """Missing values last; numbers by value, everything else by its text."""
+def _sort_key(value: Any) -> tuple[int, float, str]:
+    """Missing values last; numbers by value before text; everything else by its text.
+
+    One key shape for every value, so a column mixing numbers and text still sorts.
+    """
     if value is None:
-        return (1, "")
+        return (2, 0.0, "")
     if isinstance(value, bool):
-        return (0, float(value))
+        return (0, float(value), "")
     if isinstance(value, int | float):
-        return (0, value if not (isinstance(value, float) and math.isnan(value)) else 0.0)
-    return (0, _text(value))
+        number = float(value)
+        return (0, 0.0 if math.isnan(number) else number, "")
+    return (1, 0.0, _text(value))
 
 
 @dataclass(frozen=True)
