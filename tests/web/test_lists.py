@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fixtures import Built
-from tests.web.conftest import LiveServer
+from tests.fixtures import AGENCY, Built
+from tests.web.conftest import Client, LiveServer, copy_case
 from threadline import Case
 from threadline.web import listing
 from threadline.web.errors import BadRequest
@@ -137,11 +138,31 @@ def test_csv_export_holds_every_row_and_obeys_the_policy(
     assert any(json.loads(e["details"])["user"] == "au_analyst" for e in entries["entries"])
 
 
-def test_quarantine_is_for_the_seizing_agency(server: LiveServer, client_for: Any) -> None:
-    au = client_for("au_analyst").get("/api/quarantine").json()
-    assert au["paging"]["total"] == 0
-    pnp = client_for("ph_analyst").get("/api/quarantine").json()
-    assert pnp["restricted"] == 0
+def test_quarantine_is_for_the_seizing_agency(built: Built, tmp_path: Path) -> None:
+    """A quarantined row is raw input: the seizing agency (AFP) sees it, NCA only counts it."""
+    case_dir = copy_case(built, tmp_path / "case")
+    bad = tmp_path / "afp-accounts.csv"
+    bad.write_text(
+        "platform,account_id,display_name,email,phone,created_at,registration_ip,country\n"
+        "chatapp,,afp_only_1 has no id,,,2020-01-01T00:00:00Z,,AU\n"
+    )
+    with Case.open(case_dir) as case:
+        case.ingest("accounts", [bad], agency=AGENCY["AU"], seizure="EX-Q", format="csv")
+        stored = int(case.engine.scalar("SELECT count(*) FROM quarantine"))
+    assert stored > 0
+    with LiveServer(case_dir) as s:
+        au, gb = Client(s.url), Client(s.url)
+        au.login("au_analyst")
+        gb.login("gb_analyst")
+        mine = au.get("/api/quarantine", params={"format": "csv"}).text
+        theirs = gb.get("/api/quarantine").json()
+        page = gb.get("/quarantine").text
+        au.close()
+        gb.close()
+    assert "afp_only_1" in mine
+    assert theirs["paging"]["total"] == 0
+    assert theirs["restricted"] == stored
+    assert "afp_only_1" not in page
 
 
 def test_timeline_is_not_cut(server: LiveServer, built: Built, client_for: Any) -> None:
