@@ -52,6 +52,11 @@ def test_another_country_cannot_find_what_it_may_not_see(
         assert built.persons["au0_0"] not in text, q
         assert "au0_0" not in text.replace(q, ""), q  # nothing of the person but the query
         assert sum(g["restricted"] for g in answer["groups"]) > 0, q
+    page = gb.get("/search", params={"q": AU_PHONE})
+    assert page.status_code == 200
+    assert "restricted to another jurisdiction" in page.text
+    assert built.persons["au0_0"] not in page.text
+    assert "chatapp:au0_0" not in page.text
     # The AU analyst finds each of them.
     au = client_for("au_analyst")
     for q in ("au0_0", "T-au0_0", "au0_0@mail.test", "dev-au0_0", "81.2.0.1"):

@@ -189,9 +189,24 @@ def sessions(wb: Workbench, user: User, params: Mapping[str, str]) -> dict[str, 
         ("sessions-all",),
         lambda r: (session_rows(web_sql.all_sessions(r)), web_sql.person_network_ids(r)),
     )
+    # A session's redaction depends only on which persons the user sees (no source agency
+    # is involved), so users of one view key share it; the rows are not changed afterwards.
+    shown = wb.cached(
+        ("sessions-view", *wb.view_key(user)),
+        lambda r: _session_view(wb, user, found, nets),
+    )
+    answer = _answer(wb, user, SESSIONS, request, shown, "all")
+    # Evidence links are closed per user (their agency may open more rows): on copies.
+    answer["rows"] = [dict(s, evidence=[dict(e) for e in s["evidence"]]) for s in answer["rows"]]
+    close_links(wb, user, reason_links(answer["rows"]))
+    return answer
+
+
+def _session_view(
+    wb: Workbench, user: User, found: list[dict[str, Any]], nets: dict[str, list[str]]
+) -> list[dict[str, Any]]:
     shown = []
     for s in redact_sessions(wb, user, found):
-        s = dict(s, evidence=[dict(e) for e in s["evidence"]])
         visible = [p for p in (s.get("buyer_person"), s.get("seller_person")) if p]
         s["networks"] = sorted({n for p in visible for n in nets.get(str(p), [])})
         s["_links"] = {}
@@ -201,9 +216,7 @@ def sessions(wb: Workbench, user: User, params: Mapping[str, str]) -> dict[str, 
             if pid:
                 s["_links"][f"{side}_label"] = f"/persons/{pid}"
         shown.append(s)
-    answer = _answer(wb, user, SESSIONS, request, shown, "all")
-    close_links(wb, user, reason_links(answer["rows"]))
-    return answer
+    return shown
 
 
 def targets(wb: Workbench, user: User, country: str, params: Mapping[str, str]) -> dict[str, Any]:
