@@ -154,19 +154,25 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
         else:
             restricted[kind] += 1
 
+    # One hit per selector and person (the other rows are more evidence of the same); a
+    # selector is counted as restricted only when no row of it may be shown.
     seen: set[tuple[Any, ...]] = set()
+    hidden: set[tuple[Any, ...]] = set()
     for row in raw["selectors"]:
         key = (row["selector_type"], row["value"], row["person_id"])
-        hit = _hit(
-            f"{row['selector_type']} {row['value']}",
-            f"in {row['table_name']}",
-            row,
-            **_party(wb, user, row["person_id"]),
-        )
-        if key in seen:  # one hit per selector and person; the rest are more evidence
-            continue
-        seen.add(key)
-        keep("selectors", row, [row["person_id"]], hit)
+        if not wb.record_visible(user, row.get("source_agency"), [row["person_id"]]):
+            hidden.add(key)
+        elif key not in seen:
+            seen.add(key)
+            groups["selectors"].append(
+                _hit(
+                    f"{row['selector_type']} {row['value']}",
+                    f"in {row['table_name']}",
+                    row,
+                    **_party(wb, user, row["person_id"]),
+                )
+            )
+    restricted["selectors"] = len(hidden - seen)
     for row in raw["accounts"]:
         title = f"{row['platform']}:{row['account_id']}"
         keep(
