@@ -62,6 +62,9 @@ def test_another_country_cannot_find_what_it_may_not_see(
     for q in ("au0_0", "T-au0_0", "au0_0@mail.test", "dev-au0_0", "81.2.0.1"):
         answer = au.get("/api/search", params={"q": q}).json()
         assert built.persons["au0_0"] in json.dumps(answer["groups"]), q
+    by_ip = groups(au.get("/api/search", params={"q": "81.2.0.1"}).json())
+    assert built.persons["au0_0"] in {h["person_id"] for h in by_ip["logins"]["hits"]}
+    assert built.persons["au0_0"] in {h["person_id"] for h in by_ip["accounts"]["hits"]}
 
 
 def test_message_text_is_searched_on_the_full_text_index(

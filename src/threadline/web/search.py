@@ -34,7 +34,7 @@ KINDS = ("persons", "selectors", "accounts", "logins", "payments", "messages")
 TITLES = {
     "persons": "Persons by name",
     "selectors": "Phones, e-mails and devices",
-    "accounts": "Accounts and handles",
+    "accounts": "Accounts (handle, account id, registration IP)",
     "logins": "Logins from an address or device",
     "payments": "Payments (transaction id, account, phone)",
     "messages": "Message text",
@@ -137,7 +137,7 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
     with wb.reader() as r:
         raw: dict[str, list[dict[str, Any]]] = {
             "selectors": search_sql.selectors(r, read["values"]),
-            "accounts": search_sql.accounts(r, read["lower"].lstrip("@")),
+            "accounts": search_sql.accounts(r, read["lower"].lstrip("@"), read["ip"]),
             "logins": search_sql.logins(r, read["ip"], read["lower"]),
             "payments": search_sql.payments(r, read["lower"], read["phones"]),
         }

@@ -37,16 +37,16 @@ def selectors(r: Rows, values: Sequence[str]) -> list[dict[str, Any]]:
     )
 
 
-def accounts(r: Rows, handle: str) -> list[dict[str, Any]]:
-    """Accounts whose id (handle) or key is ``handle``, with their person."""
+def accounts(r: Rows, handle: str, ip: str | None = None) -> list[dict[str, Any]]:
+    """Accounts whose id (handle) or key is ``handle``, or registered from ``ip``."""
     return r.query_dicts(
         f"""SELECT a.platform, a.account_id, a.display_name, {ACCOUNT} AS member_key,
                    m.person_id, src.sha256 AS source_sha256, a."row", src.agency AS source_agency
             FROM accounts a JOIN sources src USING (source_id)
             LEFT JOIN person_members m ON m.member_key = {ACCOUNT}
-            WHERE lower(trim(a.account_id)) = $1 OR {ACCOUNT} = $1
+            WHERE lower(trim(a.account_id)) = $1 OR {ACCOUNT} = $1 OR a.registration_ip = $2
             ORDER BY a.platform, a.account_id, src.sha256, a."row" """,
-        [handle],
+        [handle, ip],
     )
 
 
