@@ -116,6 +116,13 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda b, cc: (f"/api/packages/{cc}/{BUILD}/download", None), own_only
     ),
     ("GET", "/api/audit"): Row(plain("/api/audit"), may("audit", scoped=False)),
+    # Search and the paged lists (issue 20): every hit and row passes the record rule.
+    ("GET", "/api/search"): Row(plain("/api/search?q=request"), everyone),
+    ("GET", "/api/persons"): Row(plain("/api/persons"), everyone),
+    ("GET", "/api/quarantine"): Row(plain("/api/quarantine"), everyone),
+    ("GET", "/api/persons/{person_id}/timeline"): Row(
+        lambda b, cc: (f"/api/persons/{person(b, cc)}/timeline", None), own_only
+    ),
 }
 
 
