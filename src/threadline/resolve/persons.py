@@ -205,8 +205,9 @@ def regroup(
     conf: dict[int, float] = {}
     for a, b, rule, c in engine.query(
         """SELECT a, b, rule, confidence FROM person_links
-           WHERE list_contains($1, a) AND list_contains($1, b) ORDER BY a, b, rule""",
-        [nodes],
+           WHERE list_contains($1, a) AND list_contains($1, b) AND rule <> $2
+           ORDER BY a, b, rule""",
+        [nodes, sql.REFUSED_RULE],
     ):
         if a in isolated or b in isolated:
             continue

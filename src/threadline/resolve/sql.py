@@ -11,6 +11,8 @@ from threadline.store.tables import Table, table
 ACCOUNT_KEY = "lower(trim({p})) || ':' || lower(trim({a}))"
 # A payment identity is one way a party was written on one provider: the unit Splink links.
 IDENTITY_FIELDS = ("provider", "name", "account", "phone", "country", "city")
+# Links kept for the record but joining nobody (see resolve.relink).
+REFUSED_RULE = "paid_session_refused"
 
 
 def identity_key_sql(side: str, alias: str | None = None) -> str:
@@ -201,7 +203,8 @@ def links(engine: Engine) -> list[tuple[str, str, str, float]]:
     return [
         (str(a), str(b), str(r), float(c))
         for a, b, r, c in engine.query(
-            "SELECT a, b, rule, confidence FROM person_links ORDER BY a, b, rule"
+            "SELECT a, b, rule, confidence FROM person_links "
+            f"WHERE rule <> '{REFUSED_RULE}' ORDER BY a, b, rule"
         )
     ]
 
