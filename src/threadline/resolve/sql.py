@@ -360,12 +360,30 @@ def identity_contacts(engine: Engine) -> list[tuple[str, str, str, str | None, s
 
 
 def quiet_ip_name_pairs(
-    engine: Engine, max_accounts_per_ip: int
+    engine: Engine, max_accounts_per_ip: int, window_days: float | None = None
 ) -> list[tuple[str, str, str, str, str]]:
     """(a, b, ip, name a, name b): accounts on an IP few accounts use, with their names.
 
-    The caller decides whether the names agree; see ``resolve.crowding.names_agree``.
+    With ``window_days``, only accounts seen on the IP within that many days of each other:
+    a home address is reassigned over the years, and two strangers who held it years apart
+    are what a long, large case holds more of. The caller decides whether the names agree;
+    see ``resolve.crowding.names_agree``.
     """
+    close = "SELECT a, b, ip FROM pairs"
+    if window_days is not None:
+        # consecutive sightings of the pair on the address, in time order: the closest two
+        # sightings of different accounts are adjacent, so a lag finds their gap
+        close = f"""
+            SELECT a, b, ip FROM (
+                SELECT p.a, p.b, p.ip, s.entity_key AS who, epoch(s."at") AS t,
+                       lag(s.entity_key) OVER w AS prev_who, lag(epoch(s."at")) OVER w AS prev_t
+                FROM pairs p JOIN selectors s ON s.value = p.ip
+                WHERE s.selector_type = 'ip' AND s.entity_type = 'account'
+                  AND s."at" IS NOT NULL AND (s.entity_key = p.a OR s.entity_key = p.b)
+                WINDOW w AS (PARTITION BY p.a, p.b, p.ip ORDER BY s."at", s.entity_key))
+            WHERE who <> prev_who
+            GROUP BY a, b, ip
+            HAVING min(t - prev_t) <= {float(window_days) * 86400.0}"""
     return [
         (str(a), str(b), str(ip), str(na), str(nb))
         for a, b, ip, na, nb in engine.query(
@@ -378,12 +396,13 @@ def quiet_ip_name_pairs(
                     SELECT DISTINCT entity_key, value AS name FROM selectors
                     WHERE selector_type = 'name' AND entity_type = 'account'),
                 pairs AS (
-                    SELECT a.entity_key AS a, b.entity_key AS b, min(a.ip) AS ip
+                    SELECT a.entity_key AS a, b.entity_key AS b, a.ip
                     FROM ipacc a JOIN quiet q ON q.ip = a.ip
-                    JOIN ipacc b ON a.ip = b.ip AND a.entity_key < b.entity_key
-                    GROUP BY a.entity_key, b.entity_key)
+                    JOIN ipacc b ON a.ip = b.ip AND a.entity_key < b.entity_key),
+                close AS ({close}),
+                linked AS (SELECT a, b, min(ip) AS ip FROM close GROUP BY a, b)
                 SELECT p.a, p.b, p.ip, na.name, nb.name
-                FROM pairs p JOIN names na ON na.entity_key = p.a
+                FROM linked p JOIN names na ON na.entity_key = p.a
                 JOIN names nb ON nb.entity_key = p.b
                 ORDER BY 1, 2, 3, 4, 5"""
         )
