@@ -31,7 +31,7 @@ class Parameters:
     strong_selectors: tuple[str, ...] = STRONG
     max_accounts_per_selector: int = MAX_ACCOUNTS_PER_SELECTOR
     match_threshold: float = linkage.MATCH_THRESHOLD
-    max_accounts_per_ip: int = 3
+    max_accounts_per_ip: int = 5  # more on one address (seen close in time): a shared network
     min_name_similarity: float = 0.9
     max_name_holders: int = crowding.MAX_HOLDERS
     ip_window_days: float = crowding.IP_WINDOW_DAYS
