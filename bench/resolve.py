@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import igraph as ig
 
 from threadline.resolve.persons import resolve
-from threadline.resolve.sql import REFUSED_RULE
+from threadline.resolve.sql import NOT_JOINING
 from truth import analysed_world, args, load, prf, truth_accounts
 
 
@@ -73,7 +73,7 @@ def pairs_by_rule(engine: object, keys: dict[str, str]) -> dict[str, dict[str, i
     links = [
         (str(a), str(b), str(r))
         for a, b, r in engine.query(  # type: ignore[attr-defined]
-            f"SELECT a, b, rule FROM person_links WHERE rule <> '{REFUSED_RULE}'"
+            f"SELECT a, b, rule FROM person_links WHERE rule NOT IN {NOT_JOINING}"
         )
         if a in index and b in index
     ]

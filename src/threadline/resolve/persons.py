@@ -210,9 +210,9 @@ def regroup(
     conf: dict[int, float] = {}
     for a, b, rule, c in engine.query(
         """SELECT a, b, rule, confidence FROM person_links
-           WHERE list_contains($1, a) AND list_contains($1, b) AND rule <> $2
+           WHERE list_contains($1, a) AND list_contains($1, b) AND NOT list_contains($2, rule)
            ORDER BY a, b, rule""",
-        [nodes, sql.REFUSED_RULE],
+        [nodes, list(sql.NOT_JOINING)],
     ):
         if a in isolated or b in isolated:
             continue

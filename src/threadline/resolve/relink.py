@@ -10,8 +10,10 @@ threshold but ambiguity itself: a payer person tied to more than one buyer perso
 none of them. A payer (or buyer) already known as a facilitator, mule or hub joins nobody
 either: paying through the network's own money people is what every buyer does.
 
-Refused links stay in ``person_links`` under the rule ``paid_session_refused`` with the
-reason appended to their value, so what was not joined is as explainable as what was.
+The vetted links are kept under their own rules, ``paid_session_joined`` and
+``paid_session_refused`` (with the reason appended to its value), so the persons the
+re-link formed stay explained after the second signals pass rewrites ``paid_session``; raw
+``paid_session`` links join nobody.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import pyarrow as pa
 from threadline.resolve import sql
 from threadline.store.engine import Engine
 
-RULE = "paid_session"
+RULE = sql.SESSION_RULE
+JOINED = sql.JOINED_RULE
 REFUSED = sql.REFUSED_RULE
 # Roles whose money paths every buyer of a network shares: no evidence of who a buyer is.
 GO_BETWEEN_ROLES = frozenset({"facilitator", "mule", "hub"})
@@ -76,16 +79,15 @@ def vet(engine: Engine) -> dict[str, Any]:
     }
     role = {str(p): str(r) for p, r in engine.query("SELECT person_id, role FROM person_roles")}
     refused = verdicts(links, person, role)
-    if refused:
-        marked = [
-            (a, b, REFUSED, c, t, f"{v}; refused: {refused[(a, b)]}")
-            if (a, b) in refused
-            else (a, b, r, c, t, v)
-            for a, b, r, c, t, v in rows
-        ]
-        engine.execute(f"DELETE FROM person_links WHERE rule = '{RULE}'")
-        cols = ("a", "b", "rule", "confidence", "selector_type", "value")
-        sql.add_links(engine, pa.table({c: [m[i] for m in marked] for i, c in enumerate(cols)}))
+    marked = [
+        (a, b, REFUSED, c, t, f"{v}; refused: {refused[(a, b)]}")
+        if (a, b) in refused
+        else (a, b, JOINED, c, t, v)
+        for a, b, _, c, t, v in rows
+    ]
+    engine.execute(f"DELETE FROM person_links WHERE rule IN {(*sql.NOT_JOINING, JOINED)}")
+    cols = ("a", "b", "rule", "confidence", "selector_type", "value")
+    sql.add_links(engine, pa.table({c: [m[i] for m in marked] for i, c in enumerate(cols)}))
     reasons: dict[str, int] = defaultdict(int)
     for why in refused.values():
         reasons[why.split(" paid for ")[0] if " paid for " in why else why] += 1

@@ -11,8 +11,12 @@ from threadline.store.tables import Table, table
 ACCOUNT_KEY = "lower(trim({p})) || ':' || lower(trim({a}))"
 # A payment identity is one way a party was written on one provider: the unit Splink links.
 IDENTITY_FIELDS = ("provider", "name", "account", "phone", "country", "city")
-# Links kept for the record but joining nobody (see resolve.relink).
+# Payer links from paid sessions: as the signals stage finds them, once vetted by the re-link
+# step and joining persons, and refused by it (see resolve.relink). Only vetted ones join.
+SESSION_RULE = "paid_session"
+JOINED_RULE = "paid_session_joined"
 REFUSED_RULE = "paid_session_refused"
+NOT_JOINING = (SESSION_RULE, REFUSED_RULE)
 
 
 def identity_key_sql(side: str, alias: str | None = None) -> str:
@@ -204,7 +208,7 @@ def links(engine: Engine) -> list[tuple[str, str, str, float]]:
         (str(a), str(b), str(r), float(c))
         for a, b, r, c in engine.query(
             "SELECT a, b, rule, confidence FROM person_links "
-            f"WHERE rule <> '{REFUSED_RULE}' ORDER BY a, b, rule"
+            f"WHERE rule NOT IN {NOT_JOINING} ORDER BY a, b, rule"
         )
     ]
 
