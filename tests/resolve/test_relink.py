@@ -14,6 +14,7 @@ import pyarrow as pa
 from tests.conftest import write
 from threadline import Case
 from threadline.resolve import relink, sql
+from threadline.resolve.persons import recompute_members
 from threadline.resolve.stage import STAGES
 
 ACCOUNTS = "platform,account_id,display_name,country\n" + "".join(
@@ -103,6 +104,17 @@ def test_buyers_paid_for_by_one_payer_stay_apart(case: Case, tmp_path: Path) -> 
     )
     assert [a for a, _ in refused] == ["chat:buyer1", "chat:buyer2", "chat:buyer3"]
     assert all("paid for 3 different persons" in v for _, v in refused)
+    joined = case.engine.query("SELECT a, b FROM person_links WHERE rule = ?", [relink.JOINED])
+    assert joined == [("chat:buyer0", payer["own0"])]
+
+
+def test_raw_payer_links_join_nobody_until_vetted(case: Case, tmp_path: Path) -> None:
+    """The second signals pass rewrites raw links; re-forming persons must not use them."""
+    payer = _ingest(case, tmp_path)
+    _session_links(case, [("chat:buyer1", payer["shared"]), ("chat:buyer2", payer["shared"])])
+    recompute_members(case.engine)
+    assert _person(case, "chat:buyer1") != _person(case, "chat:buyer2")
+    assert _person(case, "chat:buyer1") != _person(case, payer["shared"])
 
 
 def test_two_buyers_paying_through_a_mule_do_not_merge(case: Case, tmp_path: Path) -> None:
