@@ -13,25 +13,21 @@ that a network be held together by evidence, not by a single chance contact.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import igraph as ig
-import leidenalg
 
-from threadline.graph import significance, sql
+from threadline.graph import clustering, significance, sql
 from threadline.store.engine import Engine
-
-SEED = 20240601
 
 
 @dataclass(frozen=True)
 class NetworkRules:
     """Settings of network detection, audited with every run."""
 
-    resolution: float = 0.05  # CPM density threshold on log-weighted ties
+    resolution: float = 1.0  # CPM density: observations per facilitator pair in a network
     pay_window_hours: int = 24
     selector_types: tuple[str, ...] = ("phone", "device", "email", "payment_account")
     tie_alpha: float = significance.ALPHA  # optional improbability gate (1.0: off)
@@ -55,45 +51,36 @@ def build(
     bridges (buyers served by more than one network) and members.
     """
     r = rules or NetworkRules()
+    found = clustering.partition(ties(engine, roles, r), roles, r.resolution)
+    return _describe(engine, roles, dict(enumerate(found)))
+
+
+def ties(
+    engine: Engine, roles: dict[str, str], rules: NetworkRules | None = None
+) -> dict[tuple[str, str], dict[str, float]]:
+    """Every tie between two facilitators or mules, by kind of evidence: observations.
+
+    Keys are ordered person pairs; kinds are ``selector:<type>``, ``message`` and
+    ``chat_then_pay`` (the excess over chance). The weight Leiden sees is the sum.
+    """
+    r = rules or NetworkRules()
     core = sorted(p for p, role in roles.items() if role in ("facilitator", "mule"))
     sellers = [p for p in core if roles[p] == "facilitator"]
-    index = {p: i for i, p in enumerate(core)}
-    weights: dict[tuple[int, int], float] = defaultdict(float)
+    members = set(core)
+    kinds: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
 
-    def tie(a: str, b: str, w: float) -> None:
-        if a in index and b in index and a != b:
-            key = (min(index[a], index[b]), max(index[a], index[b]))
-            weights[key] += w
+    def tie(a: str, b: str, kind: str, w: float) -> None:
+        if a in members and b in members and a != b:
+            kinds[(min(a, b), max(a, b))][kind] += w
 
-    for a, b, n in sql.shared_selector_ties(engine, core, r.selector_types):
-        tie(a, b, 2.0 * n)
+    for a, b, kind, n in sql.shared_selector_ties(engine, core, r.selector_types):
+        tie(a, b, f"selector:{kind}", 2.0 * n)
     for a, b, _kind, n, _ in sql.edges(engine, ("message",)):
-        tie(a, b, float(n))
+        tie(a, b, "message", float(n))
     observed = sql.chat_then_pay_ties(engine, sellers, core, r.pay_window_hours)
     for a, b, o in chat_then_pay_significance(engine, sellers, core, observed, r.tie_alpha):
-        tie(a, b, o.excess)
-    graph = ig.Graph(n=len(core), edges=list(weights))
-    graph.es["weight"] = [tie_weight(w) for w in weights.values()]
-    if core:
-        part = leidenalg.find_partition(
-            graph,
-            leidenalg.CPMVertexPartition,
-            weights="weight",
-            resolution_parameter=r.resolution,
-            seed=SEED,
-        )
-        membership = list(part.membership)
-    else:
-        membership = []
-    groups: dict[int, list[str]] = defaultdict(list)
-    for i, g in enumerate(membership):
-        groups[g].append(core[i])
-    return _describe(engine, roles, groups)
-
-
-def tie_weight(w: float) -> float:
-    """Log-scaled weight of ``w`` observations; below one observation it stays below one."""
-    return 1.0 + math.log(w) if w >= 1.0 else max(w, 0.0)
+        tie(a, b, "chat_then_pay", o.excess)
+    return {k: dict(v) for k, v in kinds.items()}
 
 
 def chat_then_pay_significance(

@@ -381,8 +381,8 @@ def roles(engine: Engine) -> dict[str, str]:
 
 def shared_selector_ties(
     engine: Engine, persons: list[str], types: tuple[str, ...]
-) -> list[tuple[str, str, int]]:
-    """Pairs of the given persons that hold a common phone, device, e-mail or account."""
+) -> list[tuple[str, str, str, int]]:
+    """(a, b, selector type, n): pairs of the given persons holding common selectors."""
     import pyarrow as pa
 
     in_types = ", ".join(quote_literal(t) for t in types)
@@ -394,14 +394,14 @@ def shared_selector_ties(
                   FROM selectors s JOIN person_members m ON m.member_key = s.entity_key
                   JOIN _focus f ON f.person_id = m.person_id
                   WHERE s.selector_type IN ({in_types}))
-                SELECT a.person_id, b.person_id, count(*) FROM s a JOIN s b
+                SELECT a.person_id, b.person_id, a.selector_type, count(*) FROM s a JOIN s b
                   ON a.selector_type = b.selector_type AND a.value = b.value
                  AND a.person_id < b.person_id
-                GROUP BY a.person_id, b.person_id ORDER BY 1, 2"""
+                GROUP BY a.person_id, b.person_id, a.selector_type ORDER BY 1, 2, 3"""
         )
     finally:
         engine.unregister("_focus")
-    return [(str(a), str(b), int(c)) for a, b, c in rows]
+    return [(str(a), str(b), str(t), int(c)) for a, b, t, c in rows]
 
 
 # A seller talking to another account of their own is no negotiation. Tested in the
