@@ -26,6 +26,9 @@ import igraph as ig
 import leidenalg
 
 SEED = 20240601
+# Facilitators are tied by at least one whole observation: a message, a shared selector, one
+# payer beyond what chance predicts.
+MIN_TIE = 1.0
 Ties = Mapping[tuple[str, str], Mapping[str, float]]
 
 
@@ -72,13 +75,20 @@ def facilitator_ties(ties: Ties, roles: Mapping[str, str]) -> dict[tuple[str, st
 
 
 def communities(
-    facilitators: list[str], weights: Mapping[tuple[str, str], float], resolution: float
+    facilitators: list[str],
+    weights: Mapping[tuple[str, str], float],
+    resolution: float,
+    min_tie: float = MIN_TIE,
 ) -> list[list[str]]:
-    """Leiden (CPM) groups of facilitators: density of log-weighted ties above ``resolution``."""
+    """Leiden (CPM) groups of facilitators: density of log-weighted ties above ``resolution``.
+
+    Pairs tied by fewer than ``min_tie`` observations are no tie at all: a chance excess of a
+    fraction of a payer, or a pickup's weight spread over many facilitators.
+    """
     if not facilitators:
         return []
     index = {p: i for i, p in enumerate(facilitators)}
-    pairs = sorted(k for k in weights if k[0] in index and k[1] in index and weights[k] > 0)
+    pairs = sorted(k for k in weights if k[0] in index and k[1] in index and weights[k] >= min_tie)
     graph = ig.Graph(n=len(facilitators), edges=[(index[a], index[b]) for a, b in pairs])
     graph.es["weight"] = [tie_weight(weights[k]) for k in pairs]
     part = leidenalg.find_partition(
@@ -124,10 +134,12 @@ def attach_mules(ties: Ties, roles: Mapping[str, str], groups: list[list[str]]) 
     return {p: g for p, g in placed.items() if roles.get(p) == "mule"}
 
 
-def partition(ties: Ties, roles: Mapping[str, str], resolution: float) -> list[list[str]]:
+def partition(
+    ties: Ties, roles: Mapping[str, str], resolution: float, min_tie: float = MIN_TIE
+) -> list[list[str]]:
     """Networks as lists of persons: facilitator groups with their pickups attached."""
     facilitators = sorted(p for p, r in roles.items() if r == "facilitator")
-    groups = communities(facilitators, facilitator_ties(ties, roles), resolution)
+    groups = communities(facilitators, facilitator_ties(ties, roles), resolution, min_tie)
     out = [list(g) for g in groups]
     for mule, g in sorted(attach_mules(ties, roles, groups).items()):
         out[g].append(mule)

@@ -27,7 +27,10 @@ from threadline.store.engine import Engine
 class NetworkRules:
     """Settings of network detection, audited with every run."""
 
-    resolution: float = 1.0  # CPM density: observations per facilitator pair in a network
+    # CPM density threshold on log-weighted facilitator ties: low enough that a chain of five
+    # facilitators, each chatting with the next, holds (a cut saves 0.1 * 2 * 3 < one tie).
+    resolution: float = 0.1
+    min_tie: float = clustering.MIN_TIE  # observations below which two facilitators are untied
     pay_window_hours: int = 24
     selector_types: tuple[str, ...] = ("phone", "device", "email", "payment_account")
     tie_alpha: float = significance.ALPHA  # optional improbability gate (1.0: off)
@@ -51,7 +54,7 @@ def build(
     bridges (buyers served by more than one network) and members.
     """
     r = rules or NetworkRules()
-    found = clustering.partition(ties(engine, roles, r), roles, r.resolution)
+    found = clustering.partition(ties(engine, roles, r), roles, r.resolution, r.min_tie)
     return _describe(engine, roles, dict(enumerate(found)))
 
 

@@ -1,0 +1,100 @@
+"""Each mechanism of network clustering at small size, on hand-built ties.
+
+Ties are observations by kind, as :func:`threadline.graph.networks.ties` finds them in a
+case; every value here follows from loop indices, so each test says what a growing case does
+to the clustering: more pickup fragments, chatty shops, persons tied to many facilitators.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from threadline.graph import clustering
+from threadline.graph.networks import NetworkRules
+
+RESOLUTION = NetworkRules().resolution
+Ties = dict[tuple[str, str], dict[str, float]]
+
+
+def _tie(ties: Ties, a: str, b: str, kind: str, w: float) -> None:
+    key = (min(a, b), max(a, b))
+    ties.setdefault(key, {})
+    ties[key][kind] = ties[key].get(kind, 0.0) + w
+
+
+def _chain(ties: Ties, roles: dict[str, str], net: str, size: int, messages: float) -> None:
+    """A network of ``size`` facilitators, each talking only to the next (a sparse chain)."""
+    for i in range(size):
+        roles[f"{net}f{i}"] = "facilitator"
+        if i:
+            _tie(ties, f"{net}f{i - 1}", f"{net}f{i}", "message", messages)
+
+
+def _network_of(found: list[list[str]], person: str) -> int:
+    return next(i for i, g in enumerate(found) if person in g)
+
+
+@pytest.mark.parametrize("fragments", [3, 30, 300])
+def test_pickup_fragments_do_not_split_a_network(fragments: int) -> None:
+    # More payments, more spellings of the pickup names: the network is still its facilitators.
+    ties: Ties = {}
+    roles: dict[str, str] = {}
+    _chain(ties, roles, "x", 4, messages=3)
+    for m in range(fragments):
+        roles[f"xm{m}"] = "mule"
+        _tie(ties, f"xf{m % 4}", f"xm{m}", "chat_then_pay", 1.0)
+    found = clustering.partition(ties, roles, RESOLUTION)
+    assert len(found) == 1
+    assert len(found[0]) == 4 + fragments
+
+
+def test_a_shop_chatting_with_two_facilitators_does_not_join_them() -> None:
+    # A forwarder taken for a mule (a buyer paid it once) chats with two solo facilitators.
+    ties: Ties = {}
+    roles = {"af": "facilitator", "bf": "facilitator", "shop": "mule"}
+    _tie(ties, "af", "shop", "message", 4)
+    _tie(ties, "bf", "shop", "message", 3)
+    found = clustering.partition(ties, roles, RESOLUTION)
+    assert len(found) == 2
+    assert _network_of(found, "shop") == _network_of(found, "af"), "joins its strongest tie"
+
+
+def test_a_shared_pickup_does_join_two_facilitators() -> None:
+    # The same pickup paid after negotiations with either facilitator: one network.
+    ties: Ties = {}
+    roles = {"af": "facilitator", "bf": "facilitator", "pickup": "mule"}
+    _tie(ties, "af", "pickup", "chat_then_pay", 4)
+    _tie(ties, "bf", "pickup", "chat_then_pay", 3)
+    assert clustering.facilitator_ties(ties, roles) == {("af", "bf"): 3.0}
+    assert clustering.partition(ties, roles, RESOLUTION) == [["af", "bf", "pickup"]]
+
+
+def test_a_person_tied_to_many_facilitators_spreads_its_weight() -> None:
+    # Three networks of two; one pickup identity paid after negotiations with all six.
+    ties: Ties = {}
+    roles: dict[str, str] = {"blob": "mule"}
+    for net in ("x", "y", "z"):
+        _chain(ties, roles, net, 2, messages=20)
+        for i in range(2):
+            _tie(ties, f"{net}f{i}", "blob", "chat_then_pay", 2.0)
+    weights = clustering.facilitator_ties(ties, roles)
+    assert weights[("xf0", "yf0")] == pytest.approx(2.0 / 5)
+    found = clustering.partition(ties, roles, RESOLUTION)
+    facilitator_groups = sorted(sorted(p for p in g if p != "blob") for g in found)
+    assert facilitator_groups == [["xf0", "xf1"], ["yf0", "yf1"], ["zf0", "zf1"]]
+
+
+def test_a_mule_tied_only_to_a_mule_follows_it_and_an_isolated_one_stays_out() -> None:
+    ties: Ties = {}
+    roles = {"af": "facilitator", "m1": "mule", "m2": "mule", "alone": "mule"}
+    _tie(ties, "af", "m1", "selector:phone", 2)
+    _tie(ties, "m1", "m2", "message", 5)
+    assert clustering.partition(ties, roles, RESOLUTION) == [["af", "m1", "m2"]]
+
+
+def test_weak_ties_between_solo_facilitators_do_not_merge_them() -> None:
+    # A chance excess below one observation (a bridging buyer's coincidence) is no network.
+    ties: Ties = {}
+    roles = {"af": "facilitator", "bf": "facilitator"}
+    _tie(ties, "af", "bf", "chat_then_pay", 0.4)
+    assert len(clustering.partition(ties, roles, RESOLUTION)) == 2
