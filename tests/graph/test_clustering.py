@@ -98,3 +98,19 @@ def test_weak_ties_between_solo_facilitators_do_not_merge_them() -> None:
     roles = {"af": "facilitator", "bf": "facilitator"}
     _tie(ties, "af", "bf", "chat_then_pay", 0.4)
     assert len(clustering.partition(ties, roles, RESOLUTION)) == 2
+
+
+def test_the_explanation_names_each_tie_and_the_shared_pickup() -> None:
+    ties: Ties = {}
+    roles = {"af": "facilitator", "bf": "facilitator", "pickup": "mule", "cf": "facilitator"}
+    _tie(ties, "af", "pickup", "chat_then_pay", 4)
+    _tie(ties, "bf", "pickup", "chat_then_pay", 3)
+    _tie(ties, "bf", "pickup", "selector:phone", 2)
+    found = clustering.partition(ties, roles, RESOLUTION)
+    assert found == [["af", "bf", "pickup"], ["cf"]]
+    assert clustering.explanation(ties, roles, found) == [
+        (0, "af", "pickup", "chat_then_pay", None, 4.0),
+        (0, "bf", "pickup", "chat_then_pay", None, 3.0),
+        (0, "bf", "pickup", "selector:phone", None, 2.0),
+        (0, "af", "bf", "shared_pickup", "pickup", 4.0),
+    ]

@@ -42,36 +42,63 @@ def tie_weight(w: float) -> float:
     return 1.0 + math.log(w) if w >= 1.0 else max(w, 0.0)
 
 
-def facilitator_ties(ties: Ties, roles: Mapping[str, str]) -> dict[tuple[str, str], float]:
-    """Observations tying each pair of facilitators: direct ties plus pickups they share.
+def shared_pickups(ties: Ties, roles: Mapping[str, str]) -> list[tuple[str, str, str, float]]:
+    """(facilitator a, facilitator b, pickup, observations): pickups tying two facilitators.
 
-    A pickup tied by money to facilitators ``A`` and ``B`` adds the weaker of its two ties
+    A pickup tied by money to facilitators ``a`` and ``b`` gives the weaker of its two ties
     (the evidence is only as strong as its weaker side), divided by the number of other
     facilitators it is tied to.
     """
-    out: dict[tuple[str, str], float] = defaultdict(float)
     money: dict[str, dict[str, float]] = defaultdict(dict)
     for (a, b), kinds in ties.items():
-        ra, rb = roles.get(a), roles.get(b)
-        if ra == "facilitator" and rb == "facilitator":
-            out[(a, b)] += sum(kinds.values())
-            continue
         w = sum(v for k, v in kinds.items() if is_money(k))
         if w <= 0:
             continue
+        ra, rb = roles.get(a), roles.get(b)
         if ra == "facilitator" and rb == "mule":
             money[b][a] = w
         elif rb == "facilitator" and ra == "mule":
             money[a][b] = w
-    for sellers in money.values():
+    out = []
+    for pickup, sellers in sorted(money.items()):
         if len(sellers) < 2:
             continue
         share = 1.0 / (len(sellers) - 1)
         ordered = sorted(sellers)
         for i, a in enumerate(ordered):
             for b in ordered[i + 1 :]:
-                out[(a, b)] += min(sellers[a], sellers[b]) * share
+                out.append((a, b, pickup, min(sellers[a], sellers[b]) * share))
+    return out
+
+
+def facilitator_ties(ties: Ties, roles: Mapping[str, str]) -> dict[tuple[str, str], float]:
+    """Observations tying each pair of facilitators: direct ties plus pickups they share."""
+    out: dict[tuple[str, str], float] = defaultdict(float)
+    for (a, b), kinds in ties.items():
+        if roles.get(a) == "facilitator" and roles.get(b) == "facilitator":
+            out[(a, b)] += sum(kinds.values())
+    for a, b, _pickup, w in shared_pickups(ties, roles):
+        out[(a, b)] += w
     return dict(out)
+
+
+def explanation(
+    ties: Ties, roles: Mapping[str, str], groups: list[list[str]]
+) -> list[tuple[int, str, str, str, str | None, float]]:
+    """Why each member is in its group: (group, a, b, kind, via, observations).
+
+    Every tie whose two ends are in one group, by kind, and the shared pickups (``via`` the
+    pickup) that tie two of its facilitators.
+    """
+    group_of = {p: i for i, g in enumerate(groups) for p in g}
+    rows: list[tuple[int, str, str, str, str | None, float]] = []
+    for (a, b), kinds in sorted(ties.items()):
+        if a in group_of and group_of[a] == group_of.get(b):
+            rows.extend((group_of[a], a, b, k, None, w) for k, w in sorted(kinds.items()))
+    for a, b, pickup, w in shared_pickups(ties, roles):
+        if a in group_of and group_of[a] == group_of.get(b):
+            rows.append((group_of[a], a, b, "shared_pickup", pickup, w))
+    return rows
 
 
 def communities(

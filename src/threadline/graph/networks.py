@@ -54,8 +54,18 @@ def build(
     bridges (buyers served by more than one network) and members.
     """
     r = rules or NetworkRules()
-    found = clustering.partition(ties(engine, roles, r), roles, r.resolution, r.min_tie)
-    return _describe(engine, roles, dict(enumerate(found)))
+    found_ties = ties(engine, roles, r)
+    found = clustering.partition(found_ties, roles, r.resolution, r.min_tie)
+    summary = _describe(engine, roles, dict(enumerate(found)))
+    ids = [network_id(g) for g in found]
+    sql.write_network_ties(
+        engine,
+        [
+            {"network_id": ids[g], "a": a, "b": b, "kind": kind, "via": via, "observations": w}
+            for g, a, b, kind, via, w in clustering.explanation(found_ties, roles, found)
+        ],
+    )
+    return summary
 
 
 def ties(

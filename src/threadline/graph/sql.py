@@ -85,6 +85,14 @@ TABLES: dict[str, Table] = {
         """network_id VARCHAR, person_id VARCHAR, role VARCHAR,
         centrality DOUBLE, bridge BOOLEAN"""
     ),
+    # Why each facilitator and pickup is in its network: the ties between two members, by
+    # kind (``selector:<type>``, ``message``, ``chat_then_pay`` excess over chance, and
+    # ``shared_pickup`` via the pickup person both facilitators are tied to by money).
+    "network_ties": table(
+        """network_id VARCHAR, a VARCHAR, b VARCHAR, kind VARCHAR, via VARCHAR,
+        observations DOUBLE""",
+        per_table_export=False,
+    ),
 }
 
 
@@ -482,6 +490,23 @@ def write_networks(
             "FROM _nm"
         )
         engine.unregister("_nm")
+
+
+def write_network_ties(engine: Engine, rows: list[dict[str, object]]) -> None:
+    """Replace the stored ties that explain each network's membership."""
+    import pyarrow as pa
+
+    engine.execute("DELETE FROM network_ties")
+    if rows:
+        schema = pa.schema(
+            [("network_id", pa.string()), ("a", pa.string()), ("b", pa.string())]
+            + [("kind", pa.string()), ("via", pa.string()), ("observations", pa.float64())]
+        )
+        engine.register("_nt", pa.Table.from_pylist(rows, schema=schema))
+        engine.execute(
+            "INSERT INTO network_ties SELECT network_id, a, b, kind, via, observations FROM _nt"
+        )
+        engine.unregister("_nt")
 
 
 def activity(engine: Engine) -> dict[str, tuple[object, object]]:
