@@ -7,6 +7,8 @@ to the clustering: more pickup fragments, chatty shops, persons tied to many fac
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from threadline.graph import clustering
@@ -114,3 +116,31 @@ def test_the_explanation_names_each_tie_and_the_shared_pickup() -> None:
         (0, "bf", "pickup", "selector:phone", None, 2.0),
         (0, "af", "bf", "shared_pickup", "pickup", 4.0),
     ]
+
+
+def test_a_selector_many_persons_hold_ties_each_pair_thinly(tmp_path: Path) -> None:
+    # A phone two persons hold ties them fully; a phone five hold (a shop's) spreads thin.
+    from threadline import Case
+    from threadline.graph import sql
+
+    with Case.init(tmp_path / "case") as case:
+        rows = [("a", "+631"), ("b", "+631")] + [(p, "+639") for p in "abcde"]
+        for person, phone in rows:
+            key = f"k:{person}:{phone}"
+            case.engine.execute(
+                "INSERT INTO selectors (entity_type, entity_key, selector_type, value) "
+                "VALUES ('account', ?, 'phone', ?)",
+                [key, phone],
+            )
+            case.engine.execute(
+                "INSERT INTO person_members (person_id, member_type, member_key) "
+                "VALUES (?, 'account', ?)",
+                [person, key],
+            )
+        found = {
+            (a, b): w
+            for a, b, _, w in sql.shared_selector_ties(case.engine, list("abcde"), ("phone",))
+        }
+    assert found[("a", "b")] == pytest.approx(1.0 + 1 / 4)
+    assert found[("c", "d")] == pytest.approx(1 / 4)
+    assert len(found) == 10
