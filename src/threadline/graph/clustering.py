@@ -29,6 +29,12 @@ SEED = 20240601
 # Facilitators are tied by at least one whole observation: a message, a shared selector, one
 # payer beyond what chance predicts.
 MIN_TIE = 1.0
+# A chat-then-pay tie bonds two facilitators only when chance makes it this improbable
+# (Poisson upper tail). At ``medium`` the excess alone of one or two payers over chance tied
+# five planted networks to others: tens of thousands of (seller, pickup) pairs are tested,
+# so excesses of that size arise by chance. Pickups are still placed by weaker ties.
+BOND_ALPHA = 1e-4
+WEAK = "chat_then_pay_weak"
 Ties = Mapping[tuple[str, str], Mapping[str, float]]
 
 
@@ -37,22 +43,34 @@ def is_money(kind: str) -> bool:
     return kind.startswith("selector:") or kind == "chat_then_pay"
 
 
+def bonds(kind: str) -> bool:
+    """Whether a kind of tie may bond two facilitators into one network."""
+    return kind != WEAK
+
+
 def tie_weight(w: float) -> float:
     """Log-scaled weight of ``w`` observations; below one observation it stays below one."""
     return 1.0 + math.log(w) if w >= 1.0 else max(w, 0.0)
 
 
-def shared_pickups(ties: Ties, roles: Mapping[str, str]) -> list[tuple[str, str, str, float]]:
+def shared_pickups(
+    ties: Ties, roles: Mapping[str, str], min_tie: float = MIN_TIE
+) -> list[tuple[str, str, str, float]]:
     """(facilitator a, facilitator b, pickup, observations): pickups tying two facilitators.
 
     A pickup tied by money to facilitators ``a`` and ``b`` gives the weaker of its two ties
     (the evidence is only as strong as its weaker side), divided by the number of other
-    facilitators it is tied to.
+    facilitators it is tied to. Only money ties of at least ``min_tie`` observations count:
+    a pickup paid by one buyer more than chance predicts. Below that, a chat-then-pay excess
+    is a fraction of a payer, and at ``medium`` hundreds of pickup fragments each carry a
+    few such fractions to facilitators of other networks; excesses are never negative, so
+    summed over the fragments they add up to ties (measured: 5-7 observations) that chance
+    alone made.
     """
     money: dict[str, dict[str, float]] = defaultdict(dict)
     for (a, b), kinds in ties.items():
         w = sum(v for k, v in kinds.items() if is_money(k))
-        if w <= 0:
+        if w < min_tie:
             continue
         ra, rb = roles.get(a), roles.get(b)
         if ra == "facilitator" and rb == "mule":
@@ -71,19 +89,21 @@ def shared_pickups(ties: Ties, roles: Mapping[str, str]) -> list[tuple[str, str,
     return out
 
 
-def facilitator_ties(ties: Ties, roles: Mapping[str, str]) -> dict[tuple[str, str], float]:
+def facilitator_ties(
+    ties: Ties, roles: Mapping[str, str], min_tie: float = MIN_TIE
+) -> dict[tuple[str, str], float]:
     """Observations tying each pair of facilitators: direct ties plus pickups they share."""
     out: dict[tuple[str, str], float] = defaultdict(float)
     for (a, b), kinds in ties.items():
         if roles.get(a) == "facilitator" and roles.get(b) == "facilitator":
-            out[(a, b)] += sum(kinds.values())
-    for a, b, _pickup, w in shared_pickups(ties, roles):
+            out[(a, b)] += sum(v for k, v in kinds.items() if bonds(k))
+    for a, b, _pickup, w in shared_pickups(ties, roles, min_tie):
         out[(a, b)] += w
     return dict(out)
 
 
 def explanation(
-    ties: Ties, roles: Mapping[str, str], groups: list[list[str]]
+    ties: Ties, roles: Mapping[str, str], groups: list[list[str]], min_tie: float = MIN_TIE
 ) -> list[tuple[int, str, str, str, str | None, float]]:
     """Why each member is in its group: (group, a, b, kind, via, observations).
 
@@ -95,7 +115,7 @@ def explanation(
     for (a, b), kinds in sorted(ties.items()):
         if a in group_of and group_of[a] == group_of.get(b):
             rows.extend((group_of[a], a, b, k, None, w) for k, w in sorted(kinds.items()))
-    for a, b, pickup, w in shared_pickups(ties, roles):
+    for a, b, pickup, w in shared_pickups(ties, roles, min_tie):
         if a in group_of and group_of[a] == group_of.get(b):
             rows.append((group_of[a], a, b, "shared_pickup", pickup, w))
     return rows
@@ -166,7 +186,7 @@ def partition(
 ) -> list[list[str]]:
     """Networks as lists of persons: facilitator groups with their pickups attached."""
     facilitators = sorted(p for p, r in roles.items() if r == "facilitator")
-    groups = communities(facilitators, facilitator_ties(ties, roles), resolution, min_tie)
+    groups = communities(facilitators, facilitator_ties(ties, roles, min_tie), resolution, min_tie)
     out = [list(g) for g in groups]
     for mule, g in sorted(attach_mules(ties, roles, groups).items()):
         out[g].append(mule)

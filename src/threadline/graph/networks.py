@@ -34,6 +34,9 @@ class NetworkRules:
     pay_window_hours: int = 24
     selector_types: tuple[str, ...] = ("phone", "device", "email", "payment_account")
     tie_alpha: float = significance.ALPHA  # optional improbability gate (1.0: off)
+    # Improbability a chat-then-pay tie needs to bond two facilitators (directly or through
+    # a shared pickup); weaker ones still place a pickup in its network.
+    bond_alpha: float = clustering.BOND_ALPHA
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain JSON values."""
@@ -62,7 +65,7 @@ def build(
         engine,
         [
             {"network_id": ids[g], "a": a, "b": b, "kind": kind, "via": via, "observations": w}
-            for g, a, b, kind, via, w in clustering.explanation(found_ties, roles, found)
+            for g, a, b, kind, via, w in clustering.explanation(found_ties, roles, found, r.min_tie)
         ],
     )
     return summary
@@ -73,8 +76,9 @@ def ties(
 ) -> dict[tuple[str, str], dict[str, float]]:
     """Every tie between two facilitators or mules, by kind of evidence: observations.
 
-    Keys are ordered person pairs; kinds are ``selector:<type>``, ``message`` and
-    ``chat_then_pay`` (the excess over chance). The weight Leiden sees is the sum.
+    Keys are ordered person pairs; kinds are ``selector:<type>``, ``message`` and the
+    excess over chance of chat-then-pay payers: ``chat_then_pay`` when chance makes it
+    less likely than ``bond_alpha``, else ``chat_then_pay_weak``.
     """
     r = rules or NetworkRules()
     core = sorted(p for p, role in roles.items() if role in ("facilitator", "mule"))
@@ -92,7 +96,8 @@ def ties(
         tie(a, b, "message", float(n))
     observed = sql.chat_then_pay_ties(engine, sellers, core, r.pay_window_hours)
     for a, b, o in chat_then_pay_significance(engine, sellers, core, observed, r.tie_alpha):
-        tie(a, b, "chat_then_pay", o.excess)
+        kind = "chat_then_pay" if o.p_value < r.bond_alpha else clustering.WEAK
+        tie(a, b, kind, o.excess)
     return {k: dict(v) for k, v in kinds.items()}
 
 
