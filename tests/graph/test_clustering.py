@@ -144,3 +144,29 @@ def test_a_selector_many_persons_hold_ties_each_pair_thinly(tmp_path: Path) -> N
     assert found[("a", "b")] == pytest.approx(1.0 + 1 / 4)
     assert found[("c", "d")] == pytest.approx(1 / 4)
     assert len(found) == 10
+
+
+@pytest.mark.parametrize("pickups", [5, 50, 500])
+def test_chance_fractions_over_many_pickups_do_not_add_up_to_a_tie(pickups: int) -> None:
+    # Each pickup fragment paid a fraction of a payer more than chance after talks with
+    # either solo facilitator: however many fragments, no tie.
+    ties: Ties = {}
+    roles = {"af": "facilitator", "bf": "facilitator"}
+    for m in range(pickups):
+        roles[f"m{m}"] = "mule"
+        _tie(ties, "af", f"m{m}", "chat_then_pay", 0.6)
+        _tie(ties, "bf", f"m{m}", "chat_then_pay", 0.5)
+    assert clustering.facilitator_ties(ties, roles) == {}
+    assert len(clustering.partition(ties, roles, RESOLUTION)) == 2
+
+
+def test_a_chat_then_pay_excess_chance_could_make_does_not_bond() -> None:
+    # Two payers more than chance, but not improbable given how many pairs are tested: the
+    # pickup is placed with the facilitator it is tied to most, and bonds nobody.
+    ties: Ties = {}
+    roles = {"af": "facilitator", "bf": "facilitator", "pickup": "mule"}
+    _tie(ties, "af", "bf", clustering.WEAK, 2.2)
+    _tie(ties, "af", "pickup", "chat_then_pay", 9.0)
+    _tie(ties, "bf", "pickup", clustering.WEAK, 2.0)
+    assert clustering.facilitator_ties(ties, roles) == {}
+    assert clustering.partition(ties, roles, RESOLUTION) == [["af", "pickup"], ["bf"]]

@@ -95,8 +95,9 @@ def facilitator_ties(
     """Observations tying each pair of facilitators: direct ties plus pickups they share."""
     out: dict[tuple[str, str], float] = defaultdict(float)
     for (a, b), kinds in ties.items():
-        if roles.get(a) == "facilitator" and roles.get(b) == "facilitator":
-            out[(a, b)] += sum(v for k, v in kinds.items() if bonds(k))
+        w = sum(v for k, v in kinds.items() if bonds(k))
+        if w > 0 and roles.get(a) == "facilitator" and roles.get(b) == "facilitator":
+            out[(a, b)] += w
     for a, b, _pickup, w in shared_pickups(ties, roles, min_tie):
         out[(a, b)] += w
     return dict(out)
