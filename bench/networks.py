@@ -111,8 +111,10 @@ def kept_world(keep: Path, scale: str, seed: int) -> tuple[Path, Path, float | N
     with Case.init(case_dir) as case:
         case.ingest_manifest(data / "manifest.json")
         started = time.perf_counter()
-        case.analyze()
+        done = case.analyze()
         took = time.perf_counter() - started
+    steps = [(d["stage"], d["seconds"]) for d in done]
+    print("stage seconds:", ", ".join(f"{name} {sec:.1f}" for name, sec in steps))
     (case_dir / "analysed").write_text(f"{took}\n")
     return data, case_dir, took
 
