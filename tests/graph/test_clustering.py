@@ -170,3 +170,24 @@ def test_a_chat_then_pay_excess_chance_could_make_does_not_bond() -> None:
     _tie(ties, "bf", "pickup", clustering.WEAK, 2.0)
     assert clustering.facilitator_ties(ties, roles) == {}
     assert clustering.partition(ties, roles, RESOLUTION) == [["af", "pickup"], ["bf"]]
+
+
+def test_a_merged_blob_of_facilitators_does_not_bridge_two_networks() -> None:
+    # Two networks of two; one person holding accounts of both networks' facilitators talks
+    # to all four. Taken as a facilitator like any other it joins them; held loose, it
+    # joins the one it is tied to most.
+    ties: Ties = {}
+    roles: dict[str, str] = {"blob": "facilitator", "pickup": "mule"}
+    for net in ("x", "y"):
+        _chain(ties, roles, net, 2, messages=20)
+        for i in range(2):
+            _tie(ties, f"{net}f{i}", "blob", "message", 30 if net == "x" else 25)
+    _tie(ties, "blob", "pickup", "chat_then_pay", 5)
+    assert len(clustering.partition(ties, roles, RESOLUTION)) == 1
+    found = clustering.partition(ties, roles, RESOLUTION, loose={"blob"})
+    assert found == [["blob", "pickup", "xf0", "xf1"], ["yf0", "yf1"]]
+
+
+def test_a_loose_facilitator_tied_to_nobody_is_a_network_alone() -> None:
+    roles = {"af": "facilitator", "blob": "facilitator"}
+    assert clustering.partition({}, roles, RESOLUTION, loose={"blob"}) == [["af"], ["blob"]]

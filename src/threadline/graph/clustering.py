@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 import igraph as ig
 import leidenalg
@@ -152,12 +152,12 @@ def communities(
     return sorted((sorted(g) for g in groups.values()), key=lambda g: g[0])
 
 
-def attach_mules(ties: Ties, roles: Mapping[str, str], groups: list[list[str]]) -> dict[str, int]:
-    """Each mule's group: the one its ties weigh most with, through facilitators first.
+def attach(ties: Ties, groups: list[list[str]], persons: Iterable[str]) -> dict[str, int]:
+    """Each of ``persons``' group: the one its ties weigh most with.
 
-    Mules tied only to other mules join in later rounds, through the mules already placed;
-    a mule tied to nobody placed stays out of every network. Ties are compared in
-    log-weight, ties broken by the group's first member so the result is deterministic.
+    Persons tied only to others being attached join in later rounds, through those already
+    placed; one tied to nobody placed stays out. Ties are compared in log-weight, ties
+    broken by the group's index so the result is deterministic.
     """
     placed: dict[str, int] = {p: i for i, g in enumerate(groups) for p in g}
     neighbours: dict[str, list[tuple[str, float]]] = defaultdict(list)
@@ -165,7 +165,8 @@ def attach_mules(ties: Ties, roles: Mapping[str, str], groups: list[list[str]]) 
         w = tie_weight(sum(kinds.values()))
         neighbours[a].append((b, w))
         neighbours[b].append((a, w))
-    pending = sorted(p for p, r in roles.items() if r == "mule" and p in neighbours)
+    pending = sorted(p for p in set(persons) if p in neighbours and p not in placed)
+    attached: dict[str, int] = {}
     while pending:
         chosen: dict[str, int] = {}
         for m in pending:
@@ -178,17 +179,38 @@ def attach_mules(ties: Ties, roles: Mapping[str, str], groups: list[list[str]]) 
         if not chosen:
             break
         placed.update(chosen)
+        attached.update(chosen)
         pending = [m for m in pending if m not in chosen]
-    return {p: g for p, g in placed.items() if roles.get(p) == "mule"}
+    return attached
 
 
 def partition(
-    ties: Ties, roles: Mapping[str, str], resolution: float, min_tie: float = MIN_TIE
+    ties: Ties,
+    roles: Mapping[str, str],
+    resolution: float,
+    min_tie: float = MIN_TIE,
+    loose: Collection[str] = (),
 ) -> list[list[str]]:
-    """Networks as lists of persons: facilitator groups with their pickups attached."""
+    """Networks as lists of persons: facilitator groups with their pickups attached.
+
+    ``loose`` facilitators (persons holding implausibly many accounts, likely several people
+    merged) take no part in grouping: they join the group they are tied to most, like a
+    pickup, so one blob cannot bridge two networks; one tied to no group is a network alone.
+    """
     facilitators = sorted(p for p, r in roles.items() if r == "facilitator")
-    groups = communities(facilitators, facilitator_ties(ties, roles, min_tie), resolution, min_tie)
+    anchors = [p for p in facilitators if p not in set(loose)]
+    groups = communities(anchors, facilitator_ties(ties, roles, min_tie), resolution, min_tie)
     out = [list(g) for g in groups]
-    for mule, g in sorted(attach_mules(ties, roles, groups).items()):
+    blobs = attach(ties, groups, (p for p in facilitators if p not in anchors))
+    for p in facilitators:
+        if p not in anchors and p not in blobs:
+            out.append([p])
+    placed = [list(g) for g in out]
+    for p, g in blobs.items():
+        placed[g].append(p)
+    mules = (p for p, r in roles.items() if r == "mule")
+    for mule, g in sorted(attach(ties, placed, mules).items()):
         out[g].append(mule)
+    for p, g in blobs.items():
+        out[g].append(p)
     return [sorted(g) for g in out]

@@ -13,6 +13,7 @@ that a network be held together by evidence, not by a single chance contact.
 from __future__ import annotations
 
 import hashlib
+import statistics
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -37,6 +38,11 @@ class NetworkRules:
     # Improbability a chat-then-pay tie needs to bond two facilitators (directly or through
     # a shared pickup); weaker ones still place a pickup in its network.
     bond_alpha: float = clustering.BOND_ALPHA
+    # A facilitator holding more accounts than this many times the case's median facilitator
+    # (and at least ``blob_min_accounts``) is likely several people merged: it joins the
+    # network it is tied to most instead of bridging networks.
+    blob_factor: float = 2.0
+    blob_min_accounts: int = 6
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain JSON values."""
@@ -58,7 +64,9 @@ def build(
     """
     r = rules or NetworkRules()
     found_ties = ties(engine, roles, r)
-    found = clustering.partition(found_ties, roles, r.resolution, r.min_tie)
+    found = clustering.partition(
+        found_ties, roles, r.resolution, r.min_tie, loose=blobs(engine, roles, r)
+    )
     summary = _describe(engine, roles, dict(enumerate(found)))
     ids = [network_id(g) for g in found]
     sql.write_network_ties(
@@ -69,6 +77,24 @@ def build(
         ],
     )
     return summary
+
+
+def blobs(engine: Engine, roles: dict[str, str], rules: NetworkRules | None = None) -> set[str]:
+    """Facilitators holding implausibly many accounts for one person (see ``NetworkRules``).
+
+    The bar is relative to the case's own median facilitator, which does not grow with the
+    case, so it holds at every scale.
+    """
+    r = rules or NetworkRules()
+    held = {
+        str(f["person_id"]): int(f["accounts"] or 0)  # type: ignore[call-overload]
+        for f in sql.features(engine)
+        if roles.get(str(f["person_id"])) == "facilitator"
+    }
+    if not held:
+        return set()
+    bar = max(r.blob_min_accounts, r.blob_factor * statistics.median(held.values()))
+    return {p for p, n in held.items() if n > bar}
 
 
 def ties(
