@@ -7,7 +7,8 @@ the facilitators with Leiden (Constant Potts Model: modularity's resolution limi
 small groups in a large graph — measured: 1,000 planted groups of 100 came out as about
 300 — while CPM's resolution is a density threshold that does not depend on the size of
 the whole graph) and then places each pickup in the network it is tied to most. The ties
-inside each network are stored in ``network_ties``: every membership has its evidence."""
+inside each network are stored in ``network_ties``: every membership has its evidence.
+"""
 
 from __future__ import annotations
 
