@@ -158,3 +158,15 @@ def test_poisson_tail_matches_the_exact_sum() -> None:
             assert significance.poisson_upper_tail(k, mean) == pytest.approx(
                 max(exact, 0.0), abs=1e-9
             )
+
+
+def test_every_network_member_is_explained_by_stored_ties(bridged: Case) -> None:
+    unexplained = bridged.engine.query(
+        """SELECT m.network_id, m.person_id FROM network_members m
+           WHERE m.role IN ('facilitator', 'mule')
+             AND NOT EXISTS (SELECT 1 FROM network_ties t WHERE t.network_id = m.network_id
+                             AND m.person_id IN (t.a, t.b))"""
+    )
+    assert unexplained == []
+    kinds = dict(bridged.engine.query("SELECT kind, count(*) FROM network_ties GROUP BY kind"))
+    assert kinds.get("message", 0) >= 2, "each network's two facilitators talk"

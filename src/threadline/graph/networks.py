@@ -2,39 +2,47 @@
 
 Ties between facilitators and mules come from shared phones, devices, e-mails and payment
 accounts, from messages between them, and from buyers who negotiated with one and then paid
-the other. Communities are found with Leiden using the Constant Potts Model: modularity's
-resolution limit merges small groups in a large graph (measured: 1,000 planted groups of
-100 came out as about 300), while CPM's resolution is a density threshold that does not
-depend on the size of the whole graph. On a tie graph whose weights are counts of
-independent observations, a threshold of one observation per pair inside a group asks
-that a network be held together by evidence, not by a single chance contact.
+the other (counted by their excess over chance). :mod:`threadline.graph.clustering` groups
+the facilitators with Leiden (Constant Potts Model: modularity's resolution limit merges
+small groups in a large graph — measured: 1,000 planted groups of 100 came out as about
+300 — while CPM's resolution is a density threshold that does not depend on the size of
+the whole graph) and then places each pickup in the network it is tied to most. The ties
+inside each network are stored in ``network_ties``: every membership has its evidence.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
+import statistics
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import igraph as ig
-import leidenalg
 
-from threadline.graph import significance, sql
+from threadline.graph import clustering, significance, sql
 from threadline.store.engine import Engine
-
-SEED = 20240601
 
 
 @dataclass(frozen=True)
 class NetworkRules:
     """Settings of network detection, audited with every run."""
 
-    resolution: float = 0.05  # CPM density threshold on log-weighted ties
+    # CPM density threshold on log-weighted facilitator ties: low enough that a chain of five
+    # facilitators, each chatting with the next, holds (a cut saves 0.1 * 2 * 3 < one tie).
+    resolution: float = 0.1
+    min_tie: float = clustering.MIN_TIE  # observations below which two facilitators are untied
     pay_window_hours: int = 24
     selector_types: tuple[str, ...] = ("phone", "device", "email", "payment_account")
     tie_alpha: float = significance.ALPHA  # optional improbability gate (1.0: off)
+    # Improbability a chat-then-pay tie needs to bond two facilitators (directly or through
+    # a shared pickup); weaker ones still place a pickup in its network.
+    bond_alpha: float = clustering.BOND_ALPHA
+    # A facilitator holding more accounts than this many times the case's median facilitator
+    # (and at least ``blob_min_accounts``) is likely several people merged: it joins the
+    # network it is tied to most instead of bridging networks.
+    blob_factor: float = 2.0
+    blob_min_accounts: int = 6
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain JSON values."""
@@ -55,45 +63,68 @@ def build(
     bridges (buyers served by more than one network) and members.
     """
     r = rules or NetworkRules()
+    found_ties = ties(engine, roles, r)
+    found = clustering.partition(
+        found_ties, roles, r.resolution, r.min_tie, loose=blobs(engine, roles, r)
+    )
+    summary = _describe(engine, roles, dict(enumerate(found)))
+    ids = [network_id(g) for g in found]
+    sql.write_network_ties(
+        engine,
+        [
+            {"network_id": ids[g], "a": a, "b": b, "kind": kind, "via": via, "observations": w}
+            for g, a, b, kind, via, w in clustering.explanation(found_ties, roles, found, r.min_tie)
+        ],
+    )
+    return summary
+
+
+def blobs(engine: Engine, roles: dict[str, str], rules: NetworkRules | None = None) -> set[str]:
+    """Facilitators holding implausibly many accounts for one person (see ``NetworkRules``).
+
+    The bar is relative to the case's own median facilitator, which does not grow with the
+    case, so it holds at every scale.
+    """
+    r = rules or NetworkRules()
+    held = {
+        str(f["person_id"]): int(f["accounts"] or 0)  # type: ignore[call-overload]
+        for f in sql.features(engine)
+        if roles.get(str(f["person_id"])) == "facilitator"
+    }
+    if not held:
+        return set()
+    bar = max(r.blob_min_accounts, r.blob_factor * statistics.median(held.values()))
+    return {p for p, n in held.items() if n > bar}
+
+
+def ties(
+    engine: Engine, roles: dict[str, str], rules: NetworkRules | None = None
+) -> dict[tuple[str, str], dict[str, float]]:
+    """Every tie between two facilitators or mules, by kind of evidence: observations.
+
+    Keys are ordered person pairs; kinds are ``selector:<type>``, ``message`` and the
+    excess over chance of chat-then-pay payers: ``chat_then_pay`` when chance makes it
+    less likely than ``bond_alpha``, else ``chat_then_pay_weak``.
+    """
+    r = rules or NetworkRules()
     core = sorted(p for p, role in roles.items() if role in ("facilitator", "mule"))
     sellers = [p for p in core if roles[p] == "facilitator"]
-    index = {p: i for i, p in enumerate(core)}
-    weights: dict[tuple[int, int], float] = defaultdict(float)
+    members = set(core)
+    kinds: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
 
-    def tie(a: str, b: str, w: float) -> None:
-        if a in index and b in index and a != b:
-            key = (min(index[a], index[b]), max(index[a], index[b]))
-            weights[key] += w
+    def tie(a: str, b: str, kind: str, w: float) -> None:
+        if a in members and b in members and a != b:
+            kinds[(min(a, b), max(a, b))][kind] += w
 
-    for a, b, n in sql.shared_selector_ties(engine, core, r.selector_types):
-        tie(a, b, 2.0 * n)
+    for a, b, kind, n in sql.shared_selector_ties(engine, core, r.selector_types):
+        tie(a, b, f"selector:{kind}", 2.0 * n)
     for a, b, _kind, n, _ in sql.edges(engine, ("message",)):
-        tie(a, b, float(n))
+        tie(a, b, "message", float(n))
     observed = sql.chat_then_pay_ties(engine, sellers, core, r.pay_window_hours)
     for a, b, o in chat_then_pay_significance(engine, sellers, core, observed, r.tie_alpha):
-        tie(a, b, o.excess)
-    graph = ig.Graph(n=len(core), edges=list(weights))
-    graph.es["weight"] = [tie_weight(w) for w in weights.values()]
-    if core:
-        part = leidenalg.find_partition(
-            graph,
-            leidenalg.CPMVertexPartition,
-            weights="weight",
-            resolution_parameter=r.resolution,
-            seed=SEED,
-        )
-        membership = list(part.membership)
-    else:
-        membership = []
-    groups: dict[int, list[str]] = defaultdict(list)
-    for i, g in enumerate(membership):
-        groups[g].append(core[i])
-    return _describe(engine, roles, groups)
-
-
-def tie_weight(w: float) -> float:
-    """Log-scaled weight of ``w`` observations; below one observation it stays below one."""
-    return 1.0 + math.log(w) if w >= 1.0 else max(w, 0.0)
+        kind = "chat_then_pay" if o.p_value < r.bond_alpha else clustering.WEAK
+        tie(a, b, kind, o.excess)
+    return {k: dict(v) for k, v in kinds.items()}
 
 
 def chat_then_pay_significance(

@@ -85,6 +85,14 @@ TABLES: dict[str, Table] = {
         """network_id VARCHAR, person_id VARCHAR, role VARCHAR,
         centrality DOUBLE, bridge BOOLEAN"""
     ),
+    # Why each facilitator and pickup is in its network: the ties between two members, by
+    # kind (``selector:<type>``, ``message``, ``chat_then_pay`` excess over chance, and
+    # ``shared_pickup`` via the pickup person both facilitators are tied to by money).
+    "network_ties": table(
+        """network_id VARCHAR, a VARCHAR, b VARCHAR, kind VARCHAR, via VARCHAR,
+        observations DOUBLE""",
+        per_table_export=False,
+    ),
 }
 
 
@@ -381,8 +389,13 @@ def roles(engine: Engine) -> dict[str, str]:
 
 def shared_selector_ties(
     engine: Engine, persons: list[str], types: tuple[str, ...]
-) -> list[tuple[str, str, int]]:
-    """Pairs of the given persons that hold a common phone, device, e-mail or account."""
+) -> list[tuple[str, str, str, float]]:
+    """(a, b, selector type, weight): pairs of the given persons holding common selectors.
+
+    Each shared value weighs ``1 / (holders - 1)``: a phone two persons hold ties them fully;
+    a value many hold (a shop's number, an office device, a blob's selector) spreads thin
+    instead of tying every pair of its holders as strongly.
+    """
     import pyarrow as pa
 
     in_types = ", ".join(quote_literal(t) for t in types)
@@ -393,15 +406,20 @@ def shared_selector_ties(
                   SELECT DISTINCT m.person_id, s.selector_type, s.value
                   FROM selectors s JOIN person_members m ON m.member_key = s.entity_key
                   JOIN _focus f ON f.person_id = m.person_id
-                  WHERE s.selector_type IN ({in_types}))
-                SELECT a.person_id, b.person_id, count(*) FROM s a JOIN s b
+                  WHERE s.selector_type IN ({in_types})),
+                held AS (
+                  SELECT selector_type, value, count(*) AS holders FROM s
+                  GROUP BY selector_type, value HAVING count(*) > 1),
+                hs AS (SELECT s.* , held.holders FROM s JOIN held USING (selector_type, value))
+                SELECT a.person_id, b.person_id, a.selector_type,
+                       sum(1.0 / (a.holders - 1)) FROM hs a JOIN hs b
                   ON a.selector_type = b.selector_type AND a.value = b.value
                  AND a.person_id < b.person_id
-                GROUP BY a.person_id, b.person_id ORDER BY 1, 2"""
+                GROUP BY a.person_id, b.person_id, a.selector_type ORDER BY 1, 2, 3"""
         )
     finally:
         engine.unregister("_focus")
-    return [(str(a), str(b), int(c)) for a, b, c in rows]
+    return [(str(a), str(b), str(t), float(c)) for a, b, t, c in rows]
 
 
 # A seller talking to another account of their own is no negotiation. Tested in the
@@ -482,6 +500,21 @@ def write_networks(
             "FROM _nm"
         )
         engine.unregister("_nm")
+
+
+def write_network_ties(engine: Engine, rows: list[dict[str, object]]) -> None:
+    """Replace the stored ties that explain each network's membership."""
+    import pyarrow as pa
+
+    engine.execute("DELETE FROM network_ties")
+    if rows:
+        text = ("network_id", "a", "b", "kind", "via")
+        schema = pa.schema([(c, pa.string()) for c in text] + [("observations", pa.float64())])
+        engine.register("_nt", pa.Table.from_pylist(rows, schema=schema))
+        engine.execute(
+            "INSERT INTO network_ties SELECT network_id, a, b, kind, via, observations FROM _nt"
+        )
+        engine.unregister("_nt")
 
 
 def activity(engine: Engine) -> dict[str, tuple[object, object]]:
