@@ -23,6 +23,7 @@ FINDINGS_TABLES: tuple[str, ...] = (
     "person_roles",
     "networks",
     "network_members",
+    "network_ties",
     "sessions",
     "targets",
     "rescue",
