@@ -273,32 +273,43 @@ class DuckDBEngine(Engine):
         # Row ids of rows not yet committed start at a large offset: count from the first.
         base = int(self.scalar(f"SELECT coalesce(min(rowid), 0) FROM {raw}"))
         k = f"(r.rowid - {base})"
-        if rejects:
-            # The k-th stored record sits after every rejected record j (0-based, sorted)
-            # with line_j - first_row - j <= k; its number skips over them.
-            offsets = pa.table(
-                {"o": pa.array([line - first_row - j for j, (line, _, _) in enumerate(rejects)])}
-            )
-            self.register(f"{table}_off", offsets)
-            row_expr = (
-                f"{k} + {first_row} + (SELECT count(*) FROM {quote_ident(table + '_off')} o "
-                f"WHERE o.o <= {k})"
-            )
-        else:
-            row_expr = f"{k} + {first_row}"
-        if rejects:
-            # Few rejects: materialise their row offsets so the view needs no Arrow scan.
+        if not rejects:
             self.execute(
-                f"CREATE OR REPLACE TEMP TABLE {quote_ident(table + '_offt')} AS "
-                f"SELECT * FROM {quote_ident(table + '_off')}"
+                f"CREATE OR REPLACE TEMP VIEW {t} AS "
+                f"SELECT CAST({k} + {first_row} AS BIGINT) AS _row, r.* FROM {raw} r"
             )
-            self.unregister(f"{table}_off")
-            row_expr = row_expr.replace(table + "_off", table + "_offt")
-        self.execute(
-            f"CREATE OR REPLACE TEMP VIEW {t} AS SELECT CAST({row_expr} AS BIGINT) AS _row, r.* "
-            f"FROM {raw} r"
-        )
-        rows = int(self.scalar(f"SELECT count(*) FROM {t}"))
+            rows = int(self.scalar(f"SELECT count(*) FROM {raw}"))
+        else:
+            # The k-th stored record sits after every rejected record j (0-based, sorted)
+            # with line_j - first_row - j <= k; its number skips over them. An as-of join
+            # finds that count once per record (a correlated count was re-run at every use
+            # of the view), and the numbered records are kept, so later statements read
+            # them without numbering them again.
+            offsets = [line - first_row - j for j, (line, _, _) in enumerate(rejects)]
+            skipped: dict[int, int] = {}
+            for j, o in enumerate(offsets):  # offsets never decrease: the last j wins
+                skipped[o] = j + 1
+            off = quote_ident(table + "_off")
+            self.register(
+                f"{table}_off",
+                pa.table(
+                    {
+                        "o": pa.array(list(skipped), pa.int64()),
+                        "n": pa.array(list(skipped.values()), pa.int64()),
+                    }
+                ),
+            )
+            try:
+                self._drop_temp(table)
+                self.execute(
+                    f"CREATE TEMP TABLE {t} AS SELECT "
+                    f"CAST({k} + {first_row} + coalesce(o.n, 0) AS BIGINT) AS _row, r.* "
+                    f"FROM {raw} r ASOF LEFT JOIN {off} o ON {k} >= o.o ORDER BY _row"
+                )
+            finally:
+                self.unregister(f"{table}_off")
+            self.execute(f"DROP TABLE IF EXISTS temp.{raw}")
+            rows = int(self.scalar(f"SELECT count(*) FROM {t}"))
         return StagedFile(
             table=table,
             rows=rows,
@@ -314,10 +325,19 @@ class DuckDBEngine(Engine):
         return DuckDBAPI(connection=con)
 
     def drop_stage(self, table: str) -> None:
-        """Remove a staging view and its raw and row-offset tables."""
-        self.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(table)}")
-        for suffix in ("_raw", "_offt"):
-            self.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(table + suffix)}")
+        """Remove a staging view or table and its raw table."""
+        self._drop_temp(table)
+        self.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(table + '_raw')}")
+
+    def _drop_temp(self, name: str) -> None:
+        """Drop a temporary view or table, whichever ``name`` is (a stage may be either)."""
+        kinds = self.query(
+            "SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = ? "
+            "UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = ?",
+            [name, name],
+        )
+        for (kind,) in kinds:
+            self.execute(f"DROP {kind} IF EXISTS temp.{quote_ident(name)}")
 
     def close(self) -> None:
         """Close the DuckDB connection."""
