@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from threadline.errors import CaseError, EngineError, KeyRequiredError
@@ -273,43 +274,27 @@ class DuckDBEngine(Engine):
         # Row ids of rows not yet committed start at a large offset: count from the first.
         base = int(self.scalar(f"SELECT coalesce(min(rowid), 0) FROM {raw}"))
         k = f"(r.rowid - {base})"
-        if not rejects:
-            self.execute(
-                f"CREATE OR REPLACE TEMP VIEW {t} AS "
-                f"SELECT CAST({k} + {first_row} AS BIGINT) AS _row, r.* FROM {raw} r"
-            )
-            rows = int(self.scalar(f"SELECT count(*) FROM {raw}"))
-        else:
+        row_expr, source = f"CAST({k} + {first_row} AS BIGINT)", f"{raw} r"
+        if rejects:
             # The k-th stored record sits after every rejected record j (0-based, sorted)
-            # with line_j - first_row - j <= k; its number skips over them. An as-of join
-            # finds that count once per record (a correlated count was re-run at every use
-            # of the view), and the numbered records are kept, so later statements read
-            # them without numbering them again.
-            offsets = [line - first_row - j for j, (line, _, _) in enumerate(rejects)]
-            skipped: dict[int, int] = {}
-            for j, o in enumerate(offsets):  # offsets never decrease: the last j wins
-                skipped[o] = j + 1
-            off = quote_ident(table + "_off")
-            self.register(
-                f"{table}_off",
-                pa.table(
-                    {
-                        "o": pa.array(list(skipped), pa.int64()),
-                        "n": pa.array(list(skipped.values()), pa.int64()),
-                    }
-                ),
-            )
+            # with line_j - first_row - j <= k; its number skips over them. The numbers are
+            # computed once here and joined by position (a correlated count ran at every use
+            # of the view; a join on the number would sort or reorder the records).
+            offsets = np.array([line - first_row - j for j, (line, _, _) in enumerate(rejects)])
+            stored = np.arange(int(self.scalar(f"SELECT count(*) FROM {raw}")), dtype=np.int64)
+            numbers = stored + first_row + np.searchsorted(offsets, stored, side="right")
+            self.register(f"{table}_num", pa.table({"_row": pa.array(numbers, pa.int64())}))
             try:
-                self._drop_temp(table)
                 self.execute(
-                    f"CREATE TEMP TABLE {t} AS SELECT "
-                    f"CAST({k} + {first_row} + coalesce(o.n, 0) AS BIGINT) AS _row, r.* "
-                    f"FROM {raw} r ASOF LEFT JOIN {off} o ON {k} >= o.o ORDER BY _row"
+                    f"CREATE OR REPLACE TEMP TABLE {quote_ident(table + '_rows')} AS "
+                    f"SELECT _row FROM {quote_ident(table + '_num')}"
                 )
             finally:
-                self.unregister(f"{table}_off")
-            self.execute(f"DROP TABLE IF EXISTS temp.{raw}")
-            rows = int(self.scalar(f"SELECT count(*) FROM {t}"))
+                self.unregister(f"{table}_num")
+            row_expr = "m._row"
+            source += f" POSITIONAL JOIN {quote_ident(table + '_rows')} m"
+        self.execute(f"CREATE OR REPLACE TEMP VIEW {t} AS SELECT {row_expr} AS _row, r.* FROM {source}")
+        rows = int(self.scalar(f"SELECT count(*) FROM {raw}"))
         return StagedFile(
             table=table,
             rows=rows,
@@ -327,7 +312,8 @@ class DuckDBEngine(Engine):
     def drop_stage(self, table: str) -> None:
         """Remove a staging view or table and its raw table."""
         self._drop_temp(table)
-        self.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(table + '_raw')}")
+        for suffix in ("_raw", "_rows"):
+            self.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(table + suffix)}")
 
     def _drop_temp(self, name: str) -> None:
         """Drop a temporary view or table, whichever ``name`` is (a stage may be either)."""

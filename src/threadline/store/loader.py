@@ -186,10 +186,15 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
 
     result = LoadResult(rows_read=int(engine.scalar(f"SELECT count(*) FROM {stage}_n")))
     result.rows_read += len(staged.rejects)
+    # The refused rows first, on their own: joined straight to the stage, the engine
+    # guessed them many and hashed every staged record instead of the few refused.
+    engine.execute(
+        f"CREATE OR REPLACE TEMP TABLE {stage}_q AS SELECT _row, _field, _reason, _detail "
+        f"FROM {stage}_n WHERE _reason IS NOT NULL"
+    )
     engine.execute(
         f"INSERT INTO quarantine SELECT {sid}, n._row, n._field, n._reason, n._detail, "
-        f"{original} FROM {stage}_n n JOIN {stage} s ON s._row = n._row "
-        f"WHERE n._reason IS NOT NULL"
+        f"{original} FROM {stage} s JOIN {stage}_q n ON s._row = n._row"
     )
     _quarantine_rejects(engine, stage, plan, staged)
     cols = [c for c, _ in stored_columns(kind) if c not in ("record_id", "source_id", "row")]
@@ -233,7 +238,7 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
         [plan.meta.source_id],
     ):
         result.reasons[str(reason)] = int(count)
-    for suffix in ("_n", "_hit", "_dup"):
+    for suffix in ("_n", "_q", "_hit", "_dup"):
         engine.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(stage + suffix)}")
     engine.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(stage + '_f')}")
     engine.drop_stage(stage)
