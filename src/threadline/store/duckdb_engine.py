@@ -293,7 +293,9 @@ class DuckDBEngine(Engine):
                 self.unregister(f"{table}_num")
             row_expr = "m._row"
             source += f" POSITIONAL JOIN {quote_ident(table + '_rows')} m"
-        self.execute(f"CREATE OR REPLACE TEMP VIEW {t} AS SELECT {row_expr} AS _row, r.* FROM {source}")
+        self.execute(
+            f"CREATE OR REPLACE TEMP VIEW {t} AS SELECT {row_expr} AS _row, r.* FROM {source}"
+        )
         rows = int(self.scalar(f"SELECT count(*) FROM {raw}"))
         return StagedFile(
             table=table,
