@@ -42,10 +42,14 @@ def scan(path: Path) -> FileFacts:
             digest.update(chunk)
             size += len(chunk)
             newlines += chunk.count(b"\n")
-            crs += chunk.count(b"\r")
-            crlf += chunk.count(b"\r\n") + (prev_last == b"\r" and chunk[:1] == b"\n")
+            cr = chunk.count(b"\r")
+            crs += cr
+            crlf += (chunk.count(b"\r\n") if cr else 0) + (
+                prev_last == b"\r" and chunk[:1] == b"\n"
+            )
             joined = prev_last + chunk
-            run = joined.count(b"\n\n") + joined.count(b"\n\r\n")
+            # Most files hold no CR at all: one search fewer over each chunk.
+            run = joined.count(b"\n\n") + (joined.count(b"\n\r\n") if cr else 0)
             blanks += run
             stripped = chunk.rstrip(b"\r\n")
             if stripped:

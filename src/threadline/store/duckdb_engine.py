@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from threadline.errors import CaseError, EngineError, KeyRequiredError
@@ -273,32 +274,29 @@ class DuckDBEngine(Engine):
         # Row ids of rows not yet committed start at a large offset: count from the first.
         base = int(self.scalar(f"SELECT coalesce(min(rowid), 0) FROM {raw}"))
         k = f"(r.rowid - {base})"
+        row_expr, source = f"CAST({k} + {first_row} AS BIGINT)", f"{raw} r"
         if rejects:
             # The k-th stored record sits after every rejected record j (0-based, sorted)
-            # with line_j - first_row - j <= k; its number skips over them.
-            offsets = pa.table(
-                {"o": pa.array([line - first_row - j for j, (line, _, _) in enumerate(rejects)])}
-            )
-            self.register(f"{table}_off", offsets)
-            row_expr = (
-                f"{k} + {first_row} + (SELECT count(*) FROM {quote_ident(table + '_off')} o "
-                f"WHERE o.o <= {k})"
-            )
-        else:
-            row_expr = f"{k} + {first_row}"
-        if rejects:
-            # Few rejects: materialise their row offsets so the view needs no Arrow scan.
-            self.execute(
-                f"CREATE OR REPLACE TEMP TABLE {quote_ident(table + '_offt')} AS "
-                f"SELECT * FROM {quote_ident(table + '_off')}"
-            )
-            self.unregister(f"{table}_off")
-            row_expr = row_expr.replace(table + "_off", table + "_offt")
+            # with line_j - first_row - j <= k; its number skips over them. The numbers are
+            # computed once here and joined by position (a correlated count ran at every use
+            # of the view; a join on the number would sort or reorder the records).
+            offsets = np.array([line - first_row - j for j, (line, _, _) in enumerate(rejects)])
+            stored = np.arange(int(self.scalar(f"SELECT count(*) FROM {raw}")), dtype=np.int64)
+            numbers = stored + first_row + np.searchsorted(offsets, stored, side="right")
+            self.register(f"{table}_num", pa.table({"_row": pa.array(numbers, pa.int64())}))
+            try:
+                self.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {quote_ident(table + '_rows')} AS "
+                    f"SELECT _row FROM {quote_ident(table + '_num')}"
+                )
+            finally:
+                self.unregister(f"{table}_num")
+            row_expr = "m._row"
+            source += f" POSITIONAL JOIN {quote_ident(table + '_rows')} m"
         self.execute(
-            f"CREATE OR REPLACE TEMP VIEW {t} AS SELECT CAST({row_expr} AS BIGINT) AS _row, r.* "
-            f"FROM {raw} r"
+            f"CREATE OR REPLACE TEMP VIEW {t} AS SELECT {row_expr} AS _row, r.* FROM {source}"
         )
-        rows = int(self.scalar(f"SELECT count(*) FROM {t}"))
+        rows = int(self.scalar(f"SELECT count(*) FROM {raw}"))
         return StagedFile(
             table=table,
             rows=rows,
@@ -314,10 +312,20 @@ class DuckDBEngine(Engine):
         return DuckDBAPI(connection=con)
 
     def drop_stage(self, table: str) -> None:
-        """Remove a staging view and its raw and row-offset tables."""
-        self.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(table)}")
-        for suffix in ("_raw", "_offt"):
+        """Remove a staging view or table and its raw table."""
+        self._drop_temp(table)
+        for suffix in ("_raw", "_rows"):
             self.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(table + suffix)}")
+
+    def _drop_temp(self, name: str) -> None:
+        """Drop a temporary view or table, whichever ``name`` is (a stage may be either)."""
+        kinds = self.query(
+            "SELECT 'VIEW' FROM duckdb_views() WHERE temporary AND view_name = ? "
+            "UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE temporary AND table_name = ?",
+            [name, name],
+        )
+        for (kind,) in kinds:
+            self.execute(f"DROP {kind} IF EXISTS temp.{quote_ident(name)}")
 
     def close(self) -> None:
         """Close the DuckDB connection."""

@@ -186,44 +186,49 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
 
     result = LoadResult(rows_read=int(engine.scalar(f"SELECT count(*) FROM {stage}_n")))
     result.rows_read += len(staged.rejects)
+    # The refused rows first, on their own: joined straight to the stage, the engine
+    # guessed them many and hashed every staged record instead of the few refused.
+    engine.execute(
+        f"CREATE OR REPLACE TEMP TABLE {stage}_q AS SELECT _row, _field, _reason, _detail "
+        f"FROM {stage}_n WHERE _reason IS NOT NULL"
+    )
     engine.execute(
         f"INSERT INTO quarantine SELECT {sid}, n._row, n._field, n._reason, n._detail, "
-        f"{original} FROM {stage}_n n JOIN {stage} s ON s._row = n._row "
-        f"WHERE n._reason IS NOT NULL"
+        f"{original} FROM {stage} s JOIN {stage}_q n ON s._row = n._row"
     )
     _quarantine_rejects(engine, stage, plan, staged)
     cols = [c for c, _ in stored_columns(kind) if c not in ("record_id", "source_id", "row")]
     col_list = ", ".join(quote_ident(c) for c in cols)
     table = quote_ident(kind.name)
     before = int(engine.scalar(f"SELECT count(*) FROM {table}"))
-    good_rows = f"SELECT * FROM {stage}_n WHERE _reason IS NULL"
-    if before:  # records already stored (from another source) stay as they are
+    hits, dups = _repeats(engine, stage, table, stored_before=bool(before))
+    good_rows = f"SELECT * FROM {stage}_n n WHERE _reason IS NULL"
+    if hits:  # records already stored (from another source) stay as they are
+        good_rows += f" AND record_id NOT IN (SELECT record_id FROM {stage}_hit)"
+    if dups:  # the first row of the file wins
         good_rows += (
-            f" AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.record_id = {stage}_n.record_id)"
+            f" AND NOT EXISTS (SELECT 1 FROM {stage}_dup d "
+            f"WHERE d.record_id = n.record_id AND d._first <> n._row)"
         )
-    in_file_duplicates = engine.scalar(
-        f"SELECT count(*) - count(DISTINCT record_id) FROM {stage}_n WHERE _reason IS NULL"
-    )
-    if in_file_duplicates:  # the first row of the file wins
-        good_rows = (
-            f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _row) "
-            f"AS _k FROM ({good_rows})) WHERE _k = 1"
-        )
-    if before or in_file_duplicates:
-        result.conflicting = _keep_conflicts(engine, kind, stage, plan, bool(before))
+    if hits or dups:
+        result.conflicting = _keep_conflicts(engine, kind, stage, plan, bool(hits))
     engine.execute(
         f'INSERT INTO {table} (record_id, source_id, "row", {col_list}) '
         f"SELECT record_id, {sid}, _row, {col_list} FROM ({good_rows})"
     )
-    # Every other delivery of a stored record is kept as a further provenance; a version
-    # with other content is a conflict, kept in ``conflicts`` and cited nowhere else.
-    engine.execute(
-        f"INSERT INTO deliveries SELECT {quote_literal(kind.name)}, n.record_id, {sid}, n._row "
-        f"FROM {stage}_n n WHERE n._reason IS NULL AND NOT EXISTS (SELECT 1 FROM {table} t "
-        f'WHERE t.record_id = n.record_id AND t.source_id = {sid} AND t."row" = n._row) '
-        f"AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.source_id = {sid} "
-        f'AND c."row" = n._row AND c.table_name = {quote_literal(kind.name)})'
-    )
+    if hits or dups:
+        # Every other delivery of a stored record is kept as a further provenance: the rows
+        # not stored just now (their record was stored before, or is a later row of this
+        # file). A version with other content is a conflict, kept in ``conflicts`` and
+        # cited nowhere else.
+        engine.execute(
+            f"INSERT INTO deliveries SELECT {quote_literal(kind.name)}, n.record_id, {sid}, "
+            f"n._row FROM {stage}_n n WHERE n._reason IS NULL "
+            f"AND (n.record_id IN (SELECT record_id FROM {stage}_hit) OR EXISTS (SELECT 1 "
+            f"FROM {stage}_dup d WHERE d.record_id = n.record_id AND d._first <> n._row)) "
+            f"AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.source_id = {sid} "
+            f'AND c."row" = n._row AND c.table_name = {quote_literal(kind.name)})'
+        )
     good = int(engine.scalar(f"SELECT count(*) FROM {stage}_n WHERE _reason IS NULL"))
     result.stored = int(engine.scalar(f"SELECT count(*) FROM {table}")) - before
     result.duplicate = good - result.stored - result.conflicting
@@ -233,10 +238,35 @@ def load_source(engine: Engine, plan: LoadPlan) -> LoadResult:
         [plan.meta.source_id],
     ):
         result.reasons[str(reason)] = int(count)
-    engine.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(stage + '_n')}")
+    for suffix in ("_n", "_q", "_hit", "_dup"):
+        engine.execute(f"DROP TABLE IF EXISTS temp.{quote_ident(stage + suffix)}")
     engine.execute(f"DROP VIEW IF EXISTS temp.{quote_ident(stage + '_f')}")
     engine.drop_stage(stage)
     return result
+
+
+def _repeats(engine: Engine, stage: str, table: str, *, stored_before: bool) -> tuple[int, int]:
+    """Record ids of this file seen before: stored already, or repeated within the file.
+
+    ``{stage}_hit`` holds the ids already stored (one read of the table's ids, which the
+    statements after it never read again) and ``{stage}_dup`` the ids the file repeats,
+    with the row of their first occurrence. Returns how many of each.
+    """
+    hit = quote_ident(stage + "_hit")
+    engine.execute(
+        f"CREATE OR REPLACE TEMP TABLE {hit} AS SELECT DISTINCT record_id FROM {stage}_n "
+        f"WHERE _reason IS NULL AND "
+        + (f"record_id IN (SELECT record_id FROM {table})" if stored_before else "false")
+    )
+    dup = quote_ident(stage + "_dup")
+    engine.execute(
+        f"CREATE OR REPLACE TEMP TABLE {dup} AS SELECT record_id, min(_row) AS _first "
+        f"FROM {stage}_n WHERE _reason IS NULL GROUP BY record_id HAVING count(*) > 1"
+    )
+    return (
+        int(engine.scalar(f"SELECT count(*) FROM {hit}")),
+        int(engine.scalar(f"SELECT count(*) FROM {dup}")),
+    )
 
 
 def _keep_conflicts(
@@ -264,15 +294,18 @@ def _keep_conflicts(
     )
     sid, table = quote_literal(plan.meta.source_id), quote_ident(kind.name)
     cols = ", ".join(quote_ident(c) for c in names)  # explicit: portable to Spark SQL
-    kept = f'SELECT record_id, source_id AS _src, "row" AS _krow, {cols} FROM {table}'
+    # Only records met before can conflict: those stored already (``_hit``) and those the
+    # file repeats (``_dup``, whose first row is the kept version unless stored already).
     firsts = (
-        f"SELECT record_id, {sid} AS _src, _row AS _krow, {cols} FROM "
-        f"(SELECT *, row_number() OVER (PARTITION BY record_id ORDER BY _row) AS _k "
-        f"FROM {stage}_n WHERE _reason IS NULL) f WHERE _k = 1"
+        f"SELECT n.record_id, {sid} AS _src, n._row AS _krow, {cols} FROM {stage}_n n "
+        f"JOIN {stage}_dup d ON d.record_id = n.record_id AND d._first = n._row"
     )
     if stored_before:  # a record stored by another source keeps that version
-        firsts += f" AND record_id NOT IN (SELECT record_id FROM {table})"
-        kept = f"{kept} UNION ALL {firsts}"
+        firsts += f" WHERE n.record_id NOT IN (SELECT record_id FROM {stage}_hit)"
+        kept = (
+            f'SELECT record_id, source_id AS _src, "row" AS _krow, {cols} FROM {table} '
+            f"WHERE record_id IN (SELECT record_id FROM {stage}_hit) UNION ALL {firsts}"
+        )
     else:
         kept = firsts
     engine.execute(
@@ -543,6 +576,9 @@ def _unread_tail(
     engine: Engine, stage: str, plan: LoadPlan, staged: StagedFile
 ) -> tuple[int, str, str] | None:
     """Lines the CSV reader silently swallowed (an unterminated quote runs to the end)."""
+    rejected = 1 + sum(1 + o.count("\n") for _, _, o in staged.rejects)  # and the header
+    if staged.rows + rejected >= plan.lines:
+        return None  # one line per record already accounts for every line: none swallowed
     cols = [quote_ident(c) for c in plan.staged_columns]
     newlines = " + ".join(
         f"coalesce(length({c}) - length(replace({c}, chr(10), '')), 0)" for c in cols
@@ -552,7 +588,7 @@ def _unread_tail(
         f"SELECT (SELECT count(*) FROM {stage}) + "
         f"(SELECT coalesce(sum({newlines}), 0) FROM {stage} WHERE {has_newline})"
     )
-    consumed = int(consumed) + 1 + sum(1 + o.count("\n") for _, _, o in staged.rejects)
+    consumed = int(consumed) + rejected
     if consumed >= plan.lines:
         return None
     last = int(engine.scalar(f"SELECT coalesce(max(_row), 1) FROM {stage}") or 1)
