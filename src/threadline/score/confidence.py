@@ -17,6 +17,8 @@ from threadline.datafile import load_yaml
 from threadline.errors import UsageError
 
 # The indicator metrics the model reads; each enters as log(1 + value), missing as 0.
+# Where a person logs in from (VPN, the Philippines) is left out: it says where, not
+# whether, someone buys, and travellers are few enough for a fit to learn noise from them.
 FEATURES: tuple[str, ...] = (
     "sessions",
     "session_confidence",
@@ -25,14 +27,11 @@ FEATURES: tuple[str, ...] = (
     "escalating",
     "night_payments",
     "innocuous_narratives",
-    "hosting_logins",
-    "ph_logins",
     "negotiation_messages",
     "paid_sellers",
     "request_sent",
     "live_sent",
     "counterparts",
-    "payments_out",
     "active_days",
 )
 

@@ -125,7 +125,7 @@ def metrics(engine: Engine) -> dict[str, dict[str, object]]:
         for r in engine.query_dicts(
             """SELECT m.*, r.role, f.request_sent, f.live_sent, f.counterparts, f.payments_out,
                       f.price_sent, f.initiated_by_others,
-                      datediff('day', f.first_activity, f.last_activity) AS active_days
+                      (epoch(f.last_activity) - epoch(f.first_activity)) / 86400.0 AS active_days
                FROM person_metrics m JOIN person_roles r USING (person_id)
                LEFT JOIN person_features f USING (person_id)"""
         )
@@ -412,8 +412,8 @@ def priority_facts(engine: Engine, aggravating: list[str]) -> dict[str, dict[str
               FROM s JOIN network_members nm ON nm.person_id = s.seller_person
               GROUP BY s.person_id),
             tx AS (
-              SELECT DISTINCT person_id, session_id, unnest(payment_transaction_ids) AS t
-              FROM s),
+              SELECT DISTINCT person_id, session_id, t FROM (
+                SELECT person_id, session_id, unnest(payment_transaction_ids) AS t FROM s)),
             usd AS (
               SELECT person_id, sum(v) AS usd FROM (
                 SELECT tx.person_id, tx.session_id, tx.t,
