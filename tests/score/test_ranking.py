@@ -141,3 +141,19 @@ def test_the_confidence_floor_excludes(tiny_case_copy: Case) -> None:
     annex = [t for t in tiny_case_copy.targets(below_floor=True) if t["person_id"] in below]
     assert len(annex) == len(below)
     assert all(t["rank"] is None and t["country_rank"] is None for t in annex)
+
+
+def test_targets_export_carries_both_ranks_priority_and_confidence(
+    tiny_case_copy: Case, tmp_path: Path
+) -> None:
+    tiny_case_copy.export(tmp_path / "out")
+    lines = (tmp_path / "out" / "targets.jsonl").read_text().splitlines()
+    rows = [json.loads(x) for x in lines]
+    assert rows
+    for r in rows:
+        assert {"person_id", "rank", "country_rank", "priority", "confidence", "reasons"} <= set(r)
+    ranked = [r for r in rows if r["rank"] is not None]
+    assert [r["rank"] for r in ranked] == list(range(1, len(ranked) + 1))
+    assert all(r["rank"] is None for r in rows[len(ranked) :])  # the annex follows
+    kinds = {x["kind"] for r in ranked for x in r["reasons"]}
+    assert {"indicator", "confidence", "priority", "jurisdiction"} <= kinds

@@ -242,7 +242,20 @@ def person(
         "role_detail": {k: jsonable(role.get(k)) for k in ("role", "confidence", "overridden")}
         if role
         else None,
-        "score": jsonable({k: target[k] for k in ("rank", "score", "country", "role")})
+        "score": jsonable(
+            {
+                k: target.get(k)
+                for k in (
+                    "rank",
+                    "country_rank",
+                    "priority",
+                    "confidence",
+                    "score",
+                    "country",
+                    "role",
+                )
+            }
+        )
         if target
         else None,
         "reasons": shown_reasons,
