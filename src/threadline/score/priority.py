@@ -21,7 +21,8 @@ DESCRIPTIONS = {
     "paid_sessions": "paid live sessions detected; points ln(1 + sessions)",
     "facilitators": "distinct facilitators paid for sessions; points ln(facilitators)",
     "networks": "distinct networks of those facilitators; points ln(networks)",
-    "total_spend": "USD paid for the detected sessions; points ln(1 + USD / 100)",
+    "total_spend": "USD paid for the detected sessions or sent to the Philippines, whichever"
+    " is more; points ln(1 + USD / 100)",
     "spend_per_session": "USD per paid session; points ln(1 + USD per session / 50)",
     "payments": "payments to the Philippines, detected as sessions or not; points ln(1 + n)",
     "negotiation": "messages asking facilitators for sessions; points ln(1 + n)",
@@ -57,6 +58,7 @@ def components(
         return []
     sessions = int(facts.get("sessions") or 0)
     usd = float(facts.get("usd") or 0.0)
+    spent = max(usd, float(facts.get("ph_usd") or 0.0))
     first, last, end = facts.get("first_at"), facts.get("last_at"), facts.get("case_end")
     slope = metrics.get("amount_slope")
     ph_logins = int(metrics.get("ph_logins") or 0)  # type: ignore[call-overload]
@@ -64,7 +66,7 @@ def components(
         "paid_sessions": (sessions, math.log1p(sessions)),
         "facilitators": (f := int(facts.get("facilitators") or 0), math.log(max(f, 1))),
         "networks": (n := int(facts.get("networks") or 0), math.log(max(n, 1))),
-        "total_spend": (round(usd, 2), math.log1p(usd / 100.0)),
+        "total_spend": (round(spent, 2), math.log1p(spent / 100.0)),
         "spend_per_session": (
             round(usd / sessions, 2) if sessions else 0.0,
             math.log1p(usd / sessions / 50.0) if sessions else 0.0,

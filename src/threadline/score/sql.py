@@ -392,8 +392,9 @@ EXPORTS = {"targets": targets_export_sql(), "rescue": rescue_export_sql()}
 def priority_facts(engine: Engine, aggravating: list[str]) -> dict[str, dict[str, Any]]:
     """Per buyer: paid sessions, facilitators, networks, spend, dates and aggravating hits.
 
-    Spend is the USD value of the payments the detected sessions name (each transaction
-    once per session); dates are those of the sessions; ``case_end`` is the latest session
+    ``usd`` is the USD value of the payments the detected sessions name (each transaction
+    once per session), ``ph_usd`` that of every payment to the Philippines; dates are those
+    of the sessions; ``case_end`` is the latest session
     of the whole case, so recency does not depend on the day the analysis runs.
     """
     cats = ", ".join("'" + c.replace("'", "''") + "'" for c in aggravating) or "NULL"
@@ -422,6 +423,11 @@ def priority_facts(engine: Engine, aggravating: list[str]) -> dict[str, dict[str
                 LEFT JOIN fx_rates fx ON fx.currency = p.currency
                 GROUP BY 1, 2, 3)
               GROUP BY person_id),
+            ph AS (
+              SELECT m.person_id, sum(CAST(p.amount AS DOUBLE) * coalesce(fx.usd, 1.0)) AS usd
+              FROM payments p JOIN person_members m ON m.member_key = {SENDER}
+              LEFT JOIN fx_rates fx ON fx.currency = p.currency
+              WHERE p.receiver_country = 'PH' GROUP BY m.person_id),
             agg AS (
               SELECT m.person_id, count(*) AS aggravating FROM chat_hits h
               JOIN person_members m ON m.member_key = h.sender
@@ -429,12 +435,14 @@ def priority_facts(engine: Engine, aggravating: list[str]) -> dict[str, dict[str
             SELECT r.person_id, coalesce(sess.sessions, 0) AS sessions,
                    coalesce(sess.facilitators, 0) AS facilitators,
                    coalesce(nets.networks, 0) AS networks, coalesce(usd.usd, 0.0) AS usd,
+                   coalesce(ph.usd, 0.0) AS ph_usd,
                    sess.first_at, sess.last_at, coalesce(agg.aggravating, 0) AS aggravating,
                    (SELECT max(fin) FROM s) AS case_end
             FROM person_roles r
             LEFT JOIN sess ON sess.person_id = r.person_id
             LEFT JOIN nets ON nets.person_id = r.person_id
             LEFT JOIN usd ON usd.person_id = r.person_id
+            LEFT JOIN ph ON ph.person_id = r.person_id
             LEFT JOIN agg ON agg.person_id = r.person_id
             WHERE r.role = 'buyer' ORDER BY r.person_id"""
     )

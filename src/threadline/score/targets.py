@@ -253,7 +253,8 @@ def _priority_evidence(name: str, ev: dict[str, Any]) -> list[dict[str, Any]]:
                 rows.append(rs[0])
         return rows[:6]
     if name in ("total_spend", "spend_per_session"):
-        return [r for _, _, rs in sessions for r in rs if r.get("table") == "payments"][:6]
+        paid = [r for _, _, rs in sessions for r in rs if r.get("table") == "payments"][:6]
+        return paid or list(ev["payments"]())
     if name == "duration":
         return [sessions[0][2][0], sessions[-1][2][0]] if sessions and sessions[0][2] else []
     if name == "recency":
