@@ -38,14 +38,20 @@ def targets(
             click.echo(json.dumps({**r, "reasons": json.loads(str(r["reasons"]))}, default=str))
         return
     table = Table(
-        "global rank", "country rank", "person", "country", "priority", "confidence", "reasons"
+        "global rank",
+        "country rank",
+        "person",
+        "country",
+        "priority",
+        "confidence",
+        "priority reasons (points, rows)",
     )
     for r in rows:
         reasons = json.loads(str(r["reasons"]))
         text = "; ".join(
-            f"{x['signal']} {x['weight']:.2f} ({len(x['evidence'])} rows)"
+            f"{x['signal']} {x['weight']:.2f} ({len(x['evidence'])})"
             for x in reasons
-            if x.get("kind") in ("priority", "indicator", None)
+            if x.get("kind") == "priority"
         )
         table.add_row(
             "-" if r["rank"] is None else str(r["rank"]),
