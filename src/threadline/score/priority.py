@@ -28,7 +28,8 @@ DESCRIPTIONS = {
     "negotiation": "messages asking facilitators for sessions; points ln(1 + n)",
     "duration": "days from the first to the last paid session; points ln(1 + days / 30)",
     "recency": "days from the last paid session to the case's latest; points exp(-days / 180)",
-    "escalation": "amounts paid to facilitators grow over time; points 1",
+    "escalation": "amounts paid to facilitators and mules rise over the span by this share of"
+    " their mean (fitted); points min(rise, 3)",
     "travel": "a foreign buyer logged in from the Philippines (contact-offending risk); points 1",
     "aggravating": "chat messages a pack marks as aggravating; points ln(1 + messages)",
 }
@@ -60,7 +61,7 @@ def components(
     usd = float(facts.get("usd") or 0.0)
     spent = max(usd, float(facts.get("ph_usd") or 0.0))
     first, last, end = facts.get("first_at"), facts.get("last_at"), facts.get("case_end")
-    slope = metrics.get("amount_slope")
+    rise = float(facts.get("growth") or 0.0)
     ph_logins = int(metrics.get("ph_logins") or 0)  # type: ignore[call-overload]
     values: dict[str, tuple[float, float]] = {
         "paid_sessions": (sessions, math.log1p(sessions)),
@@ -75,10 +76,7 @@ def components(
         "negotiation": (g := _int(metrics.get("negotiation_messages")), math.log1p(g)),
         "duration": (d := _days(first, last), math.log1p(d / 30.0) if sessions else 0.0),
         "recency": (r := _days(last, end), math.exp(-r / 180.0) if sessions else 0.0),
-        "escalation": (
-            float(slope) if slope is not None else 0.0,  # type: ignore[arg-type]
-            1.0 if slope is not None and float(slope) > 0.005 else 0.0,  # type: ignore[arg-type]
-        ),
+        "escalation": (round(rise, 4), min(max(rise, 0.0), 3.0)),
         "travel": (ph_logins, 1.0 if ph_logins and country not in (None, "PH") else 0.0),
         "aggravating": (a := int(facts.get("aggravating") or 0), math.log1p(a)),
     }

@@ -37,6 +37,7 @@ TABLES: dict[str, Table] = {
     ),
 }
 SENDER = identity_key_sql("sender", "p")
+RECEIVER = identity_key_sql("receiver", "p")
 
 
 def distinct_ips(engine: Engine) -> list[str]:
@@ -393,7 +394,9 @@ def priority_facts(engine: Engine, aggravating: list[str]) -> dict[str, dict[str
     """Per buyer: paid sessions, facilitators, networks, spend, dates and aggravating hits.
 
     ``usd`` is the USD value of the payments the detected sessions name (each transaction
-    once per session), ``ph_usd`` that of every payment to the Philippines; dates are those
+    once per session), ``ph_usd`` that of every payment to the Philippines, ``growth`` the
+    fitted rise of the amounts paid to facilitators and mules over the person's span as a
+    share of their mean (three payments or more); dates are those
     of the sessions; ``case_end`` is the latest session
     of the whole case, so recency does not depend on the day the analysis runs.
     """
@@ -428,6 +431,18 @@ def priority_facts(engine: Engine, aggravating: list[str]) -> dict[str, dict[str
               FROM payments p JOIN person_members m ON m.member_key = {SENDER}
               LEFT JOIN fx_rates fx ON fx.currency = p.currency
               WHERE p.receiver_country = 'PH' GROUP BY m.person_id),
+            paid AS (
+              SELECT m.person_id, CAST(p.amount AS DOUBLE) * coalesce(fx.usd, 1.0) AS usd,
+                     epoch(p.sent_at) / 86400.0 AS d
+              FROM payments p JOIN person_members m ON m.member_key = {SENDER}
+              JOIN person_members rm ON rm.member_key = {RECEIVER}
+              JOIN person_roles rr ON rr.person_id = rm.person_id
+              LEFT JOIN fx_rates fx ON fx.currency = p.currency
+              WHERE rr.role IN ('facilitator', 'mule')),
+            growth AS (
+              SELECT person_id,
+                     regr_slope(usd, d) * (max(d) - min(d)) / nullif(avg(usd), 0) AS growth
+              FROM paid GROUP BY person_id HAVING count(*) >= 3),
             agg AS (
               SELECT m.person_id, count(*) AS aggravating FROM chat_hits h
               JOIN person_members m ON m.member_key = h.sender
@@ -435,7 +450,7 @@ def priority_facts(engine: Engine, aggravating: list[str]) -> dict[str, dict[str
             SELECT r.person_id, coalesce(sess.sessions, 0) AS sessions,
                    coalesce(sess.facilitators, 0) AS facilitators,
                    coalesce(nets.networks, 0) AS networks, coalesce(usd.usd, 0.0) AS usd,
-                   coalesce(ph.usd, 0.0) AS ph_usd,
+                   coalesce(ph.usd, 0.0) AS ph_usd, growth.growth,
                    sess.first_at, sess.last_at, coalesce(agg.aggravating, 0) AS aggravating,
                    (SELECT max(fin) FROM s) AS case_end
             FROM person_roles r
@@ -443,6 +458,7 @@ def priority_facts(engine: Engine, aggravating: list[str]) -> dict[str, dict[str
             LEFT JOIN nets ON nets.person_id = r.person_id
             LEFT JOIN usd ON usd.person_id = r.person_id
             LEFT JOIN ph ON ph.person_id = r.person_id
+            LEFT JOIN growth ON growth.person_id = r.person_id
             LEFT JOIN agg ON agg.person_id = r.person_id
             WHERE r.role = 'buyer' ORDER BY r.person_id"""
     )
