@@ -67,11 +67,13 @@ def _row(person: str, facts: dict[str, object], metrics: dict[str, object], conf
 def test_priority_puts_a_heavy_spender_above_a_one_session_buyer() -> None:
     heavy = _row(
         "P_b_heavy",
-        _facts(40, 2400.0, 900),
+        {**_facts(40, 2400.0, 900), "growth": 1.4},
         {"payments_to_ph": 45, "amount_slope": 0.2, "ph_logins": 0},
         0.97,
     )
     once = _row("P_a_once", _facts(1, 30.0, 0), {"payments_to_ph": 1, "ph_logins": 0}, 0.97)
+    parts = {c[0] for c in priority.components(_facts(40, 2400.0, 900), {}, "GB", RULES.priority)}
+    assert {"paid_sessions", "total_spend", "recency"} <= parts
     assert [r["person_id"] for r in sorted([once, heavy], key=rank_key)] == [
         "P_b_heavy",
         "P_a_once",
