@@ -1,10 +1,10 @@
 """Priority among confident targets: harm and urgency points, each a reason with its rows.
 
 Confidence says how sure we are that a person is a buyer; priority says whom to act on
-first. It adds points for what the evidence shows of harm and urgency: paid sessions,
-distinct facilitators and networks, total and per-session spend, how long and how
-recently the person bought, escalation, travel to the Philippines (contact-offending
-risk) and chat messages a pack marks as aggravating. The weights are data
+first. Priority is the confidence times the sum of points for what the evidence shows of
+harm and urgency (expected harm): paid sessions, distinct facilitators and networks, total
+and per-session spend, how long and how recently the person bought, escalation, travel to
+the Philippines (contact-offending risk) and chat messages a pack marks as aggravating. The weights are data
 (``indicators.yaml``, ``priority``); every component that adds points is listed.
 """
 

@@ -96,7 +96,8 @@ def score(engine: Engine, rules: RuleSet, model: Model | None = None) -> list[di
                 "person_id": person,
                 "score": round(1.0 - noisy_or, 4),
                 "confidence": conf,
-                "priority": round(sum(r["weight"] for r in prio), 4),
+                # expected harm: a doubtful buyer's harm counts only as far as he is a buyer
+                "priority": round(conf * sum(r["weight"] for r in prio), 4),
                 "country": country,
                 "reasons": [
                     *reasons,
