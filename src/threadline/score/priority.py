@@ -4,8 +4,9 @@ Confidence says how sure we are that a person is a buyer; priority says whom to 
 first. Priority is the confidence times the sum of points for what the evidence shows of
 harm and urgency (expected harm): paid sessions, distinct facilitators and networks, total
 and per-session spend, how long and how recently the person bought, escalation, travel to
-the Philippines (contact-offending risk) and chat messages a pack marks as aggravating. The weights are data
-(``indicators.yaml``, ``priority``); every component that adds points is listed.
+the Philippines (contact-offending risk) and chat messages a pack marks as aggravating. The
+weights are data (``indicators.yaml``, ``priority``); every component that adds points is
+listed.
 """
 
 from __future__ import annotations
