@@ -48,7 +48,17 @@ def test_tables_are_created_in_one_place_only() -> None:
 
 def test_the_re_link_loop_is_an_explicit_step() -> None:
     names = [s.name for s in pipeline.stages()]
-    assert names == ["resolve", "graph", "signals", "relink", "graph", "signals", "score", "media"]
+    assert names == [
+        "resolve",
+        "graph",
+        "signals",
+        "relink",
+        "graph",
+        "signals",
+        "score",
+        "media",
+        "search",
+    ]
 
 
 def test_stages_do_not_reach_back_up_the_pipeline() -> None:

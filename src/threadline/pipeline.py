@@ -38,6 +38,7 @@ STAGE_MODULES: tuple[str, ...] = (
     "threadline.signals.stage",
     "threadline.score.stage",
     "threadline.media.stage",
+    "threadline.web.search_index",
 )
 STEPS: tuple[str, ...] = (
     "resolve",
@@ -48,6 +49,7 @@ STEPS: tuple[str, ...] = (
     "signals",
     "score",
     "media",
+    "search",  # full-text index of message text for the workbench search
 )
 # Modules declaring ``TABLES`` (and ``EXPORTS``), in pipeline order.
 TABLE_OWNERS: tuple[str, ...] = (

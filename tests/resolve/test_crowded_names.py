@@ -158,3 +158,37 @@ def test_quiet_address_links_same_person_not_first_name_twins(case: Case, tmp_pa
     person = dict(case.engine.query("SELECT member_key, person_id FROM person_members"))
     assert person["chat:th1"] == person["chat:th2"]
     assert person["chat:ta"] != person["chat:th1"]
+
+
+def test_an_address_held_years_apart_links_nobody(case: Case, tmp_path: Path) -> None:
+    """Strangers who held one home address years apart; one person's two apps on one day."""
+    accounts = "platform,account_id,display_name\n" + "".join(
+        f"chat,{a},{n}\n"
+        for a, n in (
+            ("old", "Kenneth Cox"),
+            ("new", "Kenneth"),
+            ("app1", "Donald Ross"),
+            ("app2", "Donald R."),
+        )
+    )
+    logins = "platform,account_id,at,ip\n" + "".join(
+        f"chat,{a},{t},{ip}\n"
+        for a, t, ip in (
+            ("old", "2014-03-01T10:00:00Z", "12.17.5.185"),
+            ("old", "2014-06-01T10:00:00Z", "12.17.5.185"),
+            ("new", "2019-09-01T10:00:00Z", "12.17.5.185"),
+            ("app1", "2019-09-01T10:00:00Z", "12.2.0.35"),
+            ("app2", "2019-09-01T18:00:00Z", "12.2.0.35"),
+        )
+    )
+    case.ingest("accounts", [write(tmp_path / "a.csv", accounts)], agency="A", seizure="S")
+    case.ingest("logins", [write(tmp_path / "l.csv", logins)], agency="A", seizure="S")
+    case.analyze()
+
+    def person(key: str) -> object:
+        return case.engine.scalar(
+            "SELECT person_id FROM person_members WHERE member_key = ?", [key]
+        )
+
+    assert person("chat:old") != person("chat:new")
+    assert person("chat:app1") == person("chat:app2")

@@ -71,6 +71,15 @@ def test_package_and_verify(case: Path, tmp_path: Path) -> None:
     assert "bundle/payments.csv: sha256 does not match" in r.stdout
     r = run("package", case, "--country", "GB", "--out", out)
     assert r.returncode == 2  # folder not empty
+    r = run(
+        "package", case, "--country", "GB", "--out", tmp_path / "gb2", "--confidence-floor", "0.86"
+    )
+    assert r.returncode == 0, r.stderr
+    assert "1 target(s), 1 under the confidence floor (annex)" in r.stdout
+    r = run(
+        "package", case, "--country", "GB", "--out", tmp_path / "gb3", "--confidence-floor", "2"
+    )
+    assert r.returncode == 2  # a confidence is in [0, 1]
 
 
 def test_package_with_an_agency_key(

@@ -107,7 +107,9 @@ def test_target_sections_hold_the_evidence(world: Case, packages: dict[str, Path
     assert all(t["rescue"] for t in ph["targets"])
     assert all(s["login_ips"] == [] for t in ph["targets"] for s in t["sessions"])
     header = (packages["GB"] / "bundle" / "targets.csv").read_text().splitlines()
-    assert header[0] == "person_id,rank,score,role,country"
+    assert header[0] == (
+        "person_id,rank,country_rank,country_targets,priority,confidence,score,role,country"
+    )
     assert len(header) == 3
 
 
@@ -151,8 +153,8 @@ def test_pdf_renders_with_one_section_per_target(packages: dict[str, Path], tmp_
     pdf = packages["GB"] / "report.pdf"
     reader = pypdf.PdfReader(pdf)
     titles = [o.title for o in reader.outline if not isinstance(o, list)]
-    assert titles[0] == "Summary"
-    targets = [t for t in titles if t.startswith("Target ")]
+    assert titles[0] == "Executive summary"
+    targets = [t for t in titles if t.startswith("GB target ")]
     doc = json.loads((packages["GB"] / "bundle" / "package.json").read_text())
     assert len(targets) == len(doc["targets"]) == 2
     for t in doc["targets"]:

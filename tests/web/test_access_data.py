@@ -13,6 +13,7 @@ countries of their accounts and payment identities) — the default policy.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -195,6 +196,11 @@ def _paths(e: Engine, built: Built) -> list[str]:
         *(f"/api/networks/{n}/graph" for n in nets),
         *(f"/api/persons/{p}" for p in sorted(persons)),
         *(f"/api/media/{m}" for m in sorted(media)),
+        # The paged lists, whole (a page of 1000) and as CSV, and every person's timeline.
+        *(f"/api/{x}?size=1000" for x in ("sessions", "media", "persons", "quarantine")),
+        *(f"/api/{x}?format=csv" for x in ("sessions", "media", "persons", "quarantine")),
+        *(f"/api/targets/{cc}?format=csv" for cc in ("AU", "GB", "PH")),
+        *(f"/api/persons/{p}/timeline?size=1000" for p in sorted(persons)),
     ]
 
 
@@ -230,5 +236,18 @@ def test_no_restricted_value_in_any_response(
         links = {(s, int(n)) for s, n in EVIDENCE_LINK.findall(r.text)}
         if dead := sorted(links & closed):  # never a link to a row the user may not open
             failures.append(f"{path}: links to restricted rows {dead[:3]}")
+    # Search for every restricted value: no hit may carry any other one (the query itself is
+    # echoed back, so it is taken out of the answer first).
+    for token in oracle.tokens:
+        r = c.get("/api/search", params={"q": token[:200]})
+        if len(token.strip()) < 2:
+            continue
+        assert r.status_code == 200, (token, r.text)
+        body = json.dumps(r.json()["groups"]).replace(json.dumps(token)[1:-1], "")
+        if found := oracle.leaks(body):
+            failures.append(f"search {token!r}: {found[:4]}")
+        links = {(s, int(n)) for s, n in EVIDENCE_LINK.findall(body)}
+        if dead := sorted(links & closed):
+            failures.append(f"search {token!r}: links to restricted rows {dead[:3]}")
     c.close()
     assert not failures, f"{len(failures)} responses leak:\n" + "\n".join(failures[:40])

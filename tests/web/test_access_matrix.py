@@ -5,8 +5,10 @@ The routes are read from the application itself, so a new route without a row he
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -114,7 +116,79 @@ MATRIX: dict[tuple[str, str], Row] = {
         lambda b, cc: (f"/api/packages/{cc}/{BUILD}/download", None), own_only
     ),
     ("GET", "/api/audit"): Row(plain("/api/audit"), may("audit", scoped=False)),
+    # Search and the paged lists (issue 20): every hit and row passes the record rule.
+    ("GET", "/api/search"): Row(plain("/api/search?q=request"), everyone),
+    ("GET", "/api/persons"): Row(plain("/api/persons"), everyone),
+    ("GET", "/api/quarantine"): Row(plain("/api/quarantine"), everyone),
+    ("GET", "/api/persons/{person_id}/timeline"): Row(
+        lambda b, cc: (f"/api/persons/{person(b, cc)}/timeline", None), own_only
+    ),
 }
+
+
+# -- analyst views (issue 20): evidence in context, links, map, rescue, notes, activity --------
+@functools.cache
+def _refs(path: str, cc: str) -> tuple[tuple[str, int], tuple[str, int]]:
+    """(message, payment) evidence rows of a country's first buyer, from the built case."""
+    from threadline import Case
+
+    with Case.open(Path(path), read_only=True) as case:
+        found = [
+            case.engine.query(
+                f"""SELECT s.sha256, t."row" FROM {table} t JOIN sources s USING (source_id)
+                    WHERE t.{key} = ? LIMIT 1""",
+                [value],
+            )[0]
+            for table, key, value in (
+                ("messages", "message_id", f"m-{cc.lower()}0_0-0"),
+                ("payments", "transaction_id", f"T-{cc.lower()}0_0"),
+            )
+        ]
+    return (str(found[0][0]), int(found[0][1])), (str(found[1][0]), int(found[1][1]))
+
+
+MATRIX.update(
+    {
+        ("GET", "/api/conversation/{source_sha256}/{row}"): Row(
+            lambda b, cc: ("/api/conversation/{}/{}".format(*_refs(str(b.path), cc)[0]), None),
+            own_only,
+        ),
+        ("GET", "/api/payments/{source_sha256}/{row}"): Row(
+            lambda b, cc: ("/api/payments/{}/{}".format(*_refs(str(b.path), cc)[1]), None),
+            own_only,
+        ),
+        ("GET", "/api/sessions/{session_id}"): Row(
+            lambda b, cc: (f"/api/sessions/S-{cc.lower()}0_0", None), own_only
+        ),
+        ("GET", "/api/persons/{person_id}/links"): Row(
+            lambda b, cc: (f"/api/persons/{person(b, cc)}/links?hops=2", None), own_only
+        ),
+        ("GET", "/api/links/path"): Row(
+            lambda b, cc: (f"/api/links/path?a={person(b, cc)}&b={b.persons['sel0']}", None),
+            own_only,
+        ),
+        ("GET", "/api/persons/{person_id}/map"): Row(
+            lambda b, cc: (f"/api/persons/{person(b, cc)}/map", None), own_only
+        ),
+        ("GET", "/api/persons/{person_id}/activity"): Row(
+            lambda b, cc: (f"/api/persons/{person(b, cc)}/activity", None), own_only
+        ),
+        ("GET", "/api/networks/{network_id}/activity"): Row(
+            plain("/api/networks/N000/activity"), everyone
+        ),
+        ("GET", "/api/rescue"): Row(plain("/api/rescue"), everyone),
+        ("GET", "/api/notes"): Row(
+            lambda b, cc: (f"/api/notes?kind=person&subject={person(b, cc)}", None), own_only
+        ),
+        ("POST", "/api/notes"): Row(
+            lambda b, cc: (
+                "/api/notes",
+                {"subject_kind": "person", "subject_id": person(b, cc), "tag": "matrix"},
+            ),
+            lambda role, own: 201 if own else 403,
+        ),
+    }
+)
 
 
 def all_routes(app: Any) -> Iterator[tuple[str, set[str]]]:
@@ -180,6 +254,7 @@ def test_every_page_needs_sign_in(matrix_server: LiveServer) -> None:
             country="AU",
             sha256="0" * 64,
             action="confirm",
+            session_id="S-x",
         )
         for method in methods:
             got = c.request(method, path)

@@ -11,11 +11,17 @@ WEB = Path(__file__).resolve().parents[2] / "src" / "threadline" / "web"
 
 def test_vendored_files_match_their_recorded_hashes() -> None:
     text = (WEB / "static" / "VENDORED.md").read_text(encoding="utf-8")
-    rows = re.findall(r"\| `(vendor/[^`]+\.js)` \|.*\| `([0-9a-f]{64})` \|", text)
-    assert {r[0] for r in rows} == {"vendor/htmx.min.js", "vendor/cytoscape.min.js"}
+    rows = re.findall(r"\| `(vendor/[^`]+\.(?:js|css|json))` \|.*\| `([0-9a-f]{64})` \|", text)
+    assert {r[0] for r in rows} == {
+        *("vendor/htmx.min.js", "vendor/cytoscape.min.js", "vendor/leaflet.js"),
+        *("vendor/leaflet.css", "vendor/topojson-client.min.js", "vendor/countries-50m.json"),
+    }
     for name, digest in rows:
         assert hashlib.sha256((WEB / "static" / name).read_bytes()).hexdigest() == digest
-    for licence in ("htmx.LICENSE", "cytoscape.LICENSE"):
+    for licence in (
+        *("htmx.LICENSE", "cytoscape.LICENSE", "leaflet.LICENSE"),
+        *("topojson-client.LICENSE", "world-atlas.LICENSE"),
+    ):
         assert (WEB / "static" / "vendor" / licence).is_file()
 
 

@@ -22,6 +22,12 @@ from threadline.store.engine import Engine
 
 # More people than this behind one name in one city make name-and-city links ambiguous.
 MAX_HOLDERS = 1
+# An address links two accounts only when both were seen on it within this many days: a
+# home address passes to another subscriber over the years, and over twelve years and
+# thousands of accounts two strangers who held one address years apart are common (at the
+# europol scale nearly all wrong IP-and-name links were such pairs; right ones are hours
+# apart).
+IP_WINDOW_DAYS = 30.0
 
 
 def holders(
@@ -76,10 +82,18 @@ def _same_word(x: str, y: str) -> bool:
     return x == y or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
 
 
-def ip_and_name_links(engine: Engine, max_accounts_per_ip: int, min_similarity: float) -> pa.Table:
-    """Links between accounts on an uncrowded IP whose display names agree (see names_agree)."""
+def ip_and_name_links(
+    engine: Engine,
+    max_accounts_per_ip: int,
+    min_similarity: float,
+    window_days: float | None = IP_WINDOW_DAYS,
+) -> pa.Table:
+    """Links between accounts seen close in time on an uncrowded IP whose names agree.
+
+    See names_agree for the names and sql.quiet_ip_name_pairs for the time window.
+    """
     best: dict[tuple[str, str], tuple[float, str]] = {}
-    for a, b, ip, na, nb in sql.quiet_ip_name_pairs(engine, max_accounts_per_ip):
+    for a, b, ip, na, nb in sql.quiet_ip_name_pairs(engine, max_accounts_per_ip, window_days):
         ok, sim = names_agree(na, nb, min_similarity)
         if ok and sim > best.get((a, b), (-1.0, ""))[0]:
             best[(a, b)] = (sim, ip)

@@ -31,9 +31,10 @@ class Parameters:
     strong_selectors: tuple[str, ...] = STRONG
     max_accounts_per_selector: int = MAX_ACCOUNTS_PER_SELECTOR
     match_threshold: float = linkage.MATCH_THRESHOLD
-    max_accounts_per_ip: int = 3
+    max_accounts_per_ip: int = 5  # more on one address (seen close in time): a shared network
     min_name_similarity: float = 0.9
     max_name_holders: int = crowding.MAX_HOLDERS
+    ip_window_days: float = crowding.IP_WINDOW_DAYS
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as plain JSON values."""
@@ -44,6 +45,7 @@ class Parameters:
             "max_accounts_per_ip": self.max_accounts_per_ip,
             "min_name_similarity": self.min_name_similarity,
             "max_name_holders": self.max_name_holders,
+            "ip_window_days": self.ip_window_days,
         }
 
 
@@ -60,7 +62,10 @@ def resolve(engine: Engine, params: Parameters | None = None) -> dict[str, Any]:
     engine.execute("DELETE FROM person_links")
     sql.shared_selector_links(engine, p.strong_selectors, p.max_accounts_per_selector)
     sql.add_links(
-        engine, crowding.ip_and_name_links(engine, p.max_accounts_per_ip, p.min_name_similarity)
+        engine,
+        crowding.ip_and_name_links(
+            engine, p.max_accounts_per_ip, p.min_name_similarity, p.ip_window_days
+        ),
     )
     spec = replace(linkage.PAYMENT_IDENTITIES, threshold=p.match_threshold)
     scored, model = linkage.link(engine, _identity_records(engine), spec)
@@ -205,8 +210,9 @@ def regroup(
     conf: dict[int, float] = {}
     for a, b, rule, c in engine.query(
         """SELECT a, b, rule, confidence FROM person_links
-           WHERE list_contains($1, a) AND list_contains($1, b) ORDER BY a, b, rule""",
-        [nodes],
+           WHERE list_contains($1, a) AND list_contains($1, b) AND NOT list_contains($2, rule)
+           ORDER BY a, b, rule""",
+        [nodes, list(sql.NOT_JOINING)],
     ):
         if a in isolated or b in isolated:
             continue

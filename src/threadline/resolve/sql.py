@@ -11,6 +11,12 @@ from threadline.store.tables import Table, table
 ACCOUNT_KEY = "lower(trim({p})) || ':' || lower(trim({a}))"
 # A payment identity is one way a party was written on one provider: the unit Splink links.
 IDENTITY_FIELDS = ("provider", "name", "account", "phone", "country", "city")
+# Payer links from paid sessions: as the signals stage finds them, once vetted by the re-link
+# step and joining persons, and refused by it (see resolve.relink). Only vetted ones join.
+SESSION_RULE = "paid_session"
+JOINED_RULE = "paid_session_joined"
+REFUSED_RULE = "paid_session_refused"
+NOT_JOINING = (SESSION_RULE, REFUSED_RULE)
 
 
 def identity_key_sql(side: str, alias: str | None = None) -> str:
@@ -201,7 +207,8 @@ def links(engine: Engine) -> list[tuple[str, str, str, float]]:
     return [
         (str(a), str(b), str(r), float(c))
         for a, b, r, c in engine.query(
-            "SELECT a, b, rule, confidence FROM person_links ORDER BY a, b, rule"
+            "SELECT a, b, rule, confidence FROM person_links "
+            f"WHERE rule NOT IN {NOT_JOINING} ORDER BY a, b, rule"
         )
     ]
 
@@ -357,12 +364,30 @@ def identity_contacts(engine: Engine) -> list[tuple[str, str, str, str | None, s
 
 
 def quiet_ip_name_pairs(
-    engine: Engine, max_accounts_per_ip: int
+    engine: Engine, max_accounts_per_ip: int, window_days: float | None = None
 ) -> list[tuple[str, str, str, str, str]]:
     """(a, b, ip, name a, name b): accounts on an IP few accounts use, with their names.
 
-    The caller decides whether the names agree; see ``resolve.crowding.names_agree``.
+    With ``window_days``, only accounts seen on the IP within that many days of each other:
+    a home address is reassigned over the years, and two strangers who held it years apart
+    are what a long, large case holds more of. The caller decides whether the names agree;
+    see ``resolve.crowding.names_agree``.
     """
+    close = "SELECT a, b, ip FROM pairs"
+    if window_days is not None:
+        # consecutive sightings of the pair on the address, in time order: the closest two
+        # sightings of different accounts are adjacent, so a lag finds their gap
+        close = f"""
+            SELECT a, b, ip FROM (
+                SELECT p.a, p.b, p.ip, s.entity_key AS who, epoch(s."at") AS t,
+                       lag(s.entity_key) OVER w AS prev_who, lag(epoch(s."at")) OVER w AS prev_t
+                FROM pairs p JOIN selectors s ON s.value = p.ip
+                WHERE s.selector_type = 'ip' AND s.entity_type = 'account'
+                  AND s."at" IS NOT NULL AND (s.entity_key = p.a OR s.entity_key = p.b)
+                WINDOW w AS (PARTITION BY p.a, p.b, p.ip ORDER BY s."at", s.entity_key))
+            WHERE who <> prev_who
+            GROUP BY a, b, ip
+            HAVING min(t - prev_t) <= {float(window_days) * 86400.0}"""
     return [
         (str(a), str(b), str(ip), str(na), str(nb))
         for a, b, ip, na, nb in engine.query(
@@ -375,12 +400,13 @@ def quiet_ip_name_pairs(
                     SELECT DISTINCT entity_key, value AS name FROM selectors
                     WHERE selector_type = 'name' AND entity_type = 'account'),
                 pairs AS (
-                    SELECT a.entity_key AS a, b.entity_key AS b, min(a.ip) AS ip
+                    SELECT a.entity_key AS a, b.entity_key AS b, a.ip
                     FROM ipacc a JOIN quiet q ON q.ip = a.ip
-                    JOIN ipacc b ON a.ip = b.ip AND a.entity_key < b.entity_key
-                    GROUP BY a.entity_key, b.entity_key)
+                    JOIN ipacc b ON a.ip = b.ip AND a.entity_key < b.entity_key),
+                close AS ({close}),
+                linked AS (SELECT a, b, min(ip) AS ip FROM close GROUP BY a, b)
                 SELECT p.a, p.b, p.ip, na.name, nb.name
-                FROM pairs p JOIN names na ON na.entity_key = p.a
+                FROM linked p JOIN names na ON na.entity_key = p.a
                 JOIN names nb ON nb.entity_key = p.b
                 ORDER BY 1, 2, 3, 4, 5"""
         )

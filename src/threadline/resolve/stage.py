@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from threadline.pipeline import Stage
+from threadline.resolve import relink
 from threadline.resolve.persons import Parameters, recompute_members, resolve
 from threadline.store.engine import Engine
 
@@ -14,7 +15,8 @@ def _resolve(engine: Engine) -> dict[str, Any]:
 
 
 def _relink(engine: Engine) -> dict[str, Any]:
-    return {"persons_after_session_links": recompute_members(engine)}
+    vetted = relink.vet(engine)
+    return {**vetted, "persons_after_session_links": recompute_members(engine)}
 
 
 STAGES = {

@@ -13,12 +13,22 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from threadline.share.referral import Referral
+from threadline.share.referral import Referral, TargetDossier
 
 BUNDLE_VERSION = "1.0"
 EVIDENCE = "evidence"
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "targets": ("person_id", "rank", "score", "role", "country"),
+    "targets": (
+        "person_id",
+        "rank",
+        "country_rank",
+        "country_targets",
+        "priority",
+        "confidence",
+        "score",
+        "role",
+        "country",
+    ),
     "reasons": ("person_id", "signal", "weight", "description", "source", EVIDENCE),
     "accounts": (
         "person_id",
@@ -98,13 +108,37 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "priority",
         EVIDENCE,
     ),
+    "ips": (
+        "person_id",
+        "ip",
+        "first_seen",
+        "last_seen",
+        "logins",
+        "ip_country",
+        "asn",
+        "hosting",
+        EVIDENCE,
+    ),
 }
+# Targets under the confidence floor: intelligence only, never mixed with the body's rows.
+ANNEX_COLUMNS = (
+    "person_id",
+    "rank",
+    "confidence",
+    "score",
+    "role",
+    "country",
+    "accounts",
+    "reasons",
+    "intelligence_only",
+)
 SOURCE_COLUMNS = ("sha256", "kind", "format", "agency", "seizure", "ingested_at")
 
 
 def write_bundle(ref: Referral, folder: Path) -> list[Path]:
     """Write ``package.json`` and one CSV per kind of row into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
+    annex = [_annexed(t) for t in ref.annex]
     doc = {
         "bundle_version": BUNDLE_VERSION,
         "kind": "threadline-referral",
@@ -115,6 +149,9 @@ def write_bundle(ref: Referral, folder: Path) -> list[Path]:
         "tool_version": ref.tool_version,
         "summary": ref.summary(),
         "targets": [asdict(t) for t in ref.targets],
+        "confidence_floor": ref.floor,
+        # Under the floor: intelligence only, not a basis for legal process.
+        "annex": annex,
         "sources": ref.sources,
     }
     written = [folder / "package.json"]
@@ -129,8 +166,23 @@ def write_bundle(ref: Referral, folder: Path) -> list[Path]:
                 continue
             rows += [{"person_id": t.person_id, **r} for r in getattr(t, name)]
         written.append(_csv(folder / f"{name}.csv", columns, rows))
+    written.append(_csv(folder / "annex.csv", ANNEX_COLUMNS, annex))
     written.append(_csv(folder / "sources.csv", SOURCE_COLUMNS, ref.sources))
     return written
+
+
+def _annexed(t: TargetDossier) -> dict[str, Any]:
+    return {
+        "person_id": t.person_id,
+        "rank": t.rank,
+        "confidence": t.confidence,
+        "score": t.score,
+        "role": t.role,
+        "country": t.country,
+        "accounts": [f"{a['platform']}:{a['account_id']}" for a in t.accounts],
+        "reasons": t.reasons,
+        "intelligence_only": True,
+    }
 
 
 def _csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> Path:

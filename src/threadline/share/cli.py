@@ -15,6 +15,7 @@ from rich.table import Table
 
 from threadline.cli_common import key_option, open_case, out
 from threadline.share import deconflict, signing
+from threadline.share.dossier import DEFAULT_FLOOR
 from threadline.share.package import build_package, case_public_key, verify_package
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -43,17 +44,31 @@ def package() -> None:
     type=FILE,
     help="Ed25519 private key (PEM); default THREADLINE_SIGNING_KEY, else the case's own key.",
 )
+@click.option(
+    "--confidence-floor",
+    "floor",
+    type=click.FloatRange(0.0, 1.0),
+    default=DEFAULT_FLOOR,
+    show_default=True,
+    help="Targets under this confidence go to the annex, marked intelligence only.",
+)
 @key_option
 def build(
-    case: Path, country: str, out_dir: Path, signing_key: Path | None, key_file: Path | None
+    case: Path,
+    country: str,
+    out_dir: Path,
+    signing_key: Path | None,
+    floor: float,
+    key_file: Path | None,
 ) -> None:
     """Write a signed referral package for one country (report PDF + HTML, bundle)."""
     with open_case(case, key_file) as c:
-        folder = build_package(c, country, out_dir, signing_key=signing_key)
+        folder = build_package(c, country, out_dir, signing_key=signing_key, floor=floor)
         public = None if signing_key else case_public_key(c)
     manifest = json.loads((folder / signing.MANIFEST).read_text(encoding="utf-8"))
     out.print(
         f"package for {manifest['country']}: {manifest['targets']} target(s), "
+        f"{manifest.get('annex_intelligence_only', 0)} under the confidence floor (annex), "
         f"{len(manifest['files'])} file(s) signed, in {folder}"
     )
     out.print(f"signer key sha256 {manifest['signature']['public_key_sha256']}")

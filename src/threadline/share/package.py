@@ -2,7 +2,7 @@
 
 Layout of a package folder::
 
-    report.pdf                 the human report (one section and bookmark per target)
+    report.pdf                 the human report: summary, contents, a dossier per target
     report.html                its HTML source (same blocks, self-contained)
     bundle/package.json        the whole referral as one JSON document
     bundle/<rows>.csv          the same rows flat (targets, reasons, accounts, ...)
@@ -22,6 +22,7 @@ from threadline.errors import UsageError
 from threadline.share import signing
 from threadline.share.anchor import audit_head
 from threadline.share.bundle import BUNDLE_VERSION, write_bundle
+from threadline.share.dossier import DEFAULT_FLOOR
 from threadline.share.referral import Referral, gather
 from threadline.share.report import build_report
 from threadline.share.report_html import render_html
@@ -35,7 +36,12 @@ CASE_KEYS = "keys"
 
 
 def build_package(
-    case: Case, country: str, out_dir: Path | str, *, signing_key: Path | str | None = None
+    case: Case,
+    country: str,
+    out_dir: Path | str,
+    *,
+    signing_key: Path | str | None = None,
+    floor: float = DEFAULT_FLOOR,
 ) -> Path:
     """Write a signed referral package for one country and record it in the audit log.
 
@@ -46,6 +52,7 @@ def build_package(
         signing_key: an Ed25519 private key (PEM). Defaults to the file named by
             ``THREADLINE_SIGNING_KEY``, else the case's own key in ``CASE/keys/`` (made on
             first use; hand its ``.pub.pem`` to the receiving agencies out of band).
+        floor: the confidence floor: targets under it go to the annex, intelligence only.
 
     Returns:
         The package folder.
@@ -56,7 +63,7 @@ def build_package(
     key_path = signing_key_path(case, signing_key)
     key = signing.load_private_key(key_path)
     head = audit_head(case.engine)  # the audit entry the package was built from
-    ref = gather(case.engine, str(case.info.get("name")), country)
+    ref = gather(case.engine, str(case.info.get("name")), country, floor)
     out.mkdir(parents=True, exist_ok=True)
     write_package_files(ref, out)
     manifest = signing.sign_folder(out, {**_meta(ref), "audit_head": head}, key)
@@ -64,6 +71,8 @@ def build_package(
         "country": ref.country,
         "out": str(out.resolve()),
         "targets": [t.person_id for t in ref.targets],
+        "annex_intelligence_only": [t.person_id for t in ref.annex],
+        "confidence_floor": floor,
         "files": len(manifest["files"]),
         "manifest_sha256": signing.sha256_file(out / signing.MANIFEST),
         "audit_head": head,
@@ -90,6 +99,7 @@ def _meta(ref: Referral) -> dict[str, Any]:
         "created_at": ref.created_at,
         "tool_version": __version__,
         "targets": len(ref.targets),
+        "annex_intelligence_only": len(ref.annex),
     }
 
 

@@ -28,6 +28,8 @@ from threadline import __version__
 from threadline.errors import UsageError
 from threadline.score import sql as score_sql
 from threadline.share import sql as share_sql
+from threadline.share.dossier import DEFAULT_FLOOR, targets_for
+from threadline.share.facts import executive_figures
 from threadline.store.engine import Engine
 
 PERSON_ID = re.compile(r"\bP[0-9a-f]{12}\b")
@@ -46,6 +48,10 @@ class TargetDossier:
     role: str | None
     country: str
     reasons: list[dict[str, Any]]
+    country_rank: int | None = None  # of ``country_targets`` in ``country``; None in the annex
+    country_targets: int = 0
+    confidence: float | None = None
+    priority: float | None = None
     accounts: list[dict[str, Any]] = field(default_factory=list)
     payment_identities: list[dict[str, Any]] = field(default_factory=list)
     jurisdiction: list[dict[str, Any]] = field(default_factory=list)
@@ -54,6 +60,7 @@ class TargetDossier:
     networks: list[dict[str, Any]] = field(default_factory=list)
     media: list[dict[str, Any]] = field(default_factory=list)
     rescue: list[dict[str, Any]] = field(default_factory=list)
+    ips: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -67,6 +74,9 @@ class Referral:
     targets: list[TargetDossier]
     sources: list[dict[str, Any]]
     tool_version: str = __version__
+    # The country's targets under the confidence floor: intelligence only, never the body.
+    annex: list[TargetDossier] = field(default_factory=list)
+    floor: float = DEFAULT_FLOOR
 
     def summary(self) -> dict[str, Any]:
         """Headline figures: targets by role, networks, sessions, payments, media, activity span."""
@@ -85,6 +95,9 @@ class Referral:
             "first_activity": min(times) if times else None,
             "last_activity": max(times) if times else None,
             "sources_cited": len(self.sources),
+            **executive_figures(self.targets),
+            "confidence_floor": self.floor,
+            "annex_intelligence_only": len(self.annex),
         }
 
 
@@ -96,32 +109,30 @@ def country_code(country: str) -> tuple[str, str]:
     return str(found.alpha_2), str(found.name)
 
 
-def gather(engine: Engine, case_name: str, country: str) -> Referral:
-    """Read a country's targets and everything its package shows about them."""
+def gather(engine: Engine, case_name: str, country: str, floor: float = DEFAULT_FLOOR) -> Referral:
+    """Read a country's targets and everything its package shows about them.
+
+    Targets under the confidence ``floor`` go to the annex with their accounts and
+    reasons only.
+    """
     code, name = country_code(country)
-    rows = score_sql.targets(engine, code)
-    pids = [str(r["person_id"]) for r in rows]
-    own = set(pids)
+    rows = targets_for(engine, code, floor)
+    own = {str(r["person_id"]) for r in rows}
+    pids = [str(r["person_id"]) for r in rows if r["above_floor"]]
     jurisdiction_of = {str(t["person_id"]): t["country"] for t in score_sql.targets(engine)}
     labels = _Counterparts(own)
-    dossiers = {
-        str(r["person_id"]): TargetDossier(
-            person_id=str(r["person_id"]),
-            rank=r["rank"],
-            score=r["score"],
-            role=r["role"],
-            country=code,
-            reasons=_reasons(r["reasons"]),
-        )
-        for r in rows
-    }
+    every = {str(r["person_id"]): _dossier(r, code) for r in rows}
+    dossiers = {p: every[p] for p in pids}
+    annex = {p: d for p, d in every.items() if p not in dossiers}
     others = [p for p, c in jurisdiction_of.items() if c != code and p not in own]
 
     def each(rows: list[dict[str, Any]], attr: str) -> None:
         for row in rows:
             getattr(dossiers[str(row.pop("person_id"))], attr).append(row)
 
-    each(share_sql.person_accounts(engine, pids), "accounts")
+    for row in share_sql.person_accounts(engine, list(own)):
+        every[str(row.pop("person_id"))].accounts.append(row)
+    each(share_sql.person_ips(engine, pids), "ips")
     identities = share_sql.person_identities(engine, pids)
     for i in identities:
         i.pop("identity_key")
@@ -146,10 +157,10 @@ def gather(engine: Engine, case_name: str, country: str) -> Referral:
     for n in networks:
         n["summary"] = scrub(n["summary"])
     each(networks, "networks")
-    for t in dossiers.values():
+    for t in every.values():
         for reason in t.reasons:
             reason["description"] = scrub(reason["description"])
-    cited = sorted(_cited(list(dossiers.values())))
+    cited = sorted(_cited(list(every.values())))
     return Referral(
         case=case_name,
         country=code,
@@ -157,6 +168,23 @@ def gather(engine: Engine, case_name: str, country: str) -> Referral:
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         targets=list(dossiers.values()),
         sources=share_sql.sources_by_sha256(engine, cited),
+        annex=list(annex.values()),
+        floor=floor,
+    )
+
+
+def _dossier(r: dict[str, Any], code: str) -> TargetDossier:
+    return TargetDossier(
+        person_id=str(r["person_id"]),
+        rank=r["rank"],
+        score=r["score"],
+        role=r["role"],
+        country=code,
+        reasons=_reasons(r["reasons"]),
+        country_rank=r["country_rank"],
+        country_targets=int(r["country_targets"] or 0),
+        confidence=r["confidence"],
+        priority=r["priority"],
     )
 
 
@@ -308,7 +336,7 @@ def _media(m: dict[str, Any]) -> dict[str, Any]:
 def _cited(dossiers: list[TargetDossier]) -> set[str]:
     shas: set[str] = set()
     for t in dossiers:
-        groups = [t.accounts, t.jurisdiction, t.payments, t.sessions, t.rescue, t.reasons]
+        groups = [t.accounts, t.jurisdiction, t.payments, t.sessions, t.rescue, t.reasons, t.ips]
         for rows in groups:
             for row in rows:
                 for e in row.get("evidence") or []:

@@ -201,6 +201,30 @@ def person_media(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any]]:
     )
 
 
+def person_ips(engine: Engine, pids: Sequence[str]) -> list[dict[str, Any]]:
+    """Each person's login IPs: first and last seen, logins, and the address's country and ASN.
+
+    Most-used addresses first; the first three login rows of each are the evidence.
+    """
+    acct = account_key("l.platform", "l.account_id")
+    return engine.query_dicts(
+        f"""WITH {_members("'account'")},
+        l AS (SELECT m.person_id, l.ip, l."at", s.sha256, l."row"
+              FROM mem m JOIN logins l ON m.member_key = {acct}
+              JOIN sources s ON s.source_id = l.source_id)
+        SELECT l.person_id, l.ip, {iso("min(l.at)")} AS first_seen,
+               {iso("max(l.at)")} AS last_seen, count(*) AS logins,
+               any_value(g.country) AS ip_country, any_value(g.asn) AS asn,
+               any_value(g.hosting) AS hosting,
+               list({{'source_sha256': l.sha256, 'row': l."row"}}
+                    ORDER BY l."at", l.sha256, l."row")[1:3] AS evidence
+        FROM l LEFT JOIN ip_geo g ON g.ip = l.ip
+        GROUP BY l.person_id, l.ip
+        ORDER BY l.person_id, count(*) DESC, max(l.at) DESC, l.ip""",
+        [list(pids)],
+    )
+
+
 def sources_by_sha256(engine: Engine, shas: Sequence[str]) -> list[dict[str, Any]]:
     """The cited sources: hash, kind, agency and seizure (never the analyst's file path)."""
     return engine.query_dicts(

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from threadline.web import views_case, views_media, views_person, views_review
+from threadline.web import routes_find, views_case, views_media, views_person, views_review
 from threadline.web.deps import login, logout, session_or_new, signed_in, workbench
 from threadline.web.errors import RESPONSES
 from threadline.web.policy import ACTIONS, User
@@ -173,21 +173,21 @@ def evidence(
 
 
 @router.get("/targets/{country}", response_model=Loose)
-def targets(request: Request, auth: Auth, country: Country) -> dict[str, Any]:
-    """A country's ranked targets; persons the user may not see are only counted (audited)."""
-    return views_case.targets(workbench(request), auth[0], country)
+def targets(request: Request, auth: Auth, country: Country) -> Any:
+    """A country's ranked targets, paged (``format=csv``: all); restricted ones counted."""
+    return routes_find.targets_api(request, auth[0], country)
 
 
 @router.get("/sessions", response_model=Loose)
-def sessions(request: Request, auth: Auth) -> dict[str, Any]:
-    """The newest buyer-seller sessions, restricted parties withheld (audited)."""
-    return views_case.sessions(workbench(request), auth[0])
+def sessions(request: Request, auth: Auth) -> Any:
+    """Every buyer-seller session, paged (``format=csv``: all); restricted parties withheld."""
+    return routes_find.sessions_api(request, auth[0])
 
 
 @router.get("/media", response_model=Loose)
-def media(request: Request, auth: Auth) -> dict[str, Any]:
-    """Media matched against hash lists: hashes, categories, series, where found."""
-    return views_media.matches(workbench(request), auth[0])
+def media(request: Request, auth: Auth) -> Any:
+    """Media matched against hash lists, paged (``format=csv``: all)."""
+    return routes_find.media_api(request, auth[0])
 
 
 @router.get("/media/{sha256}", response_model=Loose)
@@ -281,7 +281,7 @@ def package_download(request: Request, auth: Auth, country: Country, build: str)
     )
 
 
-@router.get("/audit", response_model=list[Loose])
-def audit_log(request: Request, auth: Auth) -> list[dict[str, Any]]:
-    """Newest audit entries (admins: their agency's; coordinating agencies: all)."""
-    return views_review.audit_log(workbench(request), auth[0])
+@router.get("/audit", response_model=Loose)
+def audit_log(request: Request, auth: Auth) -> Any:
+    """Audit entries, paged (admins: their agency's; coordinating agencies: all)."""
+    return routes_find.audit_api(request, auth[0])

@@ -19,7 +19,7 @@ from threadline import __version__
 from threadline.case import Case
 from threadline.errors import CaseError, EngineError, ThreadlineError, UsageError
 from threadline.store.web_pool import QueryTimeout
-from threadline.web import api, pages
+from threadline.web import api, pages, routes_find, routes_views
 from threadline.web.deps import csrf_guard
 from threadline.web.errors import WebError, code_for, payload
 from threadline.web.policy import Policy, load_policy
@@ -101,7 +101,12 @@ def create_app(
     app.state.wb = wb
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(routes_find.api)
     app.include_router(pages.router)
+    # -- analyst views (issue 20: evidence in context, link analysis, map, notes) --
+    app.include_router(routes_views.api)
+    app.include_router(routes_views.pages)
+    app.include_router(routes_find.pages)
 
     app.add_middleware(SecurityHeaders)
 

@@ -11,7 +11,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from threadline import __version__
-from threadline.web import charts, views_case, views_media, views_person, views_review
+from threadline.web import (
+    charts,
+    routes_find,
+    views_case,
+    views_media,
+    views_person,
+    views_review,
+)
 from threadline.web.deps import login, logout, session_of, set_cookie, signed_in, workbench
 from threadline.web.errors import TooManyAttempts, Unauthenticated, WebError
 from threadline.web.policy import ACTIONS, User
@@ -20,12 +27,12 @@ from threadline.web.sessions import Session
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 Auth = Annotated[tuple[User, Session], Depends(signed_in)]
-PAGE_ROWS = 100  # long lists show this many rows first, with a link to all
 NAV = (
     ("/", "Dashboard"),
     ("/networks", "Networks"),
     ("/targets", "Targets"),
     ("/sessions", "Sessions"),
+    ("/persons", "Persons"),
     ("/media", "Media"),
     ("/merges", "Merge review"),
     ("/packages", "Packages"),
@@ -174,23 +181,21 @@ def targets_own(request: Request, auth: Auth) -> Response:
 
 
 @router.get("/targets/{country}")
-def targets(request: Request, auth: Auth, country: str, all: bool = False) -> Response:
-    """A country's ranked targets, the first 100 unless ``all`` is set (audited)."""
-    data = views_case.targets(workbench(request), auth[0], country.upper())
-    return render(request, "targets.html", {"t": data, "show": None if all else PAGE_ROWS})
+def targets(request: Request, auth: Auth, country: str) -> Response:
+    """A country's ranked targets, paged, sorted and filtered (audited)."""
+    return routes_find.targets_page(request, auth[0], country)
 
 
 @router.get("/sessions")
-def sessions(request: Request, auth: Auth, all: bool = False) -> Response:
-    """The newest buyer-seller sessions, the first 100 unless ``all`` is set (audited)."""
-    data = views_case.sessions(workbench(request), auth[0])
-    return render(request, "sessions.html", {"s": data, "show": None if all else PAGE_ROWS})
+def sessions(request: Request, auth: Auth) -> Response:
+    """Every buyer-seller session, paged, sorted and filtered (audited)."""
+    return routes_find.sessions_page(request, auth[0])
 
 
 @router.get("/media")
 def media(request: Request, auth: Auth) -> Response:
-    """Media matched against hash lists (audited)."""
-    return render(request, "media.html", {"m": views_media.matches(workbench(request), auth[0])})
+    """Media matched against hash lists, paged, sorted and filtered (audited)."""
+    return routes_find.media_page(request, auth[0])
 
 
 @router.get("/media/{sha256}")
@@ -284,6 +289,5 @@ def package_generate(request: Request, auth: Auth, country: str) -> Response:
 
 @router.get("/audit")
 def audit_page(request: Request, auth: Auth) -> Response:
-    """The newest audit entries (admins: their agency's; coordinating agencies: all)."""
-    entries = views_review.audit_log(workbench(request), auth[0])
-    return render(request, "audit.html", {"entries": entries})
+    """The audit log, paged and filtered (admins: their agency's; coordinators: all)."""
+    return routes_find.audit_page(request, auth[0])

@@ -27,7 +27,14 @@ TABLES: dict[str, Table] = {
         """name VARCHAR, agency VARCHAR, country VARCHAR, role VARCHAR, password_hash VARCHAR,
         created_at TIMESTAMP, created_by VARCHAR""",
         per_table_export=False,
-    )
+    ),
+    # Analysts' notes and tags on persons, sessions and evidence rows, each kept for the
+    # author's agency; not exported (another agency's working notes).
+    "case_notes": table(
+        """note_id VARCHAR, subject_kind VARCHAR, subject_id VARCHAR, tag VARCHAR, "text" VARCHAR,
+        agency VARCHAR, author VARCHAR, "at" TIMESTAMP""",
+        per_table_export=False,
+    ),
 }
 
 
@@ -438,11 +445,6 @@ def person_edges(r: Rows) -> list[tuple[str, str, int, int, int]]:
     return [(str(a), str(b), int(m), int(p), int(s)) for a, b, m, p, s in rows]
 
 
-def sessions_list(r: Rows, limit: int) -> list[dict[str, Any]]:
-    """The newest stored buyer-seller sessions, at most ``limit``."""
-    return r.query_dicts('SELECT * FROM sessions ORDER BY "start" DESC LIMIT ?', [limit])
-
-
 # -- media ------------------------------------------------------------------------------------
 def media_summary(r: Rows) -> dict[str, int]:
     """How many media files and hash-list entries the case holds."""
@@ -519,3 +521,54 @@ def audit_tail(r: Rows, limit: int, agency: str | None) -> list[dict[str, Any]]:
         f"LIMIT {n}",
         [*params, limit],
     )
+
+
+# -- lists (paged, sorted and filtered in :mod:`threadline.web.lists`) ---------------------------
+def all_sessions(r: Rows) -> list[dict[str, Any]]:
+    """Every stored buyer-seller session, newest first."""
+    return r.query_dicts('SELECT * FROM sessions ORDER BY "start" DESC, session_id')
+
+
+def person_network_ids(r: Rows) -> dict[str, list[str]]:
+    """The networks each person is in."""
+    rows = r.query(
+        "SELECT person_id, list(DISTINCT network_id ORDER BY network_id) FROM network_members "
+        "GROUP BY person_id"
+    )
+    return {str(p): [str(n) for n in ns] for p, ns in rows}
+
+
+def persons_list(r: Rows) -> list[dict[str, Any]]:
+    """Every person with its member count, score, rank and sessions as buyer or seller."""
+    return r.query_dicts(
+        """WITH m AS (SELECT person_id, count(*) AS members,
+                             count(*) FILTER (WHERE member_type = 'account') AS accounts
+                      FROM person_members GROUP BY person_id),
+             t AS (SELECT person_id, max(score) AS score, min("rank") AS "rank"
+                   FROM targets GROUP BY person_id),
+             s AS (SELECT p AS person_id, count(*) AS sessions FROM (
+                     SELECT buyer_person AS p FROM sessions UNION ALL
+                     SELECT seller_person FROM sessions) WHERE p IS NOT NULL GROUP BY p)
+           SELECT m.person_id, m.members, m.accounts, t.score, t."rank",
+                  coalesce(s.sessions, 0) AS sessions
+           FROM m LEFT JOIN t USING (person_id) LEFT JOIN s USING (person_id)
+           ORDER BY m.person_id"""
+    )
+
+
+def quarantine_rows(r: Rows) -> list[dict[str, Any]]:
+    """Every quarantined input row with its source file, agency and reason."""
+    return r.query_dicts(
+        """SELECT s.sha256 AS source_sha256, regexp_replace(s.path, '^.*[/\\\\]', '') AS file,
+                  s.agency AS source_agency, s.kind, q."row", q.field, q.reason, q.detail,
+                  q.original
+           FROM quarantine q JOIN sources s USING (source_id)
+           ORDER BY s.ingested_at, s.source_id, q."row", q.field"""
+    )
+
+
+def all_media_matches(r: Rows) -> list[dict[str, Any]]:
+    """Every hash-list match (none when the media stage has not run)."""
+    if "sha256" not in columns(r, "media_matches"):
+        return []
+    return r.query_dicts("SELECT * FROM media_matches ORDER BY sha256, list_name")

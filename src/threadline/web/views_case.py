@@ -1,4 +1,4 @@
-"""Case-wide views: dashboard, networks and their graphs, targets per country, sessions."""
+"""Case-wide views: dashboard, networks and their graphs, targets per country."""
 
 from __future__ import annotations
 
@@ -13,13 +13,10 @@ from threadline.web.views_person import (
     close_links,
     reason_links,
     reasons,
-    redact_sessions,
-    session_rows,
 )
 from threadline.web.workbench import COUNTRY, Workbench, jsonable, rows
 
 NETWORK_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,80}$")
-SESSIONS_LIMIT = 200
 
 
 def dashboard(wb: Workbench, user: User) -> dict[str, Any]:
@@ -170,17 +167,3 @@ def targets(wb: Workbench, user: User, country: str) -> dict[str, Any]:
         "restricted": hidden,
         "countries": countries,
     }
-
-
-def sessions(wb: Workbench, user: User) -> dict[str, Any]:
-    """The newest buyer-seller sessions, restricted parties withheld (audited)."""
-    wb.require(user, "read")
-    found = wb.cached(
-        ("sessions",), lambda r: session_rows(web_sql.sessions_list(r, SESSIONS_LIMIT))
-    )
-    shown = [
-        dict(s, evidence=[dict(e) for e in s["evidence"]]) for s in redact_sessions(wb, user, found)
-    ]
-    close_links(wb, user, reason_links(shown))
-    wb.audit(user, "view", "sessions", "all", rows=len(shown))
-    return {"sessions": shown, "limit": SESSIONS_LIMIT}

@@ -17,7 +17,6 @@ from threadline.web.policy import User
 from threadline.web.sessions import Session
 from threadline.web.workbench import SHA256, Workbench, rows
 
-MATCHES_LIMIT = 1000
 MAX_MEDIA_BYTES = 64 * 1024 * 1024
 THUMB_PIXELS = 24  # the picture is first reduced to this many pixels a side
 THUMB_SIZE = 160
@@ -31,31 +30,6 @@ def _found_on_visible(
     """The record rule, with the media's holder as its one party."""
     parties = [owners.get(str(found_on).strip().lower())] if found_on else []
     return wb.record_visible(user, str(agency) if agency else None, parties)
-
-
-def matches(wb: Workbench, user: User) -> dict[str, Any]:
-    """Hash-list matches (audited); an account of a restricted person shows as a placeholder."""
-    wb.require(user, "read")
-
-    def make(r: Any) -> tuple[dict[str, int], bool, list[dict[str, Any]], dict[str, str]]:
-        found = rows(web_sql.media_matches(r, MATCHES_LIMIT))
-        holders = {str(m.get("found_on")).strip().lower() for m in found if m.get("found_on")}
-        return (
-            web_sql.media_summary(r),
-            web_sql.table_exists(r, "media_matches"),
-            found,
-            web_sql.persons_of(r, sorted(holders)),
-        )
-
-    summary, available, found, owners = wb.cached(("media",), make)
-    out = []
-    for m in found:
-        item = {k: m.get(k) for k in SHOWN}
-        if not _found_on_visible(wb, user, m.get("found_on"), owners):
-            item["found_on"] = wb.placeholder(owners.get(str(m["found_on"]).strip().lower()))
-        out.append(item)
-    wb.audit(user, "view", "media_list", "media_matches", rows=len(out))
-    return {"available": available, "summary": summary, "matches": out, "limit": MATCHES_LIMIT}
 
 
 def item(wb: Workbench, user: User, sha256: str) -> dict[str, Any]:

@@ -272,12 +272,3 @@ def download(wb: Workbench, user: User, country: str, build: str) -> tuple[str, 
         for p in files:
             z.write(p, str(p.relative_to(folder)))
     return f"threadline-{country}-{build}.zip", buf.getvalue(), "application/zip"
-
-
-# -- audit ------------------------------------------------------------------------------------
-def audit_log(wb: Workbench, user: User, limit: int = 300) -> list[dict[str, Any]]:
-    """Newest audit entries: an admin sees their own agency's, a coordinator's admin all."""
-    wb.require(user, "audit")
-    agency = None if wb.policy.coordinates(user) else user.agency
-    with wb.reader() as r:
-        return rows(web_sql.audit_tail(r, limit, agency))

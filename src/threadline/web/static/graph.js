@@ -3,7 +3,8 @@
   "use strict";
   var box = document.getElementById("graph");
   if (!box || typeof cytoscape === "undefined") { return; }
-  var colours = { seller: "#c0392b", facilitator: "#e67e22", buyer: "#2471a3", other: "#7f8c8d" };
+  var colours = { seller: "#c0392b", facilitator: "#a04f00", buyer: "#2471a3", mule: "#7d3c98",
+                  hub: "#117a65", other: "#5d6d7e" };
   fetch(box.getAttribute("data-src"), { credentials: "same-origin", headers: { "Accept": "application/json" } })
     .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
     .then(function (data) {

@@ -1,0 +1,119 @@
+"""Full-text index of message text: DuckDB's ``fts`` extension, loaded from its PyPI wheel.
+
+The extension cannot be downloaded on these machines, so it is installed as the
+``duckdb-extension-fts`` package and loaded from its file, the way httpfs is. The index is a
+snapshot (DuckDB's FTS indexes do not follow later inserts): the ``search`` analysis step
+rebuilds it after every ingest. Engines other than DuckDB have no index; their callers fall
+back to a ``LIKE`` scan.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from threadline.errors import CaseError
+from threadline.store.engine import Engine, Rows, quote_literal
+
+# DuckDB names an index's schema after the indexed table: fts_main_<table>.
+INDEXED = {"messages": ("record_id", "text")}
+
+
+def schema(table: str) -> str:
+    """The schema DuckDB keeps a table's index in (its match function lives there too)."""
+    return f"fts_main_{table}"
+
+
+def extension_file() -> Path:
+    """The fts extension file shipped by the duckdb-extension-fts wheel."""
+    try:
+        import duckdb_extension_fts
+    except ModuleNotFoundError:
+        raise CaseError(
+            "full-text search needs the duckdb-extension-fts package (pip install "
+            "duckdb-extension-fts==1.5.5)"
+        ) from None
+    found = sorted(Path(duckdb_extension_fts.__file__).parent.rglob("fts.duckdb_extension"))
+    if not found:
+        raise CaseError("the duckdb-extension-fts package has no extension file")
+    return found[-1]
+
+
+def supported(engine: Engine) -> bool:
+    """Whether the engine can hold a full-text index (DuckDB only)."""
+    return engine.dialect.name == "duckdb"
+
+
+def load(engine: Engine) -> bool:
+    """Load the extension into the engine's database (its read cursors share it)."""
+    if not supported(engine):
+        return False
+    engine.execute(f"LOAD {quote_literal(str(extension_file()))}")
+    return True
+
+
+def build(engine: Engine) -> dict[str, Any]:
+    """(Re)build the index of every table in :data:`INDEXED`; a summary for the audit entry."""
+    if not load(engine):
+        return {"full_text": "none: this engine searches message text with LIKE"}
+    summary: dict[str, Any] = {}
+    for table, (key, column) in INDEXED.items():
+        began = time.perf_counter()
+        engine.execute(
+            f"PRAGMA create_fts_index({quote_literal(table)}, {quote_literal(key)}, "
+            f"{quote_literal(column)}, overwrite = 1)"
+        )
+        s = schema(table)
+        docs = engine.scalar(f"SELECT count(*) FROM {s}.docs")
+        terms = engine.scalar(f"SELECT count(*) FROM {s}.terms")
+        summary[table] = {
+            "documents": int(docs or 0),
+            "postings": int(terms or 0),
+            "seconds": round(time.perf_counter() - began, 3),
+        }
+    return summary
+
+
+def indexed(r: Rows, table: str) -> bool:
+    """Whether the case holds a full-text index of ``table`` (built by the search step)."""
+    rows = r.query(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = 'docs' "
+        "AND table_catalog = current_database()",
+        [schema(table)],
+    )
+    return bool(rows)
+
+
+def match_sql(table: str) -> str:
+    """SQL of the extension's own BM25 score of ``table``'s key (query: parameter ``?``).
+
+    It scores every row of the table one by one; :func:`hits_sql` gives the same scores from
+    the postings of the query's terms only, and is what searches use.
+    """
+    key, _ = INDEXED[table]
+    return f"{schema(table)}.match_bm25({key}, ?)"
+
+
+# BM25 parameters: the extension's defaults, so both queries score alike.
+K1, B = 1.2, 0.75
+
+
+def hits_sql(table: str) -> str:
+    """SQL of (``key``, ``score``) for every row matching any query term (parameter ``?``).
+
+    The query is tokenised and stemmed as the index was; only the postings of its terms are
+    read, so the cost follows the hits, not the size of the table.
+    """
+    s = schema(table)
+    return f"""WITH tokens AS (SELECT DISTINCT stem(unnest({s}.tokenize(?)), 'porter') AS t),
+         q AS (SELECT d.termid, d.df FROM {s}.dict d JOIN tokens ON d.term = tokens.t),
+         tf AS (SELECT t.docid, t.termid, count(*) AS tf FROM {s}.terms t
+                JOIN q USING (termid) GROUP BY t.docid, t.termid),
+         st AS (SELECT num_docs, avgdl FROM {s}.stats)
+       SELECT docs.name AS key,
+              sum(log((st.num_docs - q.df + 0.5) / (q.df + 0.5) + 1)
+                  * (tf.tf * {K1 + 1}) / (tf.tf + {K1} * ({1 - B} + {B} * docs.len / st.avgdl)))
+                  AS score
+       FROM tf JOIN q USING (termid) JOIN {s}.docs docs USING (docid) CROSS JOIN st
+       GROUP BY docs.name"""

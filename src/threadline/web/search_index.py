@@ -1,0 +1,20 @@
+"""The ``search`` analysis step: the full-text index the workbench searches message text with.
+
+It runs last, after every stage that could change what is stored, so the index matches the
+case as analysed. On Spark there is no index and the workbench scans with ``LIKE``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from threadline.pipeline import Stage
+from threadline.store import full_text
+from threadline.store.engine import Engine
+
+
+def _run(engine: Engine) -> dict[str, Any]:
+    return full_text.build(engine)
+
+
+STAGES = {"search": Stage("search", _run, {"indexed": dict(full_text.INDEXED)})}

@@ -1,0 +1,142 @@
+"""SQL of the workbench search: selectors, accounts, logins, payments and message text.
+
+Every query returns the source file's hash, row and agency of each hit, and the persons it
+is about, so the caller can apply the record rule to each hit. The payment and message
+queries need the :data:`threadline.web.sql.PARTY_INDEX` tables on the read connection.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from threadline.resolve.sql import account_key
+from threadline.store import full_text
+from threadline.store.engine import Rows
+
+HITS = 50  # hits shown per kind; the total is always counted
+# Message hits checked against the policy, best-ranked first (a common word matches tens of
+# thousands of messages; the count of all matches is still given).
+CHECKED = 2000
+WORD = re.compile(r"[^\W\d_]")
+ACCOUNT = account_key("a.platform", "a.account_id")
+LOGIN = account_key("l.platform", "l.account_id")
+
+
+def selectors(r: Rows, values: Sequence[str]) -> list[dict[str, Any]]:
+    """Phone, e-mail and device selectors equal to one of ``values``, with their owner."""
+    return r.query_dicts(
+        """SELECT s.selector_type, s.value, s.entity_key, m.person_id, s.table_name,
+                  src.sha256 AS source_sha256, s."row", src.agency AS source_agency
+           FROM selectors s JOIN sources src USING (source_id)
+           LEFT JOIN person_members m ON m.member_key = s.entity_key
+           WHERE list_contains(?, s.value) AND s.selector_type IN ('phone', 'email', 'device')
+           ORDER BY s.selector_type, s.value, m.person_id, src.sha256, s."row" """,
+        [list(values)],
+    )
+
+
+def accounts(r: Rows, handle: str, ip: str | None = None) -> list[dict[str, Any]]:
+    """Accounts whose id (handle) or key is ``handle``, or registered from ``ip``."""
+    return r.query_dicts(
+        f"""SELECT a.platform, a.account_id, a.display_name, {ACCOUNT} AS member_key,
+                   m.person_id, src.sha256 AS source_sha256, a."row", src.agency AS source_agency
+            FROM accounts a JOIN sources src USING (source_id)
+            LEFT JOIN person_members m ON m.member_key = {ACCOUNT}
+            WHERE lower(trim(a.account_id)) = $1 OR {ACCOUNT} = $1 OR a.registration_ip = $2
+            ORDER BY a.platform, a.account_id, src.sha256, a."row" """,
+        [handle, ip],
+    )
+
+
+def logins(r: Rows, ip: str | None, device: str) -> list[dict[str, Any]]:
+    """Logins from the address ``ip`` or the device ``device``, with the account's person."""
+    return r.query_dicts(
+        f"""SELECT l.ip, l.device_id, l."at", l.platform, l.account_id, m.person_id,
+                   src.sha256 AS source_sha256, l."row", src.agency AS source_agency
+            FROM logins l JOIN sources src USING (source_id)
+            LEFT JOIN person_members m ON m.member_key = {LOGIN}
+            WHERE l.ip = $1 OR lower(trim(l.device_id)) = $2
+            ORDER BY l."at" DESC, src.sha256, l."row" """,
+        [ip, device],
+    )
+
+
+def payments(r: Rows, text: str, phones: Sequence[str]) -> list[dict[str, Any]]:
+    """Payments with the transaction id ``text``, or paid from or to that account or phone."""
+    return r.query_dicts(
+        """SELECT p.provider, p.transaction_id, p.sent_at, p.amount, p.currency,
+                  p.sender_account, p.receiver_account, pp.sp, pp.rp,
+                  src.sha256 AS source_sha256, p."row", src.agency AS source_agency
+           FROM payments p JOIN sources src USING (source_id)
+           JOIN _pay_parties pp ON pp.rid = p.rowid
+           WHERE lower(trim(p.transaction_id)) = $1 OR lower(trim(p.sender_account)) = $1
+              OR lower(trim(p.receiver_account)) = $1
+              OR list_contains($2, p.sender_phone) OR list_contains($2, p.receiver_phone)
+           ORDER BY p.sent_at DESC, src.sha256, p."row" """,
+        [text, list(phones)],
+    )
+
+
+def message_hits(
+    r: Rows, text: str, indexed: bool
+) -> tuple[list[tuple[int, float, Any, Any, Any]], int]:
+    """The best-ranked :data:`CHECKED` messages matching ``text``, and how many match in all.
+
+    Each hit is (row id, score, sender person, recipient person, source agency): only what
+    the record rule needs (the text of the hits shown comes from :func:`messages`). Ranked
+    by BM25 on the full-text index, else found by a text scan, newest first.
+    """
+    if indexed:
+        if not WORD.search(text):  # the index's tokenizer keeps letters only
+            return [], 0
+        found = f"SELECT key AS record_id, score FROM ({full_text.hits_sql('messages')})"
+        params: list[Any] = [text]
+    else:  # no index (Spark, or a case analysed before the search step existed)
+        found = """SELECT record_id, epoch(sent_at) AS score FROM messages
+                   WHERE instr(lower(text), ?) > 0"""
+        params = [text.lower()]
+    ranked = r.query(
+        f"""SELECT record_id, score, count(*) OVER () FROM ({found})
+            ORDER BY score DESC, record_id LIMIT {CHECKED}""",
+        params,
+    )
+    if not ranked:
+        return [], 0
+    rows = r.query(
+        """WITH hit AS (SELECT unnest(?) AS record_id, unnest(?) AS score)
+           SELECT m.rowid, hit.score, mp.sp, mp.rp, src.agency
+           FROM hit JOIN messages m USING (record_id) JOIN sources src USING (source_id)
+           JOIN _msg_parties mp ON mp.rid = m.rowid
+           ORDER BY hit.score DESC, m.sent_at DESC, m.rowid""",
+        [[str(x[0]) for x in ranked], [float(x[1] or 0) for x in ranked]],
+    )
+    hits = [(int(rid), float(score), sp, rp, ag) for rid, score, sp, rp, ag in rows]
+    return hits, int(ranked[0][2])
+
+
+def messages(r: Rows, rowids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The messages of the given row ids, with their source file's hash and row.
+
+    The ids are inlined as integer literals (they come from the store, and ``int`` checks
+    them): a constant list lets DuckDB fetch the rows by id instead of scanning the table.
+    """
+    rows = r.query_dicts(
+        """SELECT m.rowid AS rid, m.platform, m.sender, m.recipient, m.sent_at, m.text,
+                  src.sha256 AS source_sha256, m."row", src.agency AS source_agency
+           FROM messages m JOIN sources src USING (source_id)
+           WHERE m.rowid IN ({ids})""".format(ids=", ".join(str(int(i)) for i in rowids) or "NULL")
+    )
+    return {int(x["rid"]): x for x in rows}
+
+
+def written_names(r: Rows) -> list[tuple[str, str, str]]:
+    """(member key, written name, where) of every payment name and account display name."""
+    rows = r.query(
+        f"""SELECT DISTINCT identity_key, name, 'payment name' FROM payment_identities
+            WHERE name IS NOT NULL AND trim(name) <> ''
+            UNION SELECT DISTINCT {ACCOUNT}, a.display_name, 'display name' FROM accounts a
+            WHERE a.display_name IS NOT NULL AND trim(a.display_name) <> ''"""
+    )
+    return [(str(k), str(n), str(w)) for k, n, w in rows]
