@@ -356,7 +356,20 @@ def _web_findings(case: Case, b: Built, networks: int, buyers: int) -> None:
                         {"signal": "payment_to_facilitator", "weight": 0.4, "evidence": seen}
                     )
                 score = 0.9 - 0.001 * rank[cc]
-                insert(e, "targets", person, rank[cc], score, role, cc, json.dumps(reasons))
+                # priority, confidence, country_rank (issue 19) follow the older columns
+                insert(
+                    e,
+                    "targets",
+                    person,
+                    rank[cc],
+                    score,
+                    role,
+                    cc,
+                    json.dumps(reasons),
+                    10 * score,
+                    score,
+                    rank[cc],
+                )
                 if role == "buyer":
                     logins = json.dumps([evidence(case, "logins", "account_id = ?", [handle])])
                     paid = ([f"T-{handle}"], ["81.2.69.160"], 0.9, logins)
@@ -487,7 +500,19 @@ def _share_findings(case: Case, buyers: list[tuple[int, Party]]) -> None:
             insert(e, "person_roles", sp, "facilitator", 0.9, "[]", "[]", False)
             insert(e, "networks", net, size + 1, 1, size, "2020-01-01", "2020-03-01", summary)
             insert(e, "network_members", net, sp, "facilitator", 1.0, False)
-            insert(e, "targets", sp, n + 1, 0.95, "facilitator", s.country, reasons(s))
+            insert(
+                e,
+                "targets",
+                sp,
+                n + 1,
+                0.95,
+                "facilitator",
+                s.country,
+                reasons(s),
+                9.5,
+                0.95,
+                n + 1,
+            )
             seen = [{"source_sha256": evidence(case, "messages")["source_sha256"], "row": 2}]
             add_rescue(e, sp, 10.3157, 123.8854, "2020-02-20", json.dumps(seen))
         for rank, (i, b) in enumerate(buyers, start=len(sellers) + 1):
@@ -496,7 +521,10 @@ def _share_findings(case: Case, buyers: list[tuple[int, Party]]) -> None:
             day = f"2020-01-{10 + i:02d}"
             insert(e, "person_roles", bp, "buyer", 0.9, "[]", "[]", False)
             insert(e, "network_members", net, bp, "buyer", 0.5, False)
-            insert(e, "targets", bp, rank, 0.9 - rank / 100, "buyer", b.country, reasons(s))
+            conf = 0.9 - rank / 100
+            insert(
+                e, "targets", bp, rank, conf, "buyer", b.country, reasons(s), 10 * conf, conf, rank
+            )
             when = (f"{day} 02:00:00", f"{day} 02:40:00")
             paid = ([f"T-{1000 + 10 * i}"], [f"198.51.100.{10 + i}"], 0.85, "[]")
             add_session(e, f"S-{100 + i}", (b.handle, bp), (s.handle, sp), *when, *paid)

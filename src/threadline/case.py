@@ -542,9 +542,14 @@ class Case:
         """Facilitator networks, largest first, with facilitators and bridge counts."""
         return graph_sql.networks(self.engine)
 
-    def targets(self, country: str | None = None, top: int | None = None) -> list[dict[str, Any]]:
-        """Ranked targets, optionally for one jurisdiction, with their reasons."""
-        return score_sql.targets(self.engine, country, top)
+    def targets(
+        self, country: str | None = None, top: int | None = None, below_floor: bool = False
+    ) -> list[dict[str, Any]]:
+        """Targets by priority, optionally for one jurisdiction, with their reasons.
+
+        ``below_floor`` adds the persons under the confidence floor (no rank) after them.
+        """
+        return score_sql.targets(self.engine, country, top, below_floor)
 
     # -- export ------------------------------------------------------------------------------
     def export(

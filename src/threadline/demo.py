@@ -50,9 +50,12 @@ def run(out: Path, scale: str, seed: int) -> None:
         console.print(f"  {net['network_id']}: {net['summary']}")
     console.print("top targets:")
     for t in targets:
-        reasons = ", ".join(r["signal"] for r in json.loads(str(t["reasons"])))
+        reasons = ", ".join(
+            r["signal"] for r in json.loads(str(t["reasons"])) if r.get("kind") == "priority"
+        )
         console.print(
-            f"  {t['rank']:>3}. {t['person_id']} {t['country']} {t['score']:.3f}  {reasons}"
+            f"  {t['rank']:>3}. (#{t['country_rank']} in {t['country']}) {t['person_id']} "
+            f"priority {t['priority']:.2f} confidence {t['confidence']:.3f}  {reasons}"
         )
     console.print(f"chain of custody verified: {'yes' if verified else 'NO'}")
     console.print(f"case: {case_dir}   (try: threadline targets {case_dir} --top 20)")

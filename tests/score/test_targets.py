@@ -89,8 +89,10 @@ def _buyer_case(tmp_path: Path, logins: str) -> Case:
 
 
 def _target_of(case: Case, account: str) -> dict[str, object]:
+    # One detected session without a live message is below the confidence floor on the
+    # synthetic calibration (about 0.4): the reasons and jurisdiction are still given.
     pid = case.person(account)["person_id"]
-    (target,) = [t for t in case.targets() if t["person_id"] == pid]
+    (target,) = [t for t in case.targets(below_floor=True) if t["person_id"] == pid]
     return target
 
 

@@ -1,4 +1,4 @@
-"""``threadline targets``: the ranked list with reasons."""
+"""``threadline targets``: targets by priority, with global and per-country ranks and reasons."""
 
 from __future__ import annotations
 
@@ -16,24 +16,50 @@ from threadline.cli_common import key_option, open_case, out
 @click.option("--country", help="Only targets of this jurisdiction (ISO alpha-2).")
 @click.option("--top", type=int, default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--below-floor",
+    is_flag=True,
+    help="Also list persons under the confidence floor (no rank; intelligence only).",
+)
 @key_option
 def targets(
-    case: Path, country: str | None, top: int, as_json: bool, key_file: Path | None
+    case: Path,
+    country: str | None,
+    top: int,
+    as_json: bool,
+    below_floor: bool,
+    key_file: Path | None,
 ) -> None:
-    """Ranked buyer targets with their score, jurisdiction and reasons."""
+    """Buyer targets by priority: global and country rank, priority, confidence, reasons."""
     with open_case(case, key_file, read_only=True) as c:
-        rows = c.targets(country, top)
+        rows = c.targets(country, top, below_floor)
     if as_json:
         for r in rows:
             click.echo(json.dumps({**r, "reasons": json.loads(str(r["reasons"]))}, default=str))
         return
-    table = Table("rank", "person", "score", "country", "reasons")
+    table = Table(
+        "global rank",
+        "country rank",
+        "person",
+        "country",
+        "priority",
+        "confidence",
+        "priority reasons (points, rows)",
+    )
     for r in rows:
         reasons = json.loads(str(r["reasons"]))
         text = "; ".join(
-            f"{x['signal']} {x['weight']:.2f} ({len(x['evidence'])} rows)" for x in reasons
+            f"{x['signal']} {x['weight']:.2f} ({len(x['evidence'])})"
+            for x in reasons
+            if x.get("kind") == "priority"
         )
         table.add_row(
-            str(r["rank"]), str(r["person_id"]), f"{r['score']:.3f}", str(r["country"]), text
+            "-" if r["rank"] is None else str(r["rank"]),
+            "-" if r["country_rank"] is None else str(r["country_rank"]),
+            str(r["person_id"]),
+            str(r["country"]),
+            f"{r['priority']:.2f}",
+            f"{r['confidence']:.3f}",
+            text,
         )
     out.print(table)

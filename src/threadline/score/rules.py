@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from threadline.datafile import load_yaml
 from threadline.errors import UsageError
+from threadline.score.priority import DESCRIPTIONS, Settings
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class RuleSet:
     innocuous_narratives: tuple[str, ...]
     hosting_asn_keywords: tuple[str, ...]
     origin: str
+    priority: Settings = field(default_factory=lambda: Settings(0.5, {}, ()))
 
     def as_dict(self) -> dict[str, Any]:
         """What a run records of the rules: origin, low-value limit, metric and weight."""
@@ -51,6 +53,9 @@ class RuleSet:
             "origin": self.origin,
             "low_value_usd": self.low_value_usd,
             "rules": {r.id: {"metric": r.metric, "weight": r.weight} for r in self.rules},
+            "confidence_floor": self.priority.confidence_floor,
+            "priority": self.priority.weights,
+            "aggravating_categories": list(self.priority.aggravating_categories),
         }
 
 
@@ -72,12 +77,23 @@ def load(path: Path | None = None) -> RuleSet:
             )
             for r in data["rules"]
         )
+        weights = {str(k): float(v) for k, v in (data.get("priority") or {}).items()}
+        unknown = set(weights) - set(DESCRIPTIONS)
+        if unknown:
+            raise ValueError(f"unknown priority components {sorted(unknown)}")
+        floor = float(data.get("confidence_floor", 0.5))
+        if not 0.0 <= floor <= 1.0:
+            raise ValueError(f"confidence_floor {floor} is not a probability")
+        settings = Settings(
+            floor, weights, tuple(str(c) for c in data.get("aggravating_categories") or ())
+        )
         return RuleSet(
             rules,
             float(data["low_value_usd"]),
             tuple(data["innocuous_narratives"]),
             tuple(data["hosting_asn_keywords"]),
             origin,
+            settings,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise UsageError(f"{origin}: invalid indicator rules: {exc}") from None

@@ -23,10 +23,13 @@ TABLES: dict[str, Table] = {
         paid_sellers BIGINT""",
         per_table_export=False,
     ),
-    # Ranked buyer targets; ``reasons`` is a JSON list of {signal, weight, evidence}.
+    # Buyer targets; ``reasons`` is a JSON list of {kind, signal, weight, evidence}.
+    # ``rank`` is global, ``country_rank`` within the country, both by priority among
+    # persons at or above the confidence floor; persons below it have no rank.
     "targets": table(
         """person_id VARCHAR, "rank" BIGINT, score DOUBLE, role VARCHAR,
-        country VARCHAR, reasons VARCHAR"""
+        country VARCHAR, reasons VARCHAR, priority DOUBLE, confidence DOUBLE,
+        country_rank BIGINT"""
     ),
     "rescue": table(
         """person_id VARCHAR, lat DOUBLE, lon DOUBLE, radius_m DOUBLE, country VARCHAR,
@@ -34,6 +37,7 @@ TABLES: dict[str, Table] = {
     ),
 }
 SENDER = identity_key_sql("sender", "p")
+RECEIVER = identity_key_sql("receiver", "p")
 
 
 def distinct_ips(engine: Engine) -> list[str]:
@@ -116,11 +120,15 @@ def build_metrics(engine: Engine, low_value_usd: float, innocuous: list[str]) ->
 
 
 def metrics(engine: Engine) -> dict[str, dict[str, object]]:
-    """Every person's indicator metrics with their role."""
+    """Every person's indicator metrics with their role and a few graph features."""
     return {
         str(r["person_id"]): r
         for r in engine.query_dicts(
-            """SELECT m.*, r.role FROM person_metrics m JOIN person_roles r USING (person_id)"""
+            """SELECT m.*, r.role, f.request_sent, f.live_sent, f.counterparts, f.payments_out,
+                      f.price_sent, f.initiated_by_others,
+                      (epoch(f.last_activity) - epoch(f.first_activity)) / 86400.0 AS active_days
+               FROM person_metrics m JOIN person_roles r USING (person_id)
+               LEFT JOIN person_features f USING (person_id)"""
         )
     }
 
@@ -260,6 +268,18 @@ def locations_of(engine: Engine, persons: list[str]) -> list[tuple[str, float, f
         engine.unregister("_who")
 
 
+# Columns the targets table gained after cases existed (issue 19): added on first use.
+_NEW_TARGET_COLUMNS = (("priority", "DOUBLE"), ("confidence", "DOUBLE"), ("country_rank", "BIGINT"))
+
+
+def upgrade_targets(engine: Engine) -> None:
+    """Add the targets columns a case made before issue 19 lacks (no-op on newer cases)."""
+    have = set(engine.query_arrow("SELECT * FROM targets LIMIT 0").schema.names)
+    for name, kind in _NEW_TARGET_COLUMNS:
+        if name not in have:
+            engine.execute(f"ALTER TABLE targets ADD COLUMN {name} {kind}")
+
+
 def write_rows(
     engine: Engine, table: str, rows: list[dict[str, object]], columns: list[str]
 ) -> None:
@@ -285,6 +305,20 @@ def session_evidence(engine: Engine) -> list[tuple[str, str]]:
     ]
 
 
+def sessions_by_buyer(engine: Engine) -> list[tuple[str, str | None, str | None, str]]:
+    """(buyer, facilitator, one network of the facilitator, evidence) per session, by time."""
+    return [
+        (str(b), None if s is None else str(s), None if n is None else str(n), str(e))
+        for b, s, n, e in engine.query(
+            """SELECT s.buyer_person, s.seller_person,
+                      (SELECT min(nm.network_id) FROM network_members nm
+                       WHERE nm.person_id = s.seller_person) AS network_id, s.evidence
+               FROM sessions s WHERE s.buyer_person IS NOT NULL
+               ORDER BY s.buyer_person, s."start", s.session_id"""
+        )
+    ]
+
+
 def facilitators(engine: Engine) -> dict[str, tuple[int, int, object]]:
     """Facilitator -> (paid sessions, distinct buyers, last activity)."""
     return {
@@ -300,16 +334,26 @@ def facilitators(engine: Engine) -> dict[str, tuple[int, int, object]]:
     }
 
 
-def targets(r: Rows, country: str | None = None, top: int | None = None) -> list[dict[str, Any]]:
-    """Ranked targets, all or one jurisdiction's (any case), best first, with their reasons.
+def targets(
+    r: Rows, country: str | None = None, top: int | None = None, below_floor: bool = False
+) -> list[dict[str, Any]]:
+    """Ranked targets, all or one jurisdiction's (any case), by priority, with their reasons.
 
-    The one query behind the CLI, the Python API, referral packages and the web.
+    The one query behind the CLI, the Python API, referral packages and the web. With
+    ``below_floor`` the persons under the confidence floor follow (no rank; intelligence
+    only), most confident first.
     """
-    where, params = ("WHERE upper(country) = ?", [country.upper()]) if country else ("", [])
+    conds, params = ([] if below_floor else ['"rank" IS NOT NULL']), []
+    if country:
+        conds.append("upper(country) = ?")
+        params.append(country.upper())
+    where = f"WHERE {' AND '.join(conds)}" if conds else ""
     limit = f"LIMIT {int(top)}" if top else ""
     return r.query_dicts(
-        f"""SELECT person_id, "rank", score, role, upper(country) AS country, reasons
-            FROM targets {where} ORDER BY "rank" NULLS LAST, person_id {limit}""",
+        f"""SELECT person_id, "rank", country_rank, priority, confidence, score, role,
+                   upper(country) AS country, reasons
+            FROM targets {where}
+            ORDER BY "rank" NULLS LAST, confidence DESC, person_id {limit}""",
         params,
     )
 
@@ -319,16 +363,17 @@ def target_countries(r: Rows) -> list[dict[str, Any]]:
     return r.query_dicts(
         """SELECT upper(country) AS country, count(*) AS targets,
                   count(*) FILTER (WHERE role = 'buyer') AS buyers
-           FROM targets WHERE country IS NOT NULL GROUP BY 1 ORDER BY 1"""
+           FROM targets WHERE country IS NOT NULL AND "rank" IS NOT NULL
+           GROUP BY 1 ORDER BY 1"""
     )
 
 
 def targets_export_sql() -> str:
     """``targets.jsonl`` of the export contract."""
     return """
-        SELECT person_id, "rank", score, role, upper(country) AS country,
-               json(coalesce(reasons, '[]')) AS reasons
-        FROM targets ORDER BY "rank" NULLS LAST, person_id"""
+        SELECT person_id, "rank", country_rank, priority, confidence, score, role,
+               upper(country) AS country, json(coalesce(reasons, '[]')) AS reasons
+        FROM targets ORDER BY "rank" NULLS LAST, confidence DESC, person_id"""
 
 
 def rescue_export_sql() -> str:
@@ -343,3 +388,107 @@ def rescue_export_sql() -> str:
 
 
 EXPORTS = {"targets": targets_export_sql(), "rescue": rescue_export_sql()}
+
+
+def priority_facts(engine: Engine, aggravating: list[str]) -> dict[str, dict[str, Any]]:
+    """Per buyer: paid sessions, facilitators, networks, spend, dates and aggravating hits.
+
+    ``usd`` is the USD value of the payments the detected sessions name (each transaction
+    once per session), ``ph_usd`` that of every payment to the Philippines, ``growth`` the
+    fitted rise of the amounts paid to facilitators and mules over the person's span as a
+    share of their mean (three payments or more); dates are those
+    of the sessions; ``case_end`` is the latest session
+    of the whole case, so recency does not depend on the day the analysis runs.
+    """
+    cats = ", ".join("'" + c.replace("'", "''") + "'" for c in aggravating) or "NULL"
+    rows = engine.query_dicts(
+        f"""WITH s AS (
+              SELECT buyer_person AS person_id, session_id, seller_person, "start",
+                     coalesce("end", "start") AS fin, payment_transaction_ids
+              FROM sessions WHERE buyer_person IS NOT NULL),
+            sess AS (
+              SELECT person_id, count(*) AS sessions,
+                     count(DISTINCT seller_person) AS facilitators,
+                     min("start") AS first_at, max(fin) AS last_at
+              FROM s GROUP BY person_id),
+            nets AS (
+              SELECT s.person_id, count(DISTINCT nm.network_id) AS networks
+              FROM s JOIN network_members nm ON nm.person_id = s.seller_person
+              GROUP BY s.person_id),
+            tx AS (
+              SELECT DISTINCT person_id, session_id, t FROM (
+                SELECT person_id, session_id, unnest(payment_transaction_ids) AS t FROM s)),
+            usd AS (
+              SELECT person_id, sum(v) AS usd FROM (
+                SELECT tx.person_id, tx.session_id, tx.t,
+                       max(CAST(p.amount AS DOUBLE) * coalesce(fx.usd, 1.0)) AS v
+                FROM tx JOIN payments p ON p.transaction_id = tx.t
+                LEFT JOIN fx_rates fx ON fx.currency = p.currency
+                GROUP BY 1, 2, 3)
+              GROUP BY person_id),
+            ph AS (
+              SELECT m.person_id, sum(CAST(p.amount AS DOUBLE) * coalesce(fx.usd, 1.0)) AS usd
+              FROM payments p JOIN person_members m ON m.member_key = {SENDER}
+              LEFT JOIN fx_rates fx ON fx.currency = p.currency
+              WHERE p.receiver_country = 'PH' GROUP BY m.person_id),
+            paid AS (
+              SELECT m.person_id, CAST(p.amount AS DOUBLE) * coalesce(fx.usd, 1.0) AS usd,
+                     epoch(p.sent_at) / 86400.0 AS d
+              FROM payments p JOIN person_members m ON m.member_key = {SENDER}
+              JOIN person_members rm ON rm.member_key = {RECEIVER}
+              JOIN person_roles rr ON rr.person_id = rm.person_id
+              LEFT JOIN fx_rates fx ON fx.currency = p.currency
+              WHERE rr.role IN ('facilitator', 'mule')),
+            growth AS (
+              SELECT person_id,
+                     regr_slope(usd, d) * (max(d) - min(d)) / nullif(avg(usd), 0) AS growth
+              FROM paid GROUP BY person_id HAVING count(*) >= 3),
+            agg AS (
+              SELECT m.person_id, count(*) AS aggravating FROM chat_hits h
+              JOIN person_members m ON m.member_key = h.sender
+              WHERE h.category IN ({cats}) GROUP BY m.person_id)
+            SELECT r.person_id, coalesce(sess.sessions, 0) AS sessions,
+                   coalesce(sess.facilitators, 0) AS facilitators,
+                   coalesce(nets.networks, 0) AS networks, coalesce(usd.usd, 0.0) AS usd,
+                   coalesce(ph.usd, 0.0) AS ph_usd, growth.growth,
+                   sess.first_at, sess.last_at, coalesce(agg.aggravating, 0) AS aggravating,
+                   (SELECT max(fin) FROM s) AS case_end
+            FROM person_roles r
+            LEFT JOIN sess ON sess.person_id = r.person_id
+            LEFT JOIN nets ON nets.person_id = r.person_id
+            LEFT JOIN usd ON usd.person_id = r.person_id
+            LEFT JOIN ph ON ph.person_id = r.person_id
+            LEFT JOIN growth ON growth.person_id = r.person_id
+            LEFT JOIN agg ON agg.person_id = r.person_id
+            WHERE r.role = 'buyer' ORDER BY r.person_id"""
+    )
+    return {str(r.pop("person_id")): r for r in rows}
+
+
+def aggravating_rows_of(
+    engine: Engine, persons: list[str], categories: list[str], limit: int = 3
+) -> dict[str, list[dict[str, object]]]:
+    """The first few chat messages of each person that a pack marks as aggravating."""
+    out: dict[str, list[dict[str, object]]] = {p: [] for p in persons}
+    if not categories or not persons:
+        return out
+    cats = ", ".join("'" + c.replace("'", "''") + "'" for c in categories)
+    engine.register("_who", pa.table({"person_id": pa.array(persons, pa.string())}))
+    try:
+        rows = engine.query_dicts(
+            f"""SELECT person_id, source_sha256, "row", "table", note FROM (
+                  SELECT m.person_id, src.sha256 AS source_sha256, h."row",
+                         'messages' AS "table", h.category AS note,
+                         row_number() OVER (PARTITION BY m.person_id
+                                            ORDER BY h.sent_at, src.sha256, h."row") AS k
+                  FROM chat_hits h JOIN person_members m ON m.member_key = h.sender
+                  JOIN _who w ON w.person_id = m.person_id
+                  JOIN sources src ON src.source_id = h.source_id
+                  WHERE h.category IN ({cats}))
+                WHERE k <= {int(limit)} ORDER BY person_id, k"""
+        )
+    finally:
+        engine.unregister("_who")
+    for r in rows:
+        out[str(r.pop("person_id"))].append(r)
+    return out

@@ -46,8 +46,18 @@ SESSIONS = Spec(
 )
 TARGETS = Spec(
     "targets",
-    columns=("country_rank", "rank", "label", "person_id", "role", "score", "signals"),
-    sortable=("country_rank", "rank", "label", "role", "score"),
+    columns=(
+        "country_rank",
+        "rank",
+        "label",
+        "person_id",
+        "role",
+        "priority",
+        "confidence",
+        "score",
+        "signals",
+    ),
+    sortable=("country_rank", "rank", "label", "role", "priority", "confidence", "score"),
     default_sort="country_rank",
     filters=(
         Filter("priority", "country_rank", "max", "top N in the country"),

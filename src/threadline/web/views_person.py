@@ -244,8 +244,13 @@ def person(
         "role_detail": {k: jsonable(role.get(k)) for k in ("role", "confidence", "overridden")}
         if role
         else None,
-        "score": jsonable({k: target[k] for k in ("rank", "score", "country", "role")})
-        | {"country_rank": data["country_rank"]}
+        "score": jsonable(
+            {
+                k: target.get(k)
+                for k in ("rank", "priority", "confidence", "score", "country", "role")
+            }
+        )
+        | {"country_rank": target.get("country_rank") or data["country_rank"]}
         if target
         else None,
         "reasons": shown_reasons,
