@@ -1,11 +1,11 @@
 """The one read of a country's targets for its referral package, and the confidence floor.
 
-The package orders targets by priority, gates them by confidence and labels the country
-rank as such. Until the score stage stores ``priority``, ``confidence`` and
-``country_rank`` itself, this is where they come from: ``score`` stands in for the
-confidence, the global ``rank`` for the priority order, and the country rank is counted
-here among the country's targets at or above the floor. Only :func:`targets_for` reads the
-``targets`` table for packages, so adopting the stored columns changes this one function.
+The package orders targets by the score stage's ``priority``, gates them by its calibrated
+``confidence`` and labels the country rank as such. The stored ``country_rank`` counts the
+targets at or above the score stage's own floor; a package may use another floor
+(``--confidence-floor``), so the rank is counted here among the country's targets at or
+above the package's floor, in the same order (the global ``rank``, which follows priority).
+Only :func:`targets_for` reads the ``targets`` table for packages.
 """
 
 from __future__ import annotations
@@ -30,19 +30,20 @@ def targets_for(r: Rows, country: str, floor: float = DEFAULT_FLOOR) -> list[dic
     """
     return r.query_dicts(
         """WITH t AS (
-            SELECT person_id, "rank", score, score AS confidence,
-                   -- no stored priority yet: the order of the global rank stands in
-                   CAST(NULL AS DOUBLE) AS priority, role, upper(country) AS country,
-                   reasons, coalesce(score, 0) >= ? AS above_floor
+            SELECT person_id, "rank", score, confidence, priority, role,
+                   upper(country) AS country, reasons,
+                   coalesce(confidence, 0) >= ? AS above_floor
             FROM targets WHERE upper(country) = ?)
         SELECT person_id, "rank",
                CASE WHEN above_floor THEN row_number() OVER (
-                   PARTITION BY above_floor ORDER BY "rank" NULLS LAST, person_id) END
+                   PARTITION BY above_floor
+                   ORDER BY priority DESC NULLS LAST, "rank" NULLS LAST, person_id) END
                    AS country_rank,
                count(*) FILTER (WHERE above_floor) OVER () AS country_targets,
                priority, confidence, score, role, country, reasons, above_floor
         FROM t
-        ORDER BY above_floor DESC, "rank" NULLS LAST, person_id""",
+        ORDER BY above_floor DESC, priority DESC NULLS LAST, "rank" NULLS LAST,
+                 confidence DESC NULLS LAST, person_id""",
         [float(floor), country.strip().upper()],
     )
 
