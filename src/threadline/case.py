@@ -29,6 +29,7 @@ from threadline.keys import check_key
 from threadline.progress import Progress, file_size
 from threadline.resolve import persons as decisions
 from threadline.resolve import sql as resolve_sql
+from threadline.resolve import stable_ids
 from threadline.resolve.persons import member_key
 from threadline.score import sql as score_sql
 from threadline.store import audit, custody, open_duckdb, open_spark, tables
@@ -517,6 +518,7 @@ class Case:
             # Only the persons holding the decided members are re-formed; the rest keep theirs.
             before, after = decisions.regroup(self.engine, keys)
             decisions.replace_scope(self.engine, before, after)
+            stable_ids.record_decision(self.engine, before, after, f"decision:{action}", seq)
             entry.update({"decision": seq, "member": ka, "other": kb, "reason": reason})
             entry.update({"before": before, "after": after})
         return str(resolve_sql.person_of(self.engine, ka))
@@ -609,6 +611,7 @@ class Case:
         with self.audited("decision:undo") as entry:
             self.engine.execute("DELETE FROM decisions WHERE seq = ?", [seq])
             decisions.replace_scope(self.engine, after, before)
+            stable_ids.record_decision(self.engine, after, before, "decision:undo", seq)
             entry.update({"decision": seq, "undone": found, "reason": reason, "by": by})
         return {"decision": seq, "restored": len(before)} | decisions.changes(
             self.engine,
