@@ -21,7 +21,7 @@ from typing import Any
 import igraph as ig
 import leidenalg
 
-from threadline.graph import significance, sql
+from threadline.graph import significance, sql, stable_ids
 from threadline.store.engine import Engine
 
 SEED = 20240601
@@ -42,7 +42,7 @@ class NetworkRules:
 
 
 def network_id(members: list[str]) -> str:
-    """A network's id, derived from its sorted member persons."""
+    """A new network's id, derived from its sorted member persons (see stable_ids)."""
     return "N" + hashlib.sha256("|".join(sorted(members)).encode()).hexdigest()[:10]
 
 
@@ -136,11 +136,10 @@ def _describe(
     """Attach buyers, bridges, centrality and activity to each group; write the tables."""
     net_of: dict[str, str] = {}
     named: dict[str, list[str]] = {}
-    for members in groups.values():
-        if not any(roles[m] == "facilitator" for m in members):
-            continue  # a mule with no facilitator tie is no network
-        nid = network_id(members)
-        named[nid] = sorted(members)
+    # A mule with no facilitator tie is no network.
+    kept = [sorted(m) for m in groups.values() if any(roles[x] == "facilitator" for x in m)]
+    for nid, members in zip(stable_ids.assign(engine, kept), kept, strict=True):
+        named[nid] = members
         for m in members:
             net_of[m] = nid
     customers: dict[str, set[str]] = defaultdict(set)

@@ -85,6 +85,15 @@ TABLES: dict[str, Table] = {
         """network_id VARCHAR, person_id VARCHAR, role VARCHAR,
         centrality DOUBLE, bridge BOOLEAN"""
     ),
+    # What became of network ids that changed (graph/stable_ids.py): merge, split, ...
+    "network_history": table(
+        """old_id VARCHAR, new_id VARCHAR, change VARCHAR, "at" TIMESTAMP, cause VARCHAR,
+        decision BIGINT, evidence VARCHAR"""
+    ),
+    # The networks' core members before the analysis in flight (ids are reckoned on them).
+    "network_id_baseline": table(
+        "network_id VARCHAR, person_id VARCHAR", per_table_export=False
+    ),
 }
 
 
@@ -562,4 +571,8 @@ def networks_export_sql() -> str:
         FROM networks n ORDER BY n.network_id"""
 
 
-EXPORTS = {"networks": networks_export_sql()}
+EXPORTS = {
+    "networks": networks_export_sql(),
+    "network_history": 'SELECT old_id, new_id, change, "at", cause, decision, '
+    'json(evidence) AS evidence FROM network_history ORDER BY "at", old_id, new_id',
+}

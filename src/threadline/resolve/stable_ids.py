@@ -204,22 +204,35 @@ def retired(engine: Engine, table: str) -> set[str]:
 
 def successors(engine: Engine, table: str, old_id: str, current: set[str]) -> list[str]:
     """The current ids an old id became, following its history to the end (none if unknown)."""
+    return successor_map(engine, table, [old_id], current)[old_id]
+
+
+def successor_map(
+    engine: Engine, table: str, old: list[str], current: set[str]
+) -> dict[str, list[str]]:
+    """For each id of ``old``: itself if current, else the current ids its history leads to."""
     nxt: dict[str, set[str]] = defaultdict(set)
     for o, n in engine.query(f"SELECT old_id, new_id FROM {table} WHERE new_id IS NOT NULL"):
         if o != n:
             nxt[str(o)].add(str(n))
-    found: set[str] = set()
-    seen, todo = {old_id}, [old_id]
-    while todo:
-        i = todo.pop()
-        if i in current and i != old_id:
-            found.add(i)
+    out: dict[str, list[str]] = {}
+    for start in old:
+        if start in current:
+            out[start] = [start]
             continue
-        for n in nxt.get(i, ()):
-            if n not in seen:
-                seen.add(n)
-                todo.append(n)
-    return sorted(found)
+        found: set[str] = set()
+        seen, todo = {start}, [start]
+        while todo:
+            i = todo.pop()
+            if i in current:
+                found.add(i)
+                continue
+            for n in nxt.get(i, ()):
+                if n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+        out[start] = sorted(found)
+    return out
 
 
 def history_of(engine: Engine, table: str, ident: str) -> list[dict[str, Any]]:
