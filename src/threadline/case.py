@@ -490,10 +490,35 @@ class Case:
         return resolve_sql.persons_list(self.engine, limit)
 
     def person(self, person_or_member: str) -> dict[str, Any]:
-        """A person's members, links and the evidence rows behind each link."""
-        key = member_key(self.engine, person_or_member)
+        """A person's members, links and the evidence rows behind each link.
+
+        An old person id leads to the person it became (``resolved_from`` names the old id);
+        one that became several persons is refused with their ids.
+        """
+        found = self.follow_id(person_or_member)
+        key = member_key(self.engine, found)
         pid = resolve_sql.person_of(self.engine, key)
-        return resolve_sql.person_detail(self.engine, str(pid))
+        detail = resolve_sql.person_detail(self.engine, str(pid))
+        return detail | ({"resolved_from": person_or_member} if found != person_or_member else {})
+
+    def id_history(self, ident: str) -> dict[str, Any]:
+        """What became of a person or network id: whether current, its successors, history."""
+        return stable_ids.lookup(self.engine, ident)
+
+    def follow_id(self, ident: str) -> str:
+        """``ident`` if it is current (or not an id), else the one id it became."""
+        if ":" in ident or ident[:1] not in ("P", "N"):
+            return ident
+        found = stable_ids.lookup(self.engine, ident)
+        if found["current"] or not found["history"]:
+            return ident
+        now = found["successors"]
+        if len(now) == 1:
+            return str(now[0])
+        kind = found["kind"]
+        if not now:
+            raise UsageError(f"{kind} {ident} no longer exists (see `threadline history`)")
+        raise UsageError(f"{kind} {ident} became {len(now)} {kind}s: {', '.join(now)}")
 
     def merge(self, a: str, b: str, reason: str) -> str:
         """Record that two members (or persons) are one person; returns the person id."""

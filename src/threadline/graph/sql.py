@@ -7,6 +7,7 @@ graph stage then works on persons only.
 from __future__ import annotations
 
 from threadline.resolve.sql import account_key
+from threadline.resolve.stable_ids import history_export_sql
 from threadline.store.engine import Engine, quote_literal
 from threadline.store.tables import Table, table
 
@@ -91,9 +92,7 @@ TABLES: dict[str, Table] = {
         decision BIGINT, evidence VARCHAR"""
     ),
     # The networks' core members before the analysis in flight (ids are reckoned on them).
-    "network_id_baseline": table(
-        "network_id VARCHAR, person_id VARCHAR", per_table_export=False
-    ),
+    "network_id_baseline": table("network_id VARCHAR, person_id VARCHAR", per_table_export=False),
 }
 
 
@@ -573,6 +572,5 @@ def networks_export_sql() -> str:
 
 EXPORTS = {
     "networks": networks_export_sql(),
-    "network_history": 'SELECT old_id, new_id, change, "at", cause, decision, '
-    'json(evidence) AS evidence FROM network_history ORDER BY "at", old_id, new_id',
+    "network_history": history_export_sql("network_history"),
 }

@@ -54,9 +54,7 @@ def _old_members(engine: Engine) -> dict[str, set[str]]:
         )
     rows = [(str(n), str(p)) for n, p in rows if n != IN_FLIGHT]
     current = {str(p) for (p,) in engine.query("SELECT DISTINCT person_id FROM person_members")}
-    now = stable_ids.successor_map(
-        engine, "person_history", sorted({p for _, p in rows}), current
-    )
+    now = stable_ids.successor_map(engine, "person_history", sorted({p for _, p in rows}), current)
     old: dict[str, set[str]] = defaultdict(set)
     for n, p in rows:
         old[n].update(now[p])
@@ -67,12 +65,12 @@ def assign(engine: Engine, groups: list[list[str]]) -> list[str]:
     """An id for each group of core member person ids, in the order given."""
     old = _old_members(engine)
     holders: dict[str, list[str]] = defaultdict(list)
-    for n, members in old.items():
-        for p in members:
+    for n, core in old.items():
+        for p in core:
             holders[p].append(n)
     overlap: dict[tuple[str, int], int] = defaultdict(int)
-    for g, members in enumerate(groups):
-        for p in members:
+    for g, group in enumerate(groups):
+        for p in group:
             for n in holders.get(p, ()):
                 overlap[n, g] += 1
     ids: dict[int, str] = {}
@@ -82,9 +80,9 @@ def assign(engine: Engine, groups: list[list[str]]) -> list[str]:
             ids[g] = n
             claimed.add(n)
     used = set(old) | stable_ids.retired(engine, "network_history")
-    for g, members in enumerate(groups):
+    for g, group in enumerate(groups):
         if g not in ids:
-            ids[g] = stable_ids.minted("|".join(sorted(members)), used, network_id)
+            ids[g] = stable_ids.minted("|".join(sorted(group)), used, network_id)
             used.add(ids[g])
     return [ids[g] for g in range(len(groups))]
 
@@ -99,7 +97,7 @@ def settle(engine: Engine, cause: str = "analyze:graph") -> int:
         return 0
     if not engine.scalar("SELECT count(*) FROM network_id_baseline"):
         return 0
-    before = {p: n for n, members in _old_members(engine).items() for p in sorted(members)}
+    before = {p: n for n, core in _old_members(engine).items() for p in sorted(core)}
     after = {
         str(p): str(n)
         for n, p in engine.query(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from threadline.resolve.stable_ids import history_export_sql
 from threadline.store.engine import Engine
 from threadline.store.tables import Table, table
 
@@ -351,8 +352,7 @@ def corroborated(engine: Engine, pairs: pa.Table) -> pa.Table:
 
 EXPORTS = {
     "persons": persons_export_sql(),
-    "person_history": 'SELECT old_id, new_id, change, "at", cause, decision, '
-    'json(evidence) AS evidence FROM person_history ORDER BY "at", old_id, new_id',
+    "person_history": history_export_sql("person_history"),
 }
 
 

@@ -38,7 +38,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from threadline.store.engine import Engine
+from threadline.store.engine import Engine, quote_ident
+from threadline.store.exporter import iso
 
 # Marks a baseline as taken (an analysis in flight), even when the case had no persons yet.
 IN_FLIGHT = ""
@@ -238,8 +239,8 @@ def successor_map(
 def history_of(engine: Engine, table: str, ident: str) -> list[dict[str, Any]]:
     """The history rows naming ``ident`` as old or new id, oldest first."""
     return engine.query_dicts(
-        f"SELECT old_id, new_id, change, \"at\", cause, decision, evidence FROM {table} "
-        "WHERE old_id = ? OR new_id = ? ORDER BY \"at\", old_id, new_id",
+        f'SELECT old_id, new_id, change, "at", cause, decision, evidence FROM {table} '
+        'WHERE old_id = ? OR new_id = ? ORDER BY "at", old_id, new_id',
         [ident, ident],
     )
 
@@ -283,8 +284,7 @@ def settle(engine: Engine, cause: str) -> int:
 def members_now(engine: Engine) -> dict[str, str]:
     """Each stored member's person id."""
     return {
-        str(k): str(p)
-        for k, p in engine.query("SELECT member_key, person_id FROM person_members")
+        str(k): str(p) for k, p in engine.query("SELECT member_key, person_id FROM person_members")
     }
 
 
@@ -299,3 +299,39 @@ def record_decision(
     was = {m[2]: m[0] for m in before}
     now = {m[2]: m[0] for m in after}
     return write_history(engine, "person_history", lineage(was, now), cause, decision)
+
+
+# -- looking up an old id ------------------------------------------------------------------------
+# kind -> (history table, SQL listing the current ids)
+KINDS = {
+    "person": ("person_history", "SELECT DISTINCT person_id FROM person_members"),
+    "network": ("network_history", "SELECT network_id FROM networks"),
+}
+
+
+def lookup(engine: Engine, ident: str) -> dict[str, Any]:
+    """What became of a person (``P...``) or network (``N...``) id.
+
+    ``current`` says whether it names a person or network now; ``successors`` are the
+    current ids it became (itself when current); ``history`` its rows, oldest first.
+    """
+    kind = "person" if ident.startswith("P") else "network"
+    table, current_sql = KINDS[kind]
+    current = {str(i) for (i,) in engine.query(current_sql)}
+    history = history_of(engine, table, ident)
+    return {
+        "id": ident,
+        "kind": kind,
+        "current": ident in current,
+        "successors": successors(engine, table, ident, current),
+        "history": history,
+    }
+
+
+def history_export_sql(table: str) -> str:
+    """The export contract's ``<table>.jsonl``: a history table, oldest change first."""
+    return (
+        f"SELECT old_id, new_id, change, {iso(quote_ident('at'))} AS {quote_ident('at')}, "
+        f"cause, decision, json(evidence) AS evidence FROM {table} "
+        f"ORDER BY {table}.{quote_ident('at')}, old_id, new_id"
+    )
