@@ -38,7 +38,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from threadline.store.engine import Engine, quote_ident
+from threadline.store.engine import Engine, Rows, quote_ident
 from threadline.store.exporter import iso
 
 # Marks a baseline as taken (an analysis in flight), even when the case had no persons yet.
@@ -193,7 +193,7 @@ def write_history(
     return len(changes)
 
 
-def retired(engine: Engine, table: str) -> set[str]:
+def retired(engine: Rows, table: str) -> set[str]:
     """Every id ``table`` (a history table) names: none of them may be minted again."""
     return {
         str(i)
@@ -203,13 +203,13 @@ def retired(engine: Engine, table: str) -> set[str]:
     }
 
 
-def successors(engine: Engine, table: str, old_id: str, current: set[str]) -> list[str]:
+def successors(engine: Rows, table: str, old_id: str, current: set[str]) -> list[str]:
     """The current ids an old id became, following its history to the end (none if unknown)."""
     return successor_map(engine, table, [old_id], current)[old_id]
 
 
 def successor_map(
-    engine: Engine, table: str, old: list[str], current: set[str]
+    engine: Rows, table: str, old: list[str], current: set[str]
 ) -> dict[str, list[str]]:
     """For each id of ``old``: itself if current, else the current ids its history leads to."""
     nxt: dict[str, set[str]] = defaultdict(set)
@@ -236,7 +236,7 @@ def successor_map(
     return out
 
 
-def history_of(engine: Engine, table: str, ident: str) -> list[dict[str, Any]]:
+def history_of(engine: Rows, table: str, ident: str) -> list[dict[str, Any]]:
     """The history rows naming ``ident`` as old or new id, oldest first."""
     return engine.query_dicts(
         f'SELECT old_id, new_id, change, "at", cause, decision, evidence FROM {table} '
@@ -302,14 +302,20 @@ def record_decision(
 
 
 # -- looking up an old id ------------------------------------------------------------------------
-# kind -> (history table, SQL listing the current ids)
+# kind -> (history table, SQL giving which of a list of ids are current)
 KINDS = {
-    "person": ("person_history", "SELECT DISTINCT person_id FROM person_members"),
-    "network": ("network_history", "SELECT network_id FROM networks"),
+    "person": (
+        "person_history",
+        "SELECT DISTINCT person_id FROM person_members WHERE list_contains(?, person_id)",
+    ),
+    "network": (
+        "network_history",
+        "SELECT network_id FROM networks WHERE list_contains(?, network_id)",
+    ),
 }
 
 
-def lookup(engine: Engine, ident: str) -> dict[str, Any]:
+def lookup(engine: Rows, ident: str) -> dict[str, Any]:
     """What became of a person (``P...``) or network (``N...``) id.
 
     ``current`` says whether it names a person or network now; ``successors`` are the
@@ -317,14 +323,22 @@ def lookup(engine: Engine, ident: str) -> dict[str, Any]:
     """
     kind = "person" if ident.startswith("P") else "network"
     table, current_sql = KINDS[kind]
-    current = {str(i) for (i,) in engine.query(current_sql)}
-    history = history_of(engine, table, ident)
+    nxt: dict[str, set[str]] = defaultdict(set)
+    for o, n in engine.query(f"SELECT old_id, new_id FROM {table} WHERE new_id IS NOT NULL"):
+        nxt[str(o)].add(str(n))
+    reach, todo = {ident}, [ident]
+    while todo:
+        for n in nxt.get(todo.pop(), ()):
+            if n not in reach:
+                reach.add(n)
+                todo.append(n)
+    current = {str(i) for (i,) in engine.query(current_sql, [sorted(reach)])}
     return {
         "id": ident,
         "kind": kind,
         "current": ident in current,
-        "successors": successors(engine, table, ident, current),
-        "history": history,
+        "successors": successor_map(engine, table, [ident], current)[ident],
+        "history": history_of(engine, table, ident),
     }
 
 
