@@ -533,8 +533,8 @@ class Case:
     ) -> str:
         if not reason.strip():
             raise UsageError("a decision needs a --reason")
-        ka = member_key(self.engine, a)
-        kb = member_key(self.engine, b) if b else None
+        ka = member_key(self.engine, self.follow_id(a))
+        kb = member_key(self.engine, self.follow_id(b)) if b else None
         keys = [k for k in (ka, kb) if k]
         with self.audited(f"decision:{action}") as entry:
             seq = resolve_sql.add_decision(
@@ -607,8 +607,8 @@ class Case:
         """What a merge or split would change (persons created, merged, emptied; targets)."""
         if action not in ("merge", "split"):
             raise UsageError(f"unknown decision {action!r}; merge or split")
-        ka = member_key(self.engine, a)
-        kb = member_key(self.engine, b) if b else None
+        ka = member_key(self.engine, self.follow_id(a))
+        kb = member_key(self.engine, self.follow_id(b)) if b else None
         if action == "merge" and kb is None:
             raise UsageError("a merge needs two members")
         planned = [*resolve_sql.decisions(self.engine)]

@@ -216,3 +216,29 @@ def test_assign_keeps_every_id_on_a_rerun_and_on_new_members(
         assert again[c] == ids[c]
     assert len(set(again.values())) == len(again)
     assert stable_ids.lineage(old, old) == []
+
+
+def test_network_ids_follow_the_largest_overlap_and_merges_are_recorded(
+    tiny_case_copy: Case,
+) -> None:
+    from threadline.graph import stable_ids as network_ids
+
+    case = tiny_case_copy
+    e = case.engine
+    nets = networks(case)
+    (big, core), (small, other) = sorted(nets.items(), key=lambda x: (-len(x[1]), x[0]))[:2]
+    network_ids.take_baseline(e)
+    ids = network_ids.assign(e, [sorted(core | other), sorted(core)[:1], ["Pnot0a0person"]])
+    # The union holds all of the larger network: its id; the rest are new and unused ids.
+    assert ids[0] == big
+    assert ids[1] not in nets
+    assert ids[2] not in nets
+    assert len(set(ids)) == 3
+    e.execute("UPDATE network_members SET network_id = ? WHERE network_id = ?", [big, small])
+    e.execute("DELETE FROM networks WHERE network_id = ?", [small])
+    assert network_ids.settle(e) == 1
+    rows = history(case, "network_history")
+    assert [(r["old_id"], r["new_id"], r["change"]) for r in rows] == [(small, big, "merge")]
+    assert set(json.loads(str(rows[0]["evidence"]))["members"]) == other
+    assert case.id_history(small)["successors"] == [big]
+    assert e.scalar("SELECT count(*) FROM network_id_baseline") == 0
