@@ -14,7 +14,8 @@ Two exceptions, both written down in ``person_history``:
 - An analyst who splits the anchor itself off a person does not take the person away:
   the id stays with the piece holding most of the old members (the split moves the member,
   not the target row that cites the person). The same majority rule places the id of a
-  person whose anchor is gone (a case made before anchors).
+  person whose anchor is gone (a case made before anchors) or whose id had to be
+  re-derived with a counter (below).
 - When several persons end up in one (a merge), the one with the most members there keeps
   its id (ties: the one holding the smallest key); the others' ids retire.
 
@@ -32,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,6 @@ from threadline.store.exporter import iso
 
 # Marks a baseline as taken (an analysis in flight), even when the case had no persons yet.
 IN_FLIGHT = ""
-HISTORY_COLUMNS = ("old_id", "new_id", "change", "cause", "decision", "evidence")
 MAX_EVIDENCE_MEMBERS = 50
 
 
@@ -65,7 +65,7 @@ def assign(
     nodes: list[str],
     membership: list[int],
     old: Mapping[str, str],
-    leaving: set[str] = frozenset(),  # type: ignore[assignment]
+    leaving: Set[str] = frozenset(),
     taken: set[str] | None = None,
 ) -> dict[int, str]:
     """A person id per component of ``nodes`` (sorted keys), given each key's ``old`` id.
@@ -136,33 +136,35 @@ def lineage(before: Mapping[str, str], after: Mapping[str, str]) -> list[Change]
     An id whose members all went to itself, with others joining it, is unchanged: the ids
     of those others are the ones recorded (merged into it).
     """
-    old_groups: dict[str, set[str]] = defaultdict(set)
-    for m, i in before.items():
-        old_groups[i].add(m)
+    went_to: dict[str, dict[str | None, list[str]]] = defaultdict(lambda: defaultdict(list))
     sources: dict[str, set[str]] = defaultdict(set)
-    for m, i in after.items():
-        if m in before:
-            sources[i].add(before[m])
+    for m, oid in before.items():
+        nid = after.get(m)
+        went_to[oid][nid].append(m)
+        if nid is not None:
+            sources[nid].add(oid)
     current = set(after.values())
     out: list[Change] = []
-    for oid in sorted(old_groups):
-        went: dict[str, list[str]] = defaultdict(list)
-        for m in sorted(old_groups[oid]):
-            if m in after:
-                went[after[m]].append(m)
-        if not went:
+    for oid in sorted(went_to):
+        went = went_to[oid]
+        if len(went) == 1 and oid in went:
+            continue  # all its members stayed with it (others may have joined)
+        # Members no longer anywhere (a network's member who left it) go nowhere.
+        moved = {n: ms for n, ms in went.items() if n is not None}
+        if not moved:
             out.append(Change(oid, None, "dissolved", (), ()))
             continue
-        if set(went) == {oid}:
+        if set(moved) == {oid}:
             continue
-        if len(went) > 1:
+        if len(moved) > 1:
             kind = "split"
-        elif oid not in current and len(sources[next(iter(went))]) > 1:
+        elif oid not in current and len(sources[next(iter(moved))]) > 1:
             kind = "merge"
         else:
             kind = "renamed"
-        for nid in sorted(went):
-            out.append(Change(oid, nid, kind, tuple(went[nid]), tuple(sorted(sources[nid]))))
+        for nid in sorted(moved):
+            members = tuple(sorted(moved[nid]))
+            out.append(Change(oid, nid, kind, members, tuple(sorted(sources[nid]))))
     return out
 
 
