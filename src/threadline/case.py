@@ -29,6 +29,7 @@ from threadline.keys import check_key
 from threadline.progress import Progress, file_size
 from threadline.resolve import persons as decisions
 from threadline.resolve import sql as resolve_sql
+from threadline.resolve import stable_ids
 from threadline.resolve.persons import member_key
 from threadline.score import sql as score_sql
 from threadline.store import audit, custody, open_duckdb, open_spark, tables
@@ -489,10 +490,35 @@ class Case:
         return resolve_sql.persons_list(self.engine, limit)
 
     def person(self, person_or_member: str) -> dict[str, Any]:
-        """A person's members, links and the evidence rows behind each link."""
-        key = member_key(self.engine, person_or_member)
+        """A person's members, links and the evidence rows behind each link.
+
+        An old person id leads to the person it became (``resolved_from`` names the old id);
+        one that became several persons is refused with their ids.
+        """
+        found = self.follow_id(person_or_member)
+        key = member_key(self.engine, found)
         pid = resolve_sql.person_of(self.engine, key)
-        return resolve_sql.person_detail(self.engine, str(pid))
+        detail = resolve_sql.person_detail(self.engine, str(pid))
+        return detail | ({"resolved_from": person_or_member} if found != person_or_member else {})
+
+    def id_history(self, ident: str) -> dict[str, Any]:
+        """What became of a person or network id: whether current, its successors, history."""
+        return stable_ids.lookup(self.engine, ident)
+
+    def follow_id(self, ident: str) -> str:
+        """``ident`` if it is current (or not an id), else the one id it became."""
+        if ":" in ident or ident[:1] not in ("P", "N"):
+            return ident
+        found = stable_ids.lookup(self.engine, ident)
+        if found["current"] or not found["history"]:
+            return ident
+        now = found["successors"]
+        if len(now) == 1:
+            return str(now[0])
+        kind = found["kind"]
+        if not now:
+            raise UsageError(f"{kind} {ident} no longer exists (see `threadline history`)")
+        raise UsageError(f"{kind} {ident} became {len(now)} {kind}s: {', '.join(now)}")
 
     def merge(self, a: str, b: str, reason: str) -> str:
         """Record that two members (or persons) are one person; returns the person id."""
@@ -507,8 +533,8 @@ class Case:
     ) -> str:
         if not reason.strip():
             raise UsageError("a decision needs a --reason")
-        ka = member_key(self.engine, a)
-        kb = member_key(self.engine, b) if b else None
+        ka = member_key(self.engine, self.follow_id(a))
+        kb = member_key(self.engine, self.follow_id(b)) if b else None
         keys = [k for k in (ka, kb) if k]
         with self.audited(f"decision:{action}") as entry:
             seq = resolve_sql.add_decision(
@@ -517,6 +543,7 @@ class Case:
             # Only the persons holding the decided members are re-formed; the rest keep theirs.
             before, after = decisions.regroup(self.engine, keys)
             decisions.replace_scope(self.engine, before, after)
+            stable_ids.record_decision(self.engine, before, after, f"decision:{action}", seq)
             entry.update({"decision": seq, "member": ka, "other": kb, "reason": reason})
             entry.update({"before": before, "after": after})
         return str(resolve_sql.person_of(self.engine, ka))
@@ -585,8 +612,8 @@ class Case:
         """What a merge or split would change (persons created, merged, emptied; targets)."""
         if action not in ("merge", "split"):
             raise UsageError(f"unknown decision {action!r}; merge or split")
-        ka = member_key(self.engine, a)
-        kb = member_key(self.engine, b) if b else None
+        ka = member_key(self.engine, self.follow_id(a))
+        kb = member_key(self.engine, self.follow_id(b)) if b else None
         if action == "merge" and kb is None:
             raise UsageError("a merge needs two members")
         planned = [*resolve_sql.decisions(self.engine)]
@@ -614,6 +641,7 @@ class Case:
         with self.audited("decision:undo") as entry:
             self.engine.execute("DELETE FROM decisions WHERE seq = ?", [seq])
             decisions.replace_scope(self.engine, after, before)
+            stable_ids.record_decision(self.engine, after, before, "decision:undo", seq)
             entry.update({"decision": seq, "undone": found, "reason": reason, "by": by})
         return {"decision": seq, "restored": len(before)} | decisions.changes(
             self.engine,

@@ -411,6 +411,8 @@ def persons(case: Path, show: str | None, limit: int, as_json: bool, key_file: P
             )
         out.print(table)
         return
+    if data.get("resolved_from"):
+        out.print(f"{data['resolved_from']} is now person {data['person_id']}")
     out.print(f"person {data['person_id']}")
     members = Table("type", "key", "name / provider", "via", "confidence")
     for m in data["members"]:
@@ -521,6 +523,9 @@ from threadline.score.cli import targets  # noqa: E402
 cli.add_command(networks)
 cli.add_command(role)
 cli.add_command(targets)
+from threadline.resolve.cli import history  # noqa: E402
+
+cli.add_command(history)
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,6 @@ inside each network are stored in ``network_ties``: every membership has its evi
 
 from __future__ import annotations
 
-import hashlib
 import statistics
 from collections import defaultdict
 from dataclasses import asdict, dataclass
@@ -20,7 +19,7 @@ from typing import Any
 
 import igraph as ig
 
-from threadline.graph import clustering, significance, sql
+from threadline.graph import clustering, significance, sql, stable_ids
 from threadline.store.engine import Engine
 
 
@@ -49,11 +48,6 @@ class NetworkRules:
         return asdict(self)
 
 
-def network_id(members: list[str]) -> str:
-    """A network's id, derived from its sorted member persons."""
-    return "N" + hashlib.sha256("|".join(sorted(members)).encode()).hexdigest()[:10]
-
-
 def build(
     engine: Engine, roles: dict[str, str], rules: NetworkRules | None = None
 ) -> dict[str, Any]:
@@ -67,13 +61,15 @@ def build(
     found = clustering.partition(
         found_ties, roles, r.resolution, r.min_tie, loose=blobs(engine, roles, r)
     )
-    summary = _describe(engine, roles, dict(enumerate(found)))
-    ids = [network_id(g) for g in found]
+    summary, net_of = _describe(engine, roles, dict(enumerate(found)))
+    # The stable id each group was given (a group without a facilitator is no network).
+    ids = [net_of.get(g[0]) if g else None for g in found]
     sql.write_network_ties(
         engine,
         [
             {"network_id": ids[g], "a": a, "b": b, "kind": kind, "via": via, "observations": w}
             for g, a, b, kind, via, w in clustering.explanation(found_ties, roles, found, r.min_tie)
+            if ids[g] is not None
         ],
     )
     return summary
@@ -163,15 +159,17 @@ def chat_then_pay_significance(
 
 def _describe(
     engine: Engine, roles: dict[str, str], groups: dict[int, list[str]]
-) -> dict[str, Any]:
-    """Attach buyers, bridges, centrality and activity to each group; write the tables."""
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Attach buyers, bridges, centrality and activity to each group; write the tables.
+
+    Returns the counts and each core member's (stable) network id.
+    """
     net_of: dict[str, str] = {}
     named: dict[str, list[str]] = {}
-    for members in groups.values():
-        if not any(roles[m] == "facilitator" for m in members):
-            continue  # a mule with no facilitator tie is no network
-        nid = network_id(members)
-        named[nid] = sorted(members)
+    # A mule with no facilitator tie is no network.
+    kept = [sorted(m) for m in groups.values() if any(roles[x] == "facilitator" for x in m)]
+    for nid, members in zip(stable_ids.assign(engine, kept), kept, strict=True):
+        named[nid] = members
         for m in members:
             net_of[m] = nid
     customers: dict[str, set[str]] = defaultdict(set)
@@ -225,4 +223,4 @@ def _describe(
         "networks": len(networks),
         "bridges": sum(1 for v in bridges.values() if v > 1),
         "members": len(members_rows),
-    }
+    }, net_of

@@ -7,6 +7,7 @@ graph stage then works on persons only.
 from __future__ import annotations
 
 from threadline.resolve.sql import account_key
+from threadline.resolve.stable_ids import history_export_sql
 from threadline.store.engine import Engine, quote_literal
 from threadline.store.tables import Table, table
 
@@ -93,6 +94,13 @@ TABLES: dict[str, Table] = {
         observations DOUBLE""",
         per_table_export=False,
     ),
+    # What became of network ids that changed (graph/stable_ids.py): merge, split, ...
+    "network_history": table(
+        """old_id VARCHAR, new_id VARCHAR, change VARCHAR, "at" TIMESTAMP, cause VARCHAR,
+        decision BIGINT, evidence VARCHAR"""
+    ),
+    # The networks' core members before the analysis in flight (ids are reckoned on them).
+    "network_id_baseline": table("network_id VARCHAR, person_id VARCHAR", per_table_export=False),
 }
 
 
@@ -595,4 +603,7 @@ def networks_export_sql() -> str:
         FROM networks n ORDER BY n.network_id"""
 
 
-EXPORTS = {"networks": networks_export_sql()}
+EXPORTS = {
+    "networks": networks_export_sql(),
+    "network_history": history_export_sql("network_history"),
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from threadline.graph import chat_pack, networks, roles
+from threadline.graph import chat_pack, networks, roles, stable_ids
 from threadline.graph import sql as graph_sql
 from threadline.pipeline import Stage
 from threadline.store.engine import Engine
@@ -20,7 +20,9 @@ def run(engine: Engine) -> dict[str, Any]:
     graph_sql.build_edges(engine)
     graph_sql.build_features(engine)
     counts = roles.write(engine, roles.classify(engine, ROLE_RULES))
+    stable_ids.take_baseline(engine)
     summary = networks.build(engine, graph_sql.roles(engine), NETWORK_RULES)
+    summary["network_history_rows"] = stable_ids.settle(engine)
     return {"roles": counts, **summary}
 
 

@@ -6,7 +6,6 @@ link graph, minus the links an analyst split off, plus the merges an analyst con
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, replace
 from typing import Any
@@ -15,7 +14,7 @@ import igraph as ig
 import pyarrow as pa
 
 from threadline.errors import UsageError
-from threadline.resolve import crowding, linkage, names, sql
+from threadline.resolve import crowding, linkage, names, sql, stable_ids
 from threadline.store.engine import Engine
 
 # Selectors that identify one person when held by few accounts.
@@ -50,13 +49,14 @@ class Parameters:
 
 
 def person_id(first_key: str) -> str:
-    """Content-derived: the hash of the person's smallest member key."""
-    return "P" + hashlib.sha256(first_key.encode()).hexdigest()[:12]
+    """Content-derived: the hash of the person's anchor member key (see stable_ids)."""
+    return stable_ids.person_id(first_key)
 
 
 def resolve(engine: Engine, params: Parameters | None = None) -> dict[str, Any]:
     """Rebuild selectors, links and persons from the stored records and analyst decisions."""
     p = params or Parameters()
+    stable_ids.take_baseline(engine)
     sql.build_selectors(engine)
     sql.build_identities(engine)
     engine.execute("DELETE FROM person_links")
@@ -136,12 +136,15 @@ def _components(engine: Engine) -> pa.Table:
                 conf[n] = 1.0
     graph = ig.Graph(n=len(node_list), edges=edges)
     membership = graph.connected_components().membership
-    first: dict[int, str] = {}
-    for i, comp in enumerate(membership):
-        first.setdefault(comp, node_list[i][0])  # nodes are sorted: first seen is smallest
+    ids = stable_ids.assign(
+        [k for k, _ in node_list],
+        membership,
+        stable_ids.old_ids(engine),
+        taken=stable_ids.retired(engine, "person_history"),
+    )
     return pa.table(
         {
-            "person_id": [person_id(first[c]) for c in membership],
+            "person_id": [ids[c] for c in membership],
             "member_type": [t for _, t in node_list],
             "member_key": [k for k, _ in node_list],
             "confidence": [conf.get(i, 1.0) for i in range(len(node_list))],
@@ -154,6 +157,7 @@ def recompute_members(engine: Engine) -> int:
     """Re-form persons from the stored links and all analyst decisions (no re-linking)."""
     members = _components(engine)
     sql.replace_members(engine, members)
+    stable_ids.settle(engine, "analyze:relink")
     return len(set(members["person_id"].to_pylist()))
 
 
@@ -196,8 +200,9 @@ def regroup(
     Only the members of those persons are re-formed, from the links between them, minus the
     members an analyst split off, plus the merges an analyst confirmed (``decisions``, by
     default the stored ones); every other person keeps its id and members. A re-formed
-    person keeps its id when it holds most of that person's old members, so a split leaves
-    the person (and its target row) in place and only the split-off member moves.
+    person keeps its id when it holds that person's anchor (:mod:`stable_ids`); a split-off
+    anchor takes no id away, so a split leaves the person (and its target row) in place and
+    only the split-off member moves.
     """
     before = held_by(engine, keys)
     types = {k: t for _, t, k, _, _ in before}
@@ -229,39 +234,15 @@ def regroup(
                 conf[n] = 1.0
     membership = ig.Graph(n=len(nodes), edges=edges).connected_components().membership
     leaving = isolated & set(keys)
-    ids = _stable_ids(nodes, membership, {k: p for p, _, k, _, _ in before}, leaving)
+    old = {k: p for p, _, k, _, _ in before}
+    ids = stable_ids.assign(
+        nodes, membership, old, leaving, stable_ids.retired(engine, "person_history")
+    )
     after = [
         (ids[membership[i]], types[k], k, conf.get(i, 1.0), ",".join(sorted(via.get(i, {"self"}))))
         for i, k in enumerate(nodes)
     ]
     return before, after
-
-
-def _stable_ids(
-    nodes: list[str], membership: list[int], old: dict[str, str], leaving: set[str]
-) -> dict[int, str]:
-    """A person id per component: an old person's id stays with what remains of it.
-
-    That is the piece without the split-off members (``leaving``) holding most of its old
-    members; a piece that keeps no old id gets a content id (its smallest key's).
-    """
-    counts: dict[str, dict[int, int]] = {}
-    first: dict[int, str] = {}
-    left = {membership[i] for i, k in enumerate(nodes) if k in leaving}
-    for i, comp in enumerate(membership):
-        first.setdefault(comp, nodes[i])  # nodes are sorted: first seen is smallest
-        by = counts.setdefault(old[nodes[i]], {})
-        by[comp] = by.get(comp, 0) + 1
-    claims: dict[int, list[str]] = {}
-    for pid, by in counts.items():
-        best = min(by, key=lambda comp: (comp in left, -by[comp], first[comp]))
-        claims.setdefault(best, []).append(pid)
-    ids = {}
-    for comp, key in first.items():
-        mine = claims.get(comp, [])
-        # Two old persons in one component (a merge): the one holding its smallest key.
-        ids[comp] = old[key] if old[key] in mine else (min(mine) if mine else person_id(key))
-    return ids
 
 
 def replace_scope(engine: Engine, before: list[Member], after: list[Member]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from threadline.resolve.stable_ids import history_export_sql
 from threadline.store.engine import Engine
 from threadline.store.tables import Table, table
 
@@ -61,6 +62,13 @@ TABLES: dict[str, Table] = {
         """seq BIGINT, "at" TIMESTAMP, os_user VARCHAR, action VARCHAR,
         member_key VARCHAR, other_key VARCHAR, reason VARCHAR"""
     ),
+    # What became of person ids that changed (resolve/stable_ids.py): merge, split, ...
+    "person_history": table(
+        """old_id VARCHAR, new_id VARCHAR, change VARCHAR, "at" TIMESTAMP, cause VARCHAR,
+        decision BIGINT, evidence VARCHAR"""
+    ),
+    # The persons before the analysis in flight, which its ids are reckoned against.
+    "person_id_baseline": table("member_key VARCHAR, person_id VARCHAR", per_table_export=False),
 }
 
 
@@ -349,7 +357,10 @@ def corroborated(engine: Engine, pairs: pa.Table) -> pa.Table:
         engine.unregister("_pairs")
 
 
-EXPORTS = {"persons": persons_export_sql()}
+EXPORTS = {
+    "persons": persons_export_sql(),
+    "person_history": history_export_sql("person_history"),
+}
 
 
 def identity_contacts(engine: Engine) -> list[tuple[str, str, str, str | None, str | None, str]]:

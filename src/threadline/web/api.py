@@ -11,7 +11,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from threadline.web import routes_find, views_case, views_media, views_person, views_review
+from threadline.web import (
+    routes_find,
+    views_case,
+    views_ids,
+    views_media,
+    views_person,
+    views_review,
+)
 from threadline.web.deps import login, logout, session_or_new, signed_in, workbench
 from threadline.web.errors import RESPONSES
 from threadline.web.policy import ACTIONS, User
@@ -160,7 +167,13 @@ def network_graph(request: Request, auth: Auth, network_id: str) -> dict[str, An
 
 @router.get("/persons/{person_id}", response_model=Loose)
 def person(request: Request, auth: Auth, person_id: str) -> dict[str, Any]:
-    """A person's identities, role, score with reasons and evidence, and timeline (audited)."""
+    """A person's identities, role, score with reasons and evidence, and timeline (audited).
+
+    An old person id (merged or split since) gives ``moved``: the ids it became and its
+    history, instead of the person.
+    """
+    if (m := views_ids.moved(workbench(request), auth[0], "person", person_id)) is not None:
+        return {"moved": m}
     return views_person.person(workbench(request), auth[0], person_id)
 
 

@@ -15,6 +15,7 @@ from threadline.web import (
     charts,
     routes_find,
     views_case,
+    views_ids,
     views_media,
     views_person,
     views_review,
@@ -146,16 +147,30 @@ def networks(request: Request, auth: Auth) -> Response:
 
 @router.get("/networks/{network_id}")
 def network(request: Request, auth: Auth, network_id: str) -> Response:
-    """One network's graph (audited)."""
+    """One network's graph (audited); an old network id leads to what it became."""
+    if (m := views_ids.moved(workbench(request), auth[0], "network", network_id)) is not None:
+        return _moved(request, m)
     graph = views_case.network_graph(workbench(request), auth[0], network_id)
     return render(request, "network.html", {"g": graph, "network_id": network_id})
 
 
 @router.get("/persons/{person_id}")
 def person(request: Request, auth: Auth, person_id: str, events: int = 100) -> Response:
-    """A person's profile with the newest ``events`` of their timeline (audited)."""
+    """A person's profile with the newest ``events`` of their timeline (audited).
+
+    An old person id (merged or split since) leads to the person it became, or lists them.
+    """
+    if (m := views_ids.moved(workbench(request), auth[0], "person", person_id)) is not None:
+        return _moved(request, m)
     data = views_person.person(workbench(request), auth[0], person_id, events)
     return render(request, "person.html", {"p": data})
+
+
+def _moved(request: Request, m: dict[str, Any]) -> Response:
+    """One successor: a redirect to it; several or none: the list, with the id's history."""
+    if len(m["successors"]) == 1:
+        return RedirectResponse(f"/{m['kind']}s/{m['successors'][0]['id']}", status_code=303)
+    return render(request, "moved.html", {"m": m}, status=300 if m["successors"] else 410)
 
 
 @router.get("/persons/{person_id}/selectors")
