@@ -131,14 +131,3 @@ def related_payments(r: Rows, record_id: str, limit: int) -> list[dict[str, Any]
            ORDER BY x.sent_at, x.record_id LIMIT $2""",
         [record_id, limit],
     )
-
-
-def country_rank(r: Rows, person_id: str) -> int | None:
-    """The person's rank among the targets of their own jurisdiction (``rank`` is case-wide)."""
-    found = r.query(
-        """SELECT 1 + (SELECT count(*) FROM targets o WHERE o.country = t.country
-                        AND o."rank" < t."rank")
-           FROM targets t WHERE t.person_id = ? AND t."rank" IS NOT NULL LIMIT 1""",
-        [person_id],
-    )
-    return int(found[0][0]) if found else None

@@ -233,15 +233,16 @@ def targets(wb: Workbench, user: User, country: str, params: Mapping[str, str]) 
     """A country's targets, with the rank within that country, filtered, sorted and paged."""
     request = listing.parse(TARGETS, params)
     data = country_targets(wb, user, country)  # checks, redacts and audits the view
-    found = []
-    for n, t in enumerate(data["targets"], 1):
-        signals = [x["signal"] for x in t["reasons"]]
-        links = {"label": f"/persons/{t['person_id']}"}
-        found.append(t | {"country_rank": n, "signals": signals, "_links": links})
-    # The rank within the country counts every target there, restricted ones included.
-    ranked = wb.cached(("targets-order", country), lambda r: _target_order(r, country))
-    for t in found:
-        t["country_rank"] = ranked.get(t["person_id"], t["country_rank"])
+    # ``country_rank`` is the score stage's: it counts every target of the country,
+    # restricted ones included, so a user's rank numbers have gaps rather than shift.
+    found = [
+        t
+        | {
+            "signals": [x["signal"] for x in t["reasons"]],
+            "_links": {"label": f"/persons/{t['person_id']}"},
+        }
+        for t in data["targets"]
+    ]
     return _answer(
         wb,
         user,
@@ -254,12 +255,6 @@ def targets(wb: Workbench, user: User, country: str, params: Mapping[str, str]) 
         own=data["own"],
         countries=data["countries"],
     )
-
-
-def _target_order(r: Any, country: str) -> dict[str, int]:
-    from threadline.score import sql as score_sql
-
-    return {str(t["person_id"]): n for n, t in enumerate(score_sql.targets(r, country), 1)}
 
 
 def persons(wb: Workbench, user: User, params: Mapping[str, str]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from threadline.web import context_sql
 from threadline.web import sql as web_sql
 from threadline.web.errors import BadRequest, Forbidden, NotFound
 from threadline.web.policy import User
@@ -173,7 +172,6 @@ def _person_rows(r: Any, person_id: str) -> dict[str, Any]:
         "link_evidence": link_ev,
         "role": web_sql.one_row(r, "person_roles", person_id),
         "target": web_sql.one_row(r, "targets", person_id),
-        "country_rank": context_sql.country_rank(r, person_id),
         "rescue": web_sql.one_row(r, "rescue", person_id),
         "networks": rows(web_sql.person_networks(r, person_id)),
         "timeline": timeline,
@@ -250,7 +248,7 @@ def person(
                 for k in ("rank", "priority", "confidence", "score", "country", "role")
             }
         )
-        | {"country_rank": target.get("country_rank") or data["country_rank"]}
+        | {"country_rank": target.get("country_rank")}
         if target
         else None,
         "reasons": shown_reasons,
