@@ -165,6 +165,15 @@ def _by_payment_account(t: TargetDossier) -> dict[tuple[str, str], list[dict[str
     return dict(sorted(out.items()))
 
 
+def _capped(rows: list[list[str]], total: int, file: str) -> list[list[str]]:
+    """The first MAX_ROWS rows, then one row saying how many more the bundle's file holds."""
+    shown = rows[:MAX_ROWS]
+    if total > MAX_ROWS:
+        width = len(rows[0]) if rows else 1
+        shown.append([IN_BUNDLE.format(n=total - MAX_ROWS, file=file)] + [""] * (width - 1))
+    return shown
+
+
 def _counterparts(t: TargetDossier) -> Grid:
     everyone = facts.counterparts(t)
     rows = [
@@ -179,18 +188,7 @@ def _counterparts(t: TargetDossier) -> Grid:
         ]
         for c in everyone[:MAX_ROWS]
     ]
-    if len(everyone) > MAX_ROWS:
-        rows.append(
-            [
-                IN_BUNDLE.format(n=len(everyone) - MAX_ROWS, file="sessions.csv"),
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-            ]
-        )
+    rows = _capped(rows, len(everyone), "sessions.csv")
     return Grid(
         ["counterpart", "role", "jurisdiction", "sessions", "payments", "first", "last"],
         rows,
@@ -255,20 +253,7 @@ def _payments(t: TargetDossier, src: SourceIndex) -> Grid:
                 src.refs([e for p in ps for e in p["evidence"]], 1),
             ]
         )
-    shown = rows[:MAX_ROWS]
-    if len(rows) > MAX_ROWS:
-        shown.append(
-            [
-                IN_BUNDLE.format(n=len(rows) - MAX_ROWS, file="payments.csv"),
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-            ]
-        )
+    shown = _capped(rows, len(rows), "payments.csv")
     return Grid(
         ["direction", "provider", "counterpart", "payments", "total", "first", "last", "evidence"],
         shown,
@@ -309,8 +294,7 @@ def _media(t: TargetDossier) -> list[Block]:
         ]
         for m in t.media[:MAX_ROWS]
     ]
-    if len(t.media) > MAX_ROWS:
-        rows.append([IN_BUNDLE.format(n=len(t.media) - MAX_ROWS, file="media.csv"), "", "", "", ""])
+    rows = _capped(rows, len(t.media), "media.csv")
     return [
         Heading("Media (hash and category only)"),
         Grid(
