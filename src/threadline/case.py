@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from threadline import __version__, custody_check, pipeline, runs
+from threadline import __version__, custody_check, pipeline, runs, verify_deep
 from threadline.custody_check import VerifyReport
 from threadline.errors import (
     CaseError,
@@ -24,7 +24,6 @@ from threadline.errors import (
 )
 from threadline.graph import sql as graph_sql
 from threadline.ingest.canonical import IngestReport, SourceOptions, check_options, ingest_file
-from threadline.ingest.files import scan
 from threadline.keys import check_key
 from threadline.progress import Progress, file_size
 from threadline.resolve import persons as decisions
@@ -481,7 +480,7 @@ class Case:
 
             check_anchor(self.engine, Path(anchor), public_key, report)
         if deep:
-            self._verify_deep(report)
+            verify_deep.verify_deep(self, report)
         return report
 
     # -- persons -------------------------------------------------------------------------------
@@ -667,71 +666,6 @@ class Case:
             with self.audited("recover", {"reason": reason, "removed": found}):
                 custody.remove_orphans(self.engine, found)
         return found
-
-    def _verify_deep(self, report: VerifyReport) -> None:
-        """Re-run the analysis in a scratch copy of the case; compare the findings."""
-        import shutil
-        import tempfile
-
-        scratch = Path(tempfile.mkdtemp(prefix="verify-deep-", dir=self.path / "tmp"))
-        try:
-            for name in (CASE_FILE, DB_FILE, DB_FILE + ".wal"):
-                if (self.path / name).is_file():
-                    shutil.copy2(self.path / name, scratch / name)
-            with Case.open(scratch, key=self.key) as copy:
-                copy.analyze()
-                again = custody_check.findings_digest(copy.engine)
-            self._recompute_sources(scratch / "re-ingest", report)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        now = custody_check.findings_digest(self.engine)
-        differ = sorted(t for t in now if again.get(t) != now[t])
-        if differ:
-            report.fail(
-                f"re-running the analysis gives different {', '.join(differ)} "
-                "(findings not recomputable from the stored evidence and decisions)"
-            )
-
-    def _recompute_sources(self, scratch: Path, report: VerifyReport) -> None:
-        """Ingest the seized canonical files again, in order, into an empty scratch case.
-
-        Each source's stored rows must be what its file gives now (same content digest).
-        Sources from exports (parser options are not recorded) or whose file is absent or
-        changed are not recomputed; a later source whose rows differ may then depend on
-        them, and is listed as not recomputed rather than failed.
-        """
-        encrypted = bool(self.info.get("encrypted"))
-        skipped: list[str] = []
-        with Case.init(scratch, encrypt=encrypted, key=self.key if encrypted else None) as fresh:
-            for src in self.sources():
-                path = Path(src["path"])
-                if src["format"] not in ("csv", "jsonl") or not path.is_file():
-                    skipped.append(src["source_id"])
-                    continue
-                if scan(path).sha256 != src["sha256"]:
-                    skipped.append(src["source_id"])
-                    continue
-                fresh.ingest(
-                    src["kind"],
-                    [path],
-                    agency=src["agency"],
-                    seizure=src["seizure"],
-                    timezone=src["timezone"],
-                    country=src["country"],
-                    format=src["format"],
-                )
-                sid, kind = src["source_id"], src["kind"]
-                mine = custody.content_digest(self.engine, kind, sid)
-                if custody.content_digest(fresh.engine, kind, sid) == mine:
-                    report.sources_recomputed += 1
-                elif skipped:
-                    report.sources_not_recomputed.append(sid)
-                else:
-                    report.fail(
-                        f"source {sid} ({src['path']}): stored rows are not what the file "
-                        "gives when ingested again"
-                    )
-        report.sources_not_recomputed += skipped
 
     def anchor(self, out: Path | str, signing_key: Path | str | None = None) -> dict[str, Any]:
         """Write a signed statement of the audit head to ``out`` (keep it outside the case)."""
