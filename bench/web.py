@@ -328,6 +328,15 @@ def main() -> None:
             "/merges",
             "/persons/{person}",
             "/api/persons/{person}",
+            # issue 20: search (an id, and the commonest indicator word), paged lists,
+            # the ego view, the worklist
+            "/search?q={person}",
+            "/search?q=request",
+            "/sessions?page=3",
+            "/api/persons?page=2",
+            "/persons/{person}/timeline",
+            "/api/persons/{person}/links",
+            "/rescue",
         ]
         # One round first: connections open, and each page's first (uncached) read is paid.
         asyncio.run(load(base, pages, args.clients, 1, True, persons))
