@@ -24,7 +24,7 @@ from threadline.web.app import create_app
 from threadline.web.users import add_user
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 (synthetic test users)
-ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "web"
+ARTEFACTS = Path(__file__).resolve().parents[2] / "bench" / "out" / "web" / "journeys"
 USERS = {
     f"{cc.lower()}_{role}": (cc, role)
     for cc in ("AU", "GB")

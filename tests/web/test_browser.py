@@ -1,6 +1,6 @@
 """The workbench in a real browser: an analyst's journey, hostile text, no outside request.
 
-Screenshots go to ``test-artefacts/web/`` (git-ignored).
+Screenshots go to ``bench/out/web/journeys/`` (git-ignored).
 """
 
 from __future__ import annotations

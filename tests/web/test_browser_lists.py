@@ -6,13 +6,13 @@ Screenshots of each step go to ``bench/out/web/journeys/`` (git-ignored).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.fixtures import Built
 from tests.web.browser import ARGS, CHROMIUM
+from tests.web.conftest import ARTEFACTS as SHOTS
 from tests.web.conftest import PASSWORD, LiveServer
 from threadline import Case
 
@@ -20,7 +20,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (make install)"),
 ]
-SHOTS = Path(__file__).resolve().parents[2] / "bench" / "out" / "web" / "journeys"
 AU_PHONE = "+61410000000"  # buyer au0_0 of the fixture world
 
 

@@ -1,7 +1,7 @@
 """Analyst views in a real browser: a message in its conversation, an ego network expanded
 twice with a path found, the rescue worklist and its offline map.
 
-Screenshots of each step go to ``test-artefacts/web/`` (git-ignored).
+Screenshots of each step go to ``bench/out/web/journeys/`` (git-ignored).
 """
 
 from __future__ import annotations

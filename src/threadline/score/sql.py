@@ -393,7 +393,8 @@ EXPORTS = {"targets": targets_export_sql(), "rescue": rescue_export_sql()}
 def priority_facts(engine: Engine, aggravating: list[str]) -> dict[str, dict[str, Any]]:
     """Per buyer: paid sessions, facilitators, networks, spend, dates and aggravating hits.
 
-    ``usd`` is the USD value of the payments the detected sessions name (each transaction
+    Sums are exact (DECIMAL), so both engines give the same cents whatever order they add
+    in. ``usd`` is the USD value of the payments the detected sessions name (each transaction
     once per session), ``ph_usd`` that of every payment to the Philippines, ``growth`` the
     fitted rise of the amounts paid to facilitators and mules over the person's span as a
     share of their mean (three payments or more); dates are those
@@ -421,13 +422,14 @@ def priority_facts(engine: Engine, aggravating: list[str]) -> dict[str, dict[str
             usd AS (
               SELECT person_id, sum(v) AS usd FROM (
                 SELECT tx.person_id, tx.session_id, tx.t,
-                       max(CAST(p.amount AS DOUBLE) * coalesce(fx.usd, 1.0)) AS v
+                       max(p.amount * CAST(coalesce(fx.usd, 1.0) AS DECIMAL(18, 8))) AS v
                 FROM tx JOIN payments p ON p.transaction_id = tx.t
                 LEFT JOIN fx_rates fx ON fx.currency = p.currency
                 GROUP BY 1, 2, 3)
               GROUP BY person_id),
             ph AS (
-              SELECT m.person_id, sum(CAST(p.amount AS DOUBLE) * coalesce(fx.usd, 1.0)) AS usd
+              SELECT m.person_id,
+                     sum(p.amount * CAST(coalesce(fx.usd, 1.0) AS DECIMAL(18, 8))) AS usd
               FROM payments p JOIN person_members m ON m.member_key = {SENDER}
               LEFT JOIN fx_rates fx ON fx.currency = p.currency
               WHERE p.receiver_country = 'PH' GROUP BY m.person_id),
@@ -449,8 +451,9 @@ def priority_facts(engine: Engine, aggravating: list[str]) -> dict[str, dict[str
               WHERE h.category IN ({cats}) GROUP BY m.person_id)
             SELECT r.person_id, coalesce(sess.sessions, 0) AS sessions,
                    coalesce(sess.facilitators, 0) AS facilitators,
-                   coalesce(nets.networks, 0) AS networks, coalesce(usd.usd, 0.0) AS usd,
-                   coalesce(ph.usd, 0.0) AS ph_usd, growth.growth,
+                   coalesce(nets.networks, 0) AS networks,
+                   CAST(coalesce(usd.usd, 0) AS DOUBLE) AS usd,
+                   CAST(coalesce(ph.usd, 0) AS DOUBLE) AS ph_usd, growth.growth,
                    sess.first_at, sess.last_at, coalesce(agg.aggravating, 0) AS aggravating
             FROM person_roles r
             LEFT JOIN sess ON sess.person_id = r.person_id
