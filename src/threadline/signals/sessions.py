@@ -160,6 +160,9 @@ def _why(c: dict[str, Any]) -> str:
         parts.append("pickup name given in the chat")
     if c["receiver_in_network"]:
         parts.append("receiver in the facilitator's network")
+    untied = not (c["code_named"] or c["payer_is_buyer"] or c["receiver_named"])
+    if untied and c.get("rivals_elsewhere"):
+        parts.append(f"{c['rivals_elsewhere']} other payments of the window tied to other chats")
     return "; ".join(parts)
 
 

@@ -172,23 +172,42 @@ def candidates(engine: Engine) -> list[dict[str, object]]:
     name in the chat, or the payer resolved to the buyer), or on an episode's only payment.
     Every other candidate is dropped here, in SQL, so Python sees only those: at the seed's
     scale most candidates are unrelated payments to the same receivers in the same hours.
+
+    A payment that something ties to another episode is not a rival in an episode where
+    nothing ties any payment: the busier a network, the more of its buyers pay in the same
+    hours, so without this an untied episode is only ever decided in a quiet network.
+    ``windows`` is how many episodes hold the payment at all, ``rivals_elsewhere`` how
+    many of the episode's payments were set aside as tied to other episodes.
     """
     return engine.query_dicts(
-        """WITH c AS (
-               SELECT *, code_named OR payer_is_buyer OR receiver_named AS tied,
-                      count(*) OVER (PARTITION BY episode_id) AS in_episode,
-                      sum(CASE WHEN code_named OR payer_is_buyer OR receiver_named THEN 1
-                               ELSE 0 END) OVER (PARTITION BY episode_id) AS tied_in_episode
-               FROM session_candidates)
+        """WITH t AS (
+               SELECT *, code_named OR payer_is_buyer OR receiver_named AS tied
+               FROM session_candidates),
+           w AS (
+               SELECT *, count(*) OVER (PARTITION BY record_id) AS windows,
+                      sum(CASE WHEN tied THEN 1 ELSE 0 END)
+                          OVER (PARTITION BY record_id) - CASE WHEN tied THEN 1 ELSE 0 END
+                          AS tied_elsewhere
+               FROM t),
+           c AS (
+               SELECT *,
+                      sum(CASE WHEN tied THEN 1 ELSE 0 END)
+                          OVER (PARTITION BY episode_id) AS tied_in_episode,
+                      sum(CASE WHEN NOT tied AND tied_elsewhere = 0 THEN 1 ELSE 0 END)
+                          OVER (PARTITION BY episode_id) AS free_in_episode,
+                      sum(CASE WHEN NOT tied AND tied_elsewhere > 0 THEN 1 ELSE 0 END)
+                          OVER (PARTITION BY episode_id) AS rivals_elsewhere
+               FROM w)
            SELECT c.episode_id, c.record_id, c.transaction_id, c.provider, c.sent_at,
                   c.code_named, c.receiver_named, c.payer_is_buyer, c.receiver_in_network,
-                  c.sender_identity, c.source_id, c."row",
+                  c.sender_identity, c.source_id, c."row", c.windows, c.rivals_elsewhere,
                   e.buyer, e.seller, e.buyer_person, e.seller_person, e."start", e."end",
                   e.first_live, e.requests, e.prices, e.lives, e.hit_rows,
                   src.sha256 AS source_sha256
            FROM c JOIN chat_episodes e USING (episode_id)
            JOIN sources src ON src.source_id = c.source_id
-           WHERE c.tied OR (c.tied_in_episode = 0 AND c.in_episode = 1)
+           WHERE c.tied
+              OR (c.tied_in_episode = 0 AND c.free_in_episode = 1 AND c.tied_elsewhere = 0)
            ORDER BY c.episode_id, c.sent_at, c.record_id"""
     )
 
