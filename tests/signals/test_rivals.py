@@ -20,10 +20,14 @@ CANDIDATES = [
 ]
 
 
-def _load(case: Case, candidates: list[tuple[str, str, bool]]) -> None:
+def _load(
+    case: Case,
+    candidates: list[tuple[str, str, bool]],
+    episodes: list[tuple[str, str, str]] = EPISODES,
+) -> None:
     e = case.engine
     e.execute("INSERT INTO sources (source_id, sha256) VALUES ('s1', 'abc')")
-    for episode, buyer, seller in EPISODES:
+    for episode, buyer, seller in episodes:
         e.execute(
             """INSERT INTO chat_episodes (episode_id, buyer, seller, "start", "end", lives)
                VALUES (?, ?, ?, TIMESTAMP '2024-01-01 20:00', TIMESTAMP '2024-01-01 21:00', 1)""",
@@ -60,3 +64,41 @@ def test_a_payment_tied_elsewhere_is_not_taken_alone(case: Case) -> None:
     _load(case, [("E1", "T2", False), ("E2", "T2", True)])
     got = {(c["episode_id"], c["transaction_id"]) for c in sql.candidates(case.engine)}
     assert got == {("E2", "T2")}
+
+
+def _payers(case: Case, persons: dict[str, str]) -> None:
+    for tx, person in persons.items():
+        case.engine.execute(
+            "INSERT INTO person_members VALUES (?, 'payment_identity', ?, 1.0, 'test')",
+            [person, "id:" + tx],
+        )
+
+
+PAYER_EPISODES = [
+    ("E1", "whatsapp:b1", "whatsapp:f1"),  # b1 names T1's code
+    ("E3", "whatsapp:b1", "whatsapp:f1"),  # a later evening of b1: T3 or T4?
+    ("E4", "whatsapp:b2", "whatsapp:f1"),  # b2 names T5's code
+]
+PAYER_CANDIDATES = [
+    ("E1", "T1", True),
+    ("E3", "T3", False),
+    ("E3", "T4", False),
+    ("E4", "T5", True),
+]
+
+
+def test_payer_known_by_a_code_ties_the_buyers_other_payments(case: Case) -> None:
+    # T1 and T3 come from one payer person that is not (yet) the buyer's person.
+    _load(case, PAYER_CANDIDATES, PAYER_EPISODES)
+    _payers(case, {"T1": "P1", "T3": "P1", "T4": "P9", "T5": "P2"})
+    got = {(c["episode_id"], c["transaction_id"]): c for c in sql.candidates(case.engine)}
+    assert set(got) == {("E1", "T1"), ("E3", "T3"), ("E4", "T5")}
+    assert got[("E3", "T3")]["payer_known"]
+
+
+def test_payer_tied_to_two_buyers_ties_neither(case: Case) -> None:
+    # The same payer person also pays b2's named code: a go-between, no evidence of who.
+    _load(case, PAYER_CANDIDATES, PAYER_EPISODES)
+    _payers(case, {"T1": "P1", "T3": "P1", "T4": "P9", "T5": "P1"})
+    got = {(c["episode_id"], c["transaction_id"]) for c in sql.candidates(case.engine)}
+    assert got == {("E1", "T1"), ("E4", "T5")}

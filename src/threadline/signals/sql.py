@@ -178,13 +178,30 @@ def candidates(engine: Engine) -> list[dict[str, object]]:
     hours, so without this an untied episode is only ever decided in a quiet network.
     ``windows`` is how many episodes hold the payment at all, ``rivals_elsewhere`` how
     many of the episode's payments were set aside as tied to other episodes.
+
+    A payer whose person a remittance code, or a pickup name no other chat of those hours
+    could explain, ties to one buyer account and to no other (``payer_known``) ties that
+    buyer's other payments to his episodes: the re-link refuses such payers when it sees
+    them pay for two persons, which at scale is often the same buyer split in two.
     """
     return engine.query_dicts(
-        """WITH t AS (
-               SELECT *, code_named OR payer_is_buyer OR receiver_named AS tied
-               FROM session_candidates),
+        """WITH p AS (
+               SELECT s.*, pm.person_id AS payer, e.buyer AS episode_buyer,
+                      count(*) OVER (PARTITION BY s.record_id) AS windows
+               FROM session_candidates s
+               JOIN chat_episodes e ON e.episode_id = s.episode_id
+               LEFT JOIN person_members pm ON pm.member_key = s.sender_identity),
+           known AS (
+               SELECT payer, min(episode_buyer) AS buyer FROM p
+               WHERE payer IS NOT NULL AND (code_named OR (receiver_named AND windows = 1))
+               GROUP BY payer HAVING count(DISTINCT episode_buyer) = 1),
+           t AS (
+               SELECT p.*, k.payer IS NOT NULL AS payer_known,
+                      code_named OR payer_is_buyer OR receiver_named OR k.payer IS NOT NULL
+                          AS tied
+               FROM p LEFT JOIN known k ON k.payer = p.payer AND k.buyer = p.episode_buyer),
            w AS (
-               SELECT *, count(*) OVER (PARTITION BY record_id) AS windows,
+               SELECT *,
                       sum(CASE WHEN tied THEN 1 ELSE 0 END)
                           OVER (PARTITION BY record_id) - CASE WHEN tied THEN 1 ELSE 0 END
                           AS tied_elsewhere
@@ -201,6 +218,7 @@ def candidates(engine: Engine) -> list[dict[str, object]]:
            SELECT c.episode_id, c.record_id, c.transaction_id, c.provider, c.sent_at,
                   c.code_named, c.receiver_named, c.payer_is_buyer, c.receiver_in_network,
                   c.sender_identity, c.source_id, c."row", c.windows, c.rivals_elsewhere,
+                  c.payer_known,
                   e.buyer, e.seller, e.buyer_person, e.seller_person, e."start", e."end",
                   e.first_live, e.requests, e.prices, e.lives, e.hit_rows,
                   src.sha256 AS source_sha256
