@@ -94,6 +94,7 @@ def test_payer_known_by_a_code_ties_the_buyers_other_payments(case: Case) -> Non
     got = {(c["episode_id"], c["transaction_id"]): c for c in sql.candidates(case.engine)}
     assert set(got) == {("E1", "T1"), ("E3", "T3"), ("E4", "T5")}
     assert got[("E3", "T3")]["payer_known"]
+    assert got[("E3", "T3")]["known_by"] == "s1:0"  # T1's row: the code that ties P1 to b1
 
 
 def test_payer_tied_to_two_buyers_ties_neither(case: Case) -> None:

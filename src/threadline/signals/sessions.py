@@ -102,6 +102,17 @@ def detect(engine: Engine, rules: SessionRules | None = None) -> dict[str, Any]:
             }
             for _, c in scored
         ]
+        for c in chosen:
+            if c.get("payer_known") and c.get("known_by"):
+                source_id, row = str(c["known_by"]).rsplit(":", 1)
+                evidence.append(
+                    {
+                        "source_sha256": hashes.get(source_id),
+                        "row": int(row),
+                        "table": "payments",
+                        "note": "payment of the same payer tied to this buyer by code or pickup",
+                    }
+                )
         for ref in first["hit_rows"] or []:
             source_id, row = str(ref).rsplit(":", 1)
             evidence.append(

@@ -192,11 +192,12 @@ def candidates(engine: Engine) -> list[dict[str, object]]:
                JOIN chat_episodes e ON e.episode_id = s.episode_id
                LEFT JOIN person_members pm ON pm.member_key = s.sender_identity),
            known AS (
-               SELECT payer, min(episode_buyer) AS buyer FROM p
+               SELECT payer, min(episode_buyer) AS buyer,
+                      min(source_id || ':' || CAST("row" AS VARCHAR)) AS known_by FROM p
                WHERE payer IS NOT NULL AND (code_named OR (receiver_named AND windows = 1))
                GROUP BY payer HAVING count(DISTINCT episode_buyer) = 1),
            t AS (
-               SELECT p.*, k.payer IS NOT NULL AS payer_known,
+               SELECT p.*, k.payer IS NOT NULL AS payer_known, k.known_by,
                       code_named OR payer_is_buyer OR receiver_named OR k.payer IS NOT NULL
                           AS tied
                FROM p LEFT JOIN known k ON k.payer = p.payer AND k.buyer = p.episode_buyer),
@@ -218,7 +219,7 @@ def candidates(engine: Engine) -> list[dict[str, object]]:
            SELECT c.episode_id, c.record_id, c.transaction_id, c.provider, c.sent_at,
                   c.code_named, c.receiver_named, c.payer_is_buyer, c.receiver_in_network,
                   c.sender_identity, c.source_id, c."row", c.windows, c.rivals_elsewhere,
-                  c.payer_known,
+                  c.payer_known, c.known_by,
                   e.buyer, e.seller, e.buyer_person, e.seller_person, e."start", e."end",
                   e.first_live, e.requests, e.prices, e.lives, e.hit_rows,
                   src.sha256 AS source_sha256
