@@ -6,6 +6,7 @@ payments made in its time window that something ties to it:
 
 - the remittance code appears in the chat (the buyer sends "mtcn ..."): near certain;
 - the payer is the buyer's own person (resolved identity): strong;
+- the payer's person paid this buyer account, and no other, by a code or pickup name: strong;
 - the pickup name given in the chat is the payment's receiver: strong;
 - the receiver belongs to the facilitator's network and nothing else competes: weak.
 
@@ -54,6 +55,8 @@ def confidence(c: dict[str, Any], competitors: int) -> float:
     score = 0.5 if c["receiver_in_network"] and competitors == 1 else 0.3
     if c["payer_is_buyer"]:
         score += 0.35
+    elif c.get("payer_known"):
+        score += 0.3
     if c["receiver_named"]:
         score += 0.3 if competitors == 1 else 0.15
     if c["lives"]:
@@ -77,7 +80,7 @@ def detect(engine: Engine, rules: SessionRules | None = None) -> dict[str, Any]:
     sessions: list[dict[str, Any]] = []
     links: list[tuple[str, str, float, str]] = []
     for cands in by_episode.values():
-        strong = [c for c in cands if c["code_named"] or c["payer_is_buyer"] or c["receiver_named"]]
+        strong = [c for c in cands if _tied(c)]
         chosen = strong or (cands if len(cands) == 1 else [])
         if not chosen:
             continue
@@ -99,6 +102,17 @@ def detect(engine: Engine, rules: SessionRules | None = None) -> dict[str, Any]:
             }
             for _, c in scored
         ]
+        for c in chosen:
+            if c.get("payer_known") and c.get("known_by"):
+                source_id, row = str(c["known_by"]).rsplit(":", 1)
+                evidence.append(
+                    {
+                        "source_sha256": hashes.get(source_id),
+                        "row": int(row),
+                        "table": "payments",
+                        "note": "payment of the same payer tied to this buyer by code or pickup",
+                    }
+                )
         for ref in first["hit_rows"] or []:
             source_id, row = str(ref).rsplit(":", 1)
             evidence.append(
@@ -150,6 +164,12 @@ def detect(engine: Engine, rules: SessionRules | None = None) -> dict[str, Any]:
     return {"sessions": len(sessions), "payer_links": len(links)}
 
 
+def _tied(c: dict[str, Any]) -> bool:
+    return bool(
+        c["code_named"] or c["payer_is_buyer"] or c["receiver_named"] or c.get("payer_known")
+    )
+
+
 def _why(c: dict[str, Any]) -> str:
     parts = []
     if c["code_named"]:
@@ -160,6 +180,10 @@ def _why(c: dict[str, Any]) -> str:
         parts.append("pickup name given in the chat")
     if c["receiver_in_network"]:
         parts.append("receiver in the facilitator's network")
+    if c.get("payer_known"):
+        parts.append("payer's person paid this buyer account alone, by code or pickup name")
+    if not _tied(c) and c.get("rivals_elsewhere"):
+        parts.append(f"{c['rivals_elsewhere']} other payments of the window tied to other chats")
     return "; ".join(parts)
 
 

@@ -172,23 +172,61 @@ def candidates(engine: Engine) -> list[dict[str, object]]:
     name in the chat, or the payer resolved to the buyer), or on an episode's only payment.
     Every other candidate is dropped here, in SQL, so Python sees only those: at the seed's
     scale most candidates are unrelated payments to the same receivers in the same hours.
+
+    A payment that something ties to another episode is not a rival in an episode where
+    nothing ties any payment: the busier a network, the more of its buyers pay in the same
+    hours, so without this an untied episode is only ever decided in a quiet network.
+    ``windows`` is how many episodes hold the payment at all, ``rivals_elsewhere`` how
+    many of the episode's payments were set aside as tied to other episodes.
+
+    A payer whose person a remittance code, or a pickup name no other chat of those hours
+    could explain, ties to one buyer account and to no other (``payer_known``) ties that
+    buyer's other payments to his episodes: the re-link refuses such payers when it sees
+    them pay for two persons, which at scale is often the same buyer split in two.
     """
     return engine.query_dicts(
-        """WITH c AS (
-               SELECT *, code_named OR payer_is_buyer OR receiver_named AS tied,
-                      count(*) OVER (PARTITION BY episode_id) AS in_episode,
-                      sum(CASE WHEN code_named OR payer_is_buyer OR receiver_named THEN 1
-                               ELSE 0 END) OVER (PARTITION BY episode_id) AS tied_in_episode
-               FROM session_candidates)
+        """WITH p AS (
+               SELECT s.*, pm.person_id AS payer, e.buyer AS episode_buyer,
+                      count(*) OVER (PARTITION BY s.record_id) AS windows
+               FROM session_candidates s
+               JOIN chat_episodes e ON e.episode_id = s.episode_id
+               LEFT JOIN person_members pm ON pm.member_key = s.sender_identity),
+           known AS (
+               SELECT payer, min(episode_buyer) AS buyer,
+                      min(source_id || ':' || CAST("row" AS VARCHAR)) AS known_by FROM p
+               WHERE payer IS NOT NULL AND (code_named OR (receiver_named AND windows = 1))
+               GROUP BY payer HAVING count(DISTINCT episode_buyer) = 1),
+           t AS (
+               SELECT p.*, k.payer IS NOT NULL AS payer_known, k.known_by,
+                      code_named OR payer_is_buyer OR receiver_named OR k.payer IS NOT NULL
+                          AS tied
+               FROM p LEFT JOIN known k ON k.payer = p.payer AND k.buyer = p.episode_buyer),
+           w AS (
+               SELECT *,
+                      sum(CASE WHEN tied THEN 1 ELSE 0 END)
+                          OVER (PARTITION BY record_id) - CASE WHEN tied THEN 1 ELSE 0 END
+                          AS tied_elsewhere
+               FROM t),
+           c AS (
+               SELECT *,
+                      sum(CASE WHEN tied THEN 1 ELSE 0 END)
+                          OVER (PARTITION BY episode_id) AS tied_in_episode,
+                      sum(CASE WHEN NOT tied AND tied_elsewhere = 0 THEN 1 ELSE 0 END)
+                          OVER (PARTITION BY episode_id) AS free_in_episode,
+                      sum(CASE WHEN NOT tied AND tied_elsewhere > 0 THEN 1 ELSE 0 END)
+                          OVER (PARTITION BY episode_id) AS rivals_elsewhere
+               FROM w)
            SELECT c.episode_id, c.record_id, c.transaction_id, c.provider, c.sent_at,
                   c.code_named, c.receiver_named, c.payer_is_buyer, c.receiver_in_network,
-                  c.sender_identity, c.source_id, c."row",
+                  c.sender_identity, c.source_id, c."row", c.windows, c.rivals_elsewhere,
+                  c.payer_known, c.known_by,
                   e.buyer, e.seller, e.buyer_person, e.seller_person, e."start", e."end",
                   e.first_live, e.requests, e.prices, e.lives, e.hit_rows,
                   src.sha256 AS source_sha256
            FROM c JOIN chat_episodes e USING (episode_id)
            JOIN sources src ON src.source_id = c.source_id
-           WHERE c.tied OR (c.tied_in_episode = 0 AND c.in_episode = 1)
+           WHERE c.tied
+              OR (c.tied_in_episode = 0 AND c.free_in_episode = 1 AND c.tied_elsewhere = 0)
            ORDER BY c.episode_id, c.sent_at, c.record_id"""
     )
 
