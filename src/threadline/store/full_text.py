@@ -67,11 +67,10 @@ def build(engine: Engine) -> dict[str, Any]:
         s = schema(table)
         docs = engine.scalar(f"SELECT count(*) FROM {s}.docs")
         terms = engine.scalar(f"SELECT count(*) FROM {s}.terms")
-        summary[table] = {
-            "documents": int(docs or 0),
-            "postings": int(terms or 0),
-            "seconds": round(time.perf_counter() - began, 3),
-        }
+        # Flat keys: the progress line and the audit summary show scalar values.
+        summary[f"{table}_indexed"] = int(docs or 0)
+        summary[f"{table}_postings"] = int(terms or 0)
+        summary[f"{table}_seconds"] = round(time.perf_counter() - began, 3)
     return summary
 
 

@@ -14,6 +14,7 @@ from threadline.store.engine import Engine
 
 
 def _run(engine: Engine) -> dict[str, Any]:
+    """Index the words of every message for the workbench search (DuckDB's fts)."""
     return full_text.build(engine)
 
 
