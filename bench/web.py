@@ -28,6 +28,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -214,16 +216,15 @@ DRAW_JS = """async ([n, layout]) => {
 }"""
 
 
-def graph_draw(case_dir: Path, person: str, repeats: int = 7) -> None:
-    """Time the ego view drawing 500 persons in Chromium, against cose on the same elements."""
-    from playwright.sync_api import sync_playwright
-    from tests.web.browser import ARGS, CHROMIUM
-
+@contextmanager
+def serving(case_dir: Path) -> Iterator[str]:
+    """``threadline serve`` on a free loopback port until the block ends; yields its URL."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "threadline.cli", "serve", str(case_dir), "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -237,33 +238,41 @@ def graph_draw(case_dir: Path, person: str, repeats: int = 7) -> None:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("threadline serve did not start")
             time.sleep(0.3)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"{base}/login")
-            page.fill("input[name=name]", "bench00")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{base}/")
-            times: dict[str, list[float]] = {"ego": [], "cose": [], "layout": []}
-            real = None
-            for i in range(repeats):
-                for layout in ("ego", "cose") if i < 2 else ("ego",):  # cose takes ~10 s a run
-                    # A fresh page each time: no earlier graph to remove, no garbage to collect.
-                    page.goto(f"{base}/persons/{person}/links")
-                    page.wait_for_selector("#ego[data-ready]")
-                    real = page.get_attribute("#ego", "data-ready")
-                    ms, drawn = page.evaluate(DRAW_JS, [GRAPH_NODES, layout])
-                    assert drawn == GRAPH_NODES, drawn
-                    times[layout].append(ms)
-                    if layout == "ego":  # the placing alone, before the browser paints
-                        times["layout"].append(
-                            float(page.get_attribute("#ego", "data-layout-ms") or "nan")
-                        )
-            browser.close()
+        yield base
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=60)
+
+
+def graph_draw(case_dir: Path, person: str, repeats: int = 7) -> None:
+    """Time the ego view drawing 500 persons in Chromium, against cose on the same elements."""
+    from playwright.sync_api import sync_playwright
+    from tests.web.browser import ARGS, CHROMIUM
+
+    with serving(case_dir) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base}/login")
+        page.fill("input[name=name]", "bench00")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/")
+        times: dict[str, list[float]] = {"ego": [], "cose": [], "layout": []}
+        real = None
+        for i in range(repeats):
+            for layout in ("ego", "cose") if i < 2 else ("ego",):  # cose takes ~10 s a run
+                # A fresh page each time: no earlier graph to remove, no garbage to collect.
+                page.goto(f"{base}/persons/{person}/links")
+                page.wait_for_selector("#ego[data-ready]")
+                real = page.get_attribute("#ego", "data-ready")
+                ms, drawn = page.evaluate(DRAW_JS, [GRAPH_NODES, layout])
+                assert drawn == GRAPH_NODES, drawn
+                times[layout].append(ms)
+                if layout == "ego":  # the placing alone, before the browser paints
+                    times["layout"].append(
+                        float(page.get_attribute("#ego", "data-layout-ms") or "nan")
+                    )
+        browser.close()
     load = os.getloadavg()[0]
     ego, cose = statistics.median(times["ego"]), statistics.median(times["cose"])
     print(
@@ -298,25 +307,7 @@ def main() -> None:
         graph_draw(case_dir, persons[0])
         return
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "threadline.cli", "serve", str(case_dir), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("threadline serve did not start")
-            time.sleep(0.3)
+    with serving(case_dir) as base:
         pages = [
             "/",
             "/networks",
@@ -342,9 +333,6 @@ def main() -> None:
         asyncio.run(load(base, pages, args.clients, 1, True, persons))
         base_t = asyncio.run(load(base, ["/api/health"], args.clients, args.rounds * 4, False))
         timings = asyncio.run(load(base, pages, args.clients, args.rounds, True, persons))
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=60)
 
     b95 = pct(base_t["/api/health"], 95)
     n = sum(len(v) for v in timings.values())
