@@ -126,21 +126,31 @@ class ReadPool:
             self._all.append(engine)
         for r in self._all:
             self._free.put(r)
+        # The connection a thread holds: a read nested in another (a cached value computed
+        # while computing another) reuses it instead of waiting for a second one, so
+        # threads that each hold one can never wait on each other.
+        self._held = threading.local()
 
     @contextmanager
     def reader(self, wait_s: float = 30.0) -> Iterator[Rows]:
-        """Borrow a free read connection for a ``with`` block.
+        """Borrow a free read connection for a ``with`` block (the same one when nested).
 
         Raises:
             QueryTimeout: No connection became free within ``wait_s`` seconds.
         """
+        held: Rows | None = getattr(self._held, "reader", None)
+        if held is not None:
+            yield held
+            return
         try:
             r = self._free.get(timeout=wait_s)
         except queue.Empty:
             raise QueryTimeout("no read connection free", "") from None
+        self._held.reader = r
         try:
             yield r
         finally:
+            self._held.reader = None
             self._free.put(r)
 
     def share(self, tables: dict[str, pa.Table]) -> None:

@@ -184,13 +184,13 @@ class Page:
         }
 
 
-def apply(
+def order(
     spec: Spec,
     request: Request,
     rows: Sequence[dict[str, Any]],
     value: Callable[[dict[str, Any], str], Any] | None = None,
-) -> Page:
-    """Filter, sort and cut the (already redacted) rows to the requested page.
+) -> list[dict[str, Any]]:
+    """The (already redacted) rows the request's filters keep, in its order.
 
     ``value`` reads a field of a row (default: the row's own key), for fields that are
     computed or nested.
@@ -210,13 +210,23 @@ def apply(
         # Missing values stay last in both directions.
         present = [r for r in ordered if get(r, request.sort) is not None][::-1]
         ordered = present + [r for r in ordered if get(r, request.sort) is None]
+    return ordered
+
+
+def ordering(request: Request) -> tuple[Any, ...]:
+    """What, besides the rows, decides :func:`order`'s answer (to remember it by)."""
+    return (request.sort, request.descending, tuple(sorted(request.filters.items())))
+
+
+def cut(request: Request, ordered: Sequence[dict[str, Any]]) -> Page:
+    """The requested page of rows already filtered and ordered (all of them for CSV)."""
     total = len(ordered)
     if request.csv:
-        return Page(ordered, total, 1, 1, total, 1 if total else 0, total, request)
+        return Page(list(ordered), total, 1, 1, total, 1 if total else 0, total, request)
     pages = max(1, math.ceil(total / request.size))
     page = min(request.page, pages)
     start = (page - 1) * request.size
-    shown = ordered[start : start + request.size]
+    shown = list(ordered[start : start + request.size])
     return Page(
         shown,
         total,
@@ -227,6 +237,16 @@ def apply(
         start + len(shown),
         request,
     )
+
+
+def apply(
+    spec: Spec,
+    request: Request,
+    rows: Sequence[dict[str, Any]],
+    value: Callable[[dict[str, Any], str], Any] | None = None,
+) -> Page:
+    """Filter, sort and cut the (already redacted) rows to the requested page."""
+    return cut(request, order(spec, request, rows, value))
 
 
 def to_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:

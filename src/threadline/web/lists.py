@@ -8,7 +8,8 @@ totals count only that. Rows the user may not see are counted as ``restricted``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from threadline.web import listing
@@ -24,7 +25,8 @@ from threadline.web.views_person import (
     reason_links,
     redact_sessions,
     session_rows,
-    withheld_event,
+    timeline_key,
+    timeline_view,
 )
 from threadline.web.workbench import Workbench, rows
 
@@ -148,7 +150,6 @@ HEADINGS = {
     "at": "when (UTC)",
     "seq": "#",
 }
-TIMELINE_ALL = 10**9  # the timeline query's per-kind bound: none in practice
 
 
 def _answer(
@@ -159,10 +160,37 @@ def _answer(
     found: list[dict[str, Any]],
     ident: str,
     restricted: int = 0,
+    share: tuple[Any, ...] | None = None,
+    finish: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """The page (or, for CSV, every row) as the view's answer; audited as a view or export."""
-    page = listing.apply(spec, request, found)
+    """The page (or, for CSV, every row) as the view's answer; audited as a view or export.
+
+    ``share`` names ``found`` when it is the same list for every request with that name
+    (until the next merge or split): its filtered, ordered form is then remembered, and a
+    request costs only its page. The rows of the page are shared: copy before changing.
+    ``finish`` makes the page's rows ready for the user (it may depend on the records the
+    user may open, never on more): with ``share``, a finished page is remembered too. A
+    CSV export holds only the spec's columns, so its rows need no finishing.
+    """
+    if share is None:
+        page = listing.apply(spec, request, found)
+        if finish is not None and not request.csv:
+            page = replace(page, rows=finish(page.rows))
+    else:
+        ordering = (*share, *listing.ordering(request))
+        ordered = wb.remember(
+            ("ordered", spec.name, *ordering), lambda: listing.order(spec, request, found)
+        )
+        page = listing.cut(request, ordered)
+        if finish is not None and not request.csv:
+            done = finish
+            where = (page.page, page.size)
+            rows_ = wb.remember(
+                ("finished", spec.name, *ordering, *where, *wb.record_key(user)),
+                lambda: done(page.rows),
+            )
+            page = replace(page, rows=rows_)
     verb = "export" if request.csv else "view"
     wb.audit(
         user,
@@ -201,15 +229,32 @@ def sessions(wb: Workbench, user: User, params: Mapping[str, str]) -> dict[str, 
     )
     # A session's redaction depends only on which persons the user sees (no source agency
     # is involved), so users of one view key share it; the rows are not changed afterwards.
-    shown = wb.cached(
-        ("sessions-view", *wb.view_key(user)),
-        lambda r: _session_view(wb, user, found, nets),
+    key = ("sessions-view", *wb.view_key(user))
+    shown = wb.remember(key, lambda: _session_view(wb, user, found, nets))
+    return _answer(
+        wb, user, SESSIONS, request, shown, "all", share=key, finish=lambda p: _closed(wb, user, p)
     )
-    answer = _answer(wb, user, SESSIONS, request, shown, "all")
-    # Evidence links are closed per user (their agency may open more rows): on copies.
-    answer["rows"] = [dict(s, evidence=[dict(e) for e in s["evidence"]]) for s in answer["rows"]]
-    close_links(wb, user, reason_links(answer["rows"]))
-    return answer
+
+
+def _closed(wb: Workbench, user: User, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of the items with links to evidence the user may not open blanked.
+
+    An item's ``evidence``, or each of its ``reasons``' evidence, is a list of links; the
+    user's agency decides which rows they may open, so this is done per record key.
+    """
+    out = []
+    for item in items:
+        copy = dict(item)
+        if "evidence" in copy:
+            copy["evidence"] = [dict(e) for e in copy["evidence"]]
+        if "reasons" in copy:
+            copy["reasons"] = [
+                dict(x, evidence=[dict(e) for e in x["evidence"]]) for x in copy["reasons"]
+            ]
+        out.append(copy)
+    links = reason_links(out) + [e for x in out for e in reason_links(x.get("reasons", []))]
+    close_links(wb, user, links)
+    return out
 
 
 def _session_view(
@@ -235,22 +280,16 @@ def targets(wb: Workbench, user: User, country: str, params: Mapping[str, str]) 
     data = country_targets(wb, user, country)  # checks, redacts and audits the view
     # ``country_rank`` is the score stage's: it counts every target of the country,
     # restricted ones included, so a user's rank numbers have gaps rather than shift.
-    found = [
-        t
-        | {
-            "signals": [x["signal"] for x in t["reasons"]],
-            "_links": {"label": f"/persons/{t['person_id']}"},
-        }
-        for t in data["targets"]
-    ]
     return _answer(
         wb,
         user,
         TARGETS,
         request,
-        found,
+        data["targets"],
         country,
         data["restricted"],
+        share=data["share"],
+        finish=lambda p: _closed(wb, user, p),
         country=country,
         own=data["own"],
         countries=data["countries"],
@@ -264,6 +303,14 @@ def persons(wb: Workbench, user: User, params: Mapping[str, str]) -> dict[str, A
     found, nets = wb.cached(
         ("persons-all",), lambda r: (rows(web_sql.persons_list(r)), web_sql.person_network_ids(r))
     )
+    key = ("persons-view", *wb.view_key(user))
+    shown, hidden = wb.remember(key, lambda: _person_view(wb, user, found, nets))
+    return _answer(wb, user, PERSONS, request, shown, "all", hidden, share=key)
+
+
+def _person_view(
+    wb: Workbench, user: User, found: list[dict[str, Any]], nets: dict[str, list[str]]
+) -> tuple[list[dict[str, Any]], int]:
     shown, hidden = [], 0
     for p in found:
         pid = str(p["person_id"])
@@ -283,7 +330,7 @@ def persons(wb: Workbench, user: User, params: Mapping[str, str]) -> dict[str, A
                 "_links": {"label": f"/persons/{pid}"},
             }
         )
-    return _answer(wb, user, PERSONS, request, shown, "all", hidden)
+    return shown, hidden
 
 
 def media(wb: Workbench, user: User, params: Mapping[str, str]) -> dict[str, Any]:
@@ -297,19 +344,33 @@ def media(wb: Workbench, user: User, params: Mapping[str, str]) -> dict[str, Any
         return found, web_sql.persons_of(r, sorted(holders))
 
     found, owners = wb.cached(("media-all",), make)
-    shown = []
-    for m in found:
-        item = {k: m.get(k) for k in MEDIA.columns}
-        if not _found_on_visible(wb, user, m.get("found_on"), owners):
-            item["found_on"] = wb.placeholder(owners.get(str(m["found_on"]).strip().lower()))
-        item["_links"] = {"sha256": f"/media/{m['sha256']}"}
-        shown.append(item)
+
+    def view() -> list[dict[str, Any]]:
+        shown = []
+        for m in found:
+            item = {k: m.get(k) for k in MEDIA.columns}
+            if not _found_on_visible(wb, user, m.get("found_on"), owners):
+                item["found_on"] = wb.placeholder(owners.get(str(m["found_on"]).strip().lower()))
+            item["_links"] = {"sha256": f"/media/{m['sha256']}"}
+            shown.append(item)
+        return shown
+
+    key = ("media-view", *wb.record_key(user))
+    shown = wb.remember(key, view)
     summary, available = wb.cached(
         ("media-summary",),
         lambda r: (web_sql.media_summary(r), web_sql.table_exists(r, "media_matches")),
     )
     return _answer(
-        wb, user, MEDIA, request, shown, "media_matches", summary=summary, available=available
+        wb,
+        user,
+        MEDIA,
+        request,
+        shown,
+        "media_matches",
+        share=key,
+        summary=summary,
+        available=available,
     )
 
 
@@ -322,14 +383,20 @@ def quarantine(wb: Workbench, user: User, params: Mapping[str, str]) -> dict[str
     wb.require(user, "read")
     request = listing.parse(QUARANTINE, params)
     found = wb.cached(("quarantine-all",), lambda r: rows(web_sql.quarantine_rows(r)))
-    shown, hidden = [], 0
-    for q in found:
-        if not wb.record_visible(user, q.get("source_agency"), [None]):
-            hidden += 1
-            continue
-        link = href(q.get("source_sha256"), q.get("row"))
-        shown.append(dict(q, _links={"row": link} if link else {}))
-    return _answer(wb, user, QUARANTINE, request, shown, "all", hidden)
+
+    def view() -> tuple[list[dict[str, Any]], int]:
+        shown, hidden = [], 0
+        for q in found:
+            if not wb.record_visible(user, q.get("source_agency"), [None]):
+                hidden += 1
+                continue
+            link = href(q.get("source_sha256"), q.get("row"))
+            shown.append(dict(q, _links={"row": link} if link else {}))
+        return shown, hidden
+
+    key = ("quarantine-view", *wb.record_key(user))
+    shown, hidden = wb.remember(key, view)
+    return _answer(wb, user, QUARANTINE, request, shown, "all", hidden, share=key)
 
 
 def audit(wb: Workbench, user: User, params: Mapping[str, str]) -> dict[str, Any]:
@@ -348,27 +415,7 @@ def timeline(
     """Every event of a person's timeline (no cut at the newest 200), redacted per record."""
     wb.require_person(user, person_id)
     request = listing.parse(TIMELINE, params)
-    found = wb.cached(
-        ("timeline-all", person_id),
-        lambda r: rows(web_sql.timeline(r, person_id, TIMELINE_ALL)),
-    )
-    shown = []
-    for row in found:
-        t = dict(row)
-        other = t.get("other_person")
-        parties = [other] if t["kind"] != "login" else []
-        if not wb.record_visible(user, t["source_agency"], parties):
-            t = withheld_event(wb, t)
-        else:
-            t["href"] = href(t.get("source_sha256"), t.get("row"))
-            if other and not wb.visible(user, other):
-                t["other"], t["other_person"] = wb.placeholder(other), None
-            elif t["kind"] == "payment" and other:
-                t["other"] = wb.label(other)
-        links = {"at": t["href"]} if t.get("href") else {}
-        if t.get("other_person"):
-            links["other"] = f"/persons/{t['other_person']}"
-        shown.append(t | {"_links": links})
+    shown = timeline_view(wb, user, person_id)
     return _answer(
         wb,
         user,
@@ -376,6 +423,7 @@ def timeline(
         request,
         shown,
         person_id,
+        share=timeline_key(wb, user, person_id),
         person_id=person_id,
         label=wb.label(person_id),
     )

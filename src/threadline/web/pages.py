@@ -13,6 +13,8 @@ from fastapi.templating import Jinja2Templates
 from threadline import __version__
 from threadline.web import (
     charts,
+    listing,
+    lists,
     routes_find,
     views_case,
     views_ids,
@@ -155,15 +157,21 @@ def network(request: Request, auth: Auth, network_id: str) -> Response:
 
 
 @router.get("/persons/{person_id}")
-def person(request: Request, auth: Auth, person_id: str, events: int = 100) -> Response:
-    """A person's profile with the newest ``events`` of their timeline (audited).
+def person(
+    request: Request, auth: Auth, person_id: str, events: Annotated[int, Query(ge=1, le=1000)] = 25
+) -> Response:
+    """A person's profile with the first page (``events`` rows) of their timeline (audited).
 
-    An old person id (merged or split since) leads to the person it became, or lists them.
+    The timeline is the paged list's first page, newest first: its pager leads on through
+    every event. An old person id (merged or split since) leads to the person it became.
     """
-    if (m := views_ids.moved(workbench(request), auth[0], "person", person_id)) is not None:
+    wb, user = workbench(request), auth[0]
+    if (m := views_ids.moved(wb, user, "person", person_id)) is not None:
         return _moved(request, m)
-    data = views_person.person(workbench(request), auth[0], person_id, events)
-    return render(request, "person.html", {"p": data})
+    data = views_person.person(wb, user, person_id, 0)
+    tl = lists.timeline(wb, user, person_id, {"size": str(events)})
+    context = {"p": data, "tl": tl, "tl_path": f"/persons/{person_id}/timeline"}
+    return render(request, "person.html", context | {"listing": listing})
 
 
 def _moved(request: Request, m: dict[str, Any]) -> Response:

@@ -287,13 +287,24 @@ def timeline(r: Rows, person_id: str, limit: int) -> list[dict[str, Any]]:
     )
 
 
-def person_sessions(r: Rows, person_id: str) -> list[dict[str, Any]]:
-    """The person's newest sessions (at most 200), as buyer or as seller."""
+def person_sessions(r: Rows, person_id: str, limit: int) -> list[dict[str, Any]]:
+    """The person's newest ``limit`` sessions, as buyer or as seller."""
     return r.query_dicts(
-        """SELECT * FROM sessions WHERE buyer_person = ? OR seller_person = ?
-           ORDER BY "start" DESC LIMIT 200""",
-        [person_id, person_id],
+        """SELECT * FROM sessions WHERE buyer_person = $1 OR seller_person = $1
+           ORDER BY "start" DESC, session_id LIMIT $2""",
+        [person_id, limit],
     )
+
+
+def person_session_counts(r: Rows, person_id: str) -> dict[str, int]:
+    """How many sessions the person has as buyer and as seller."""
+    row = r.query(
+        """SELECT count(*) FILTER (WHERE buyer_person = $1),
+                  count(*) FILTER (WHERE seller_person = $1)
+           FROM sessions WHERE buyer_person = $1 OR seller_person = $1""",
+        [person_id],
+    )[0]
+    return {"buyer": int(row[0]), "seller": int(row[1])}
 
 
 def locations_summary(r: Rows, person_id: str) -> dict[str, Any]:

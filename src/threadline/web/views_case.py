@@ -10,8 +10,6 @@ from threadline.web import sql as web_sql
 from threadline.web.errors import BadRequest, Forbidden, NotFound
 from threadline.web.policy import User
 from threadline.web.views_person import (
-    close_links,
-    reason_links,
     reasons,
 )
 from threadline.web.workbench import COUNTRY, Workbench, jsonable, rows
@@ -139,7 +137,11 @@ def _elements(
 
 
 def targets(wb: Workbench, user: User, country: str) -> dict[str, Any]:
-    """A country's ranked targets; persons the user may not see are only counted."""
+    """A country's ranked targets; persons the user may not see are only counted.
+
+    The targets are shared by every user of one view key (``share`` names them): their
+    reasons' evidence links are still to be closed for the user, on copies.
+    """
     wb.require(user, "read")
     if not COUNTRY.match(country):
         raise BadRequest(f"{country!r} is not an ISO 3166-1 alpha-2 country code")
@@ -151,14 +153,26 @@ def targets(wb: Workbench, user: User, country: str) -> dict[str, Any]:
         return found, rows(score_sql.target_countries(r))
 
     found, countries = wb.cached(("targets", country), make)
-    shown, hidden = [], 0
-    for t in found:
-        if wb.visible(user, t["person_id"]):
-            copied = [dict(x, evidence=[dict(e) for e in x["evidence"]]) for x in t["reasons"]]
-            shown.append(t | {"label": wb.label(t["person_id"]), "reasons": copied})
-        else:
-            hidden += 1
-    close_links(wb, user, [e for t in shown for e in reason_links(t["reasons"])])
+
+    def view() -> tuple[list[dict[str, Any]], int]:
+        shown, hidden = [], 0
+        for t in found:
+            pid = t["person_id"]
+            if not wb.visible(user, pid):
+                hidden += 1
+                continue
+            shown.append(
+                t
+                | {
+                    "label": wb.label(pid),
+                    "signals": [x["signal"] for x in t["reasons"]],
+                    "_links": {"label": f"/persons/{pid}"},
+                }
+            )
+        return shown, hidden
+
+    key = ("targets-view", country, *wb.view_key(user))
+    shown, hidden = wb.remember(key, view)
     wb.audit(user, "view", "targets", country, shown=len(shown), restricted=hidden)
     return {
         "country": country,
@@ -166,4 +180,5 @@ def targets(wb: Workbench, user: User, country: str) -> dict[str, Any]:
         "targets": shown,
         "restricted": hidden,
         "countries": countries,
+        "share": key,
     }

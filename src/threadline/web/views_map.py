@@ -65,18 +65,31 @@ def rescue(wb: Workbench, user: User) -> dict[str, Any]:
     """
     wb.require(user, "read")
     found = wb.cached(("rescue",), _rescue_rows)
-    shown, hidden = [], 0
-    for x in found:
-        if not wb.visible(user, x["person_id"]):
-            hidden += 1
-            continue
-        shown.append(
-            dict(x, label=wb.label(x["person_id"]), evidence=[dict(e) for e in x["evidence"]])
-        )
-    close_links(wb, user, [e for x in shown for e in x["evidence"]])
-    wb.audit(user, "view", "rescue", "all", shown=len(shown), restricted=hidden)
-    homes = [(x["home"]["lat"], x["home"]["lon"]) for x in shown if x["home"]]
-    return {"facilitators": shown, "restricted": hidden, "places": places.around(homes)}
+
+    def view() -> dict[str, Any]:
+        shown, hidden = [], 0
+        for x in found:
+            if not wb.visible(user, x["person_id"]):
+                hidden += 1
+                continue
+            shown.append(
+                dict(x, label=wb.label(x["person_id"]), evidence=[dict(e) for e in x["evidence"]])
+            )
+        close_links(wb, user, [e for x in shown for e in x["evidence"]])
+        homes = [(x["home"]["lat"], x["home"]["lon"]) for x in shown if x["home"]]
+        return {"facilitators": shown, "restricted": hidden, "places": places.around(homes)}
+
+    # The same for every user who may open the same records: worked out once for them.
+    answer: dict[str, Any] = wb.remember(("rescue-view", *wb.record_key(user)), view)
+    wb.audit(
+        user,
+        "view",
+        "rescue",
+        "all",
+        shown=len(answer["facilitators"]),
+        restricted=answer["restricted"],
+    )
+    return answer
 
 
 def person_map(wb: Workbench, user: User, person_id: str) -> dict[str, Any]:

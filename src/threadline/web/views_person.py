@@ -10,7 +10,9 @@ from threadline.web.errors import BadRequest, Forbidden, NotFound
 from threadline.web.policy import User
 from threadline.web.workbench import SHA256, Workbench, jsonable, rows
 
-TIMELINE_LIMIT = 200
+TIMELINE_LIMIT = 50  # events a person's profile carries (the rest: its paged timeline)
+SESSIONS_SHOWN = 20  # sessions a profile lists (the rest: the sessions list, filtered)
+TIMELINE_ALL = 10**9  # the timeline query's per-kind bound: none in practice
 
 
 def href(sha: Any, row: Any) -> str | None:
@@ -163,9 +165,6 @@ def _person_rows(r: Any, person_id: str) -> dict[str, Any]:
     link_ev = rows(web_sql.link_evidence(r, person_id))
     for e in link_ev:
         e["href"] = href(e["source_sha256"], e["row"])
-    timeline = rows(web_sql.timeline(r, person_id, TIMELINE_LIMIT))
-    for t in timeline:
-        t["href"] = href(t["source_sha256"], t["row"])
     return {
         "members": rows(web_sql.person_members(r, person_id)),
         "links": rows(web_sql.person_links(r, person_id)),
@@ -174,37 +173,70 @@ def _person_rows(r: Any, person_id: str) -> dict[str, Any]:
         "target": web_sql.one_row(r, "targets", person_id),
         "rescue": web_sql.one_row(r, "rescue", person_id),
         "networks": rows(web_sql.person_networks(r, person_id)),
-        "timeline": timeline,
-        "sessions": session_rows(web_sql.person_sessions(r, person_id)),
+        "sessions": session_rows(web_sql.person_sessions(r, person_id, SESSIONS_SHOWN)),
+        "session_counts": web_sql.person_session_counts(r, person_id),
         "locations": jsonable(web_sql.locations_summary(r, person_id)),
     }
+
+
+def timeline_view(wb: Workbench, user: User, person_id: str) -> list[dict[str, Any]]:
+    """Every event of a person, newest first, as the user may see it.
+
+    Read once per person and redacted once per record key (users of one key may open the
+    same records), until the next merge or split; the rows are shared: copy to change.
+    """
+    found = wb.cached(
+        ("timeline-all", person_id),
+        lambda r: rows(web_sql.timeline(r, person_id, TIMELINE_ALL)),
+    )
+    return wb.remember(  # type: ignore[no-any-return]
+        timeline_key(wb, user, person_id), lambda: [_event(wb, user, row) for row in found]
+    )
+
+
+def timeline_key(wb: Workbench, user: User, person_id: str) -> tuple[Any, ...]:
+    """What names the user's :func:`timeline_view` of the person among remembered values."""
+    return ("timeline-view", person_id, *wb.record_key(user))
+
+
+def _event(wb: Workbench, user: User, row: dict[str, Any]) -> dict[str, Any]:
+    """One timeline event redacted for the user, with its links."""
+    t = dict(row)
+    other = t.get("other_person")
+    parties = [other] if t["kind"] != "login" else []
+    if not wb.record_visible(user, t["source_agency"], parties):
+        t = withheld_event(wb, t)
+    else:
+        t["href"] = href(t.get("source_sha256"), t.get("row"))
+        if other and not wb.visible(user, other):  # their own agency's record
+            t["other"], t["other_person"] = wb.placeholder(other), None
+        elif t["kind"] == "payment" and other:
+            t["other"] = wb.label(other)
+    links = {"at": t["href"]} if t.get("href") else {}
+    if t.get("other_person"):
+        links["other"] = f"/persons/{t['other_person']}"
+    return t | {"_links": links}
 
 
 def person(
     wb: Workbench, user: User, person_id: str, events: int = TIMELINE_LIMIT
 ) -> dict[str, Any]:
-    """A person's profile and the newest ``events`` of their timeline.
+    """A person's profile, the newest ``events`` of their timeline and their newest sessions.
 
-    The profile holds identities, role, score and reasons, and networks; the timeline is cut
-    at :data:`TIMELINE_LIMIT` events at most.
+    The profile holds identities, role, score and reasons, and networks; ``timeline_total``
+    and ``session_counts`` say how many there are in all (the paged timeline and the
+    sessions list hold every one).
     """
     access = wb.require_person(user, person_id)
     data = wb.cached(("person", person_id), lambda r: _person_rows(r, person_id))
     role, target, rescue = data["role"], data["target"], data["rescue"]
-    timeline, agencies = [], set()
-    for row in data["timeline"][: max(0, events)]:
-        t = dict(row)  # the cached rows are shared: redact a copy for this user
-        other = t.get("other_person")
-        parties = [other] if t["kind"] != "login" else []
-        if not wb.record_visible(user, t["source_agency"], parties):
-            t = withheld_event(wb, t)
-        elif other and not wb.visible(user, other):  # their own agency's record
-            t["other"], t["other_person"] = wb.placeholder(other), None
-        elif t["kind"] == "payment" and other:
-            t["other"] = wb.label(other)
-        if t["source_agency"] and t["source_agency"] != user.agency:
-            agencies.add(str(t["source_agency"]))
-        timeline.append(t)
+    every = timeline_view(wb, user, person_id)
+    timeline = [{k: v for k, v in t.items() if k != "_links"} for t in every[: max(0, events)]]
+    agencies = {
+        str(t["source_agency"])
+        for t in timeline
+        if t["source_agency"] and t["source_agency"] != user.agency
+    }
     if rescue:
         rescue = jsonable(rescue)
         rescue["evidence"] = _evidence_list(_json(rescue.get("evidence")))
@@ -257,8 +289,10 @@ def person(
         "link_evidence": link_evidence,
         "networks": data["networks"],
         "timeline": timeline,
-        "timeline_total": len(data["timeline"]),
+        "timeline_total": len(every),
+        "timeline_href": f"/api/persons/{person_id}/timeline",
         "sessions": shown_sessions,
+        "session_counts": data["session_counts"],
         "locations": data["locations"],
         "rescue": rescue,
     }

@@ -62,7 +62,7 @@ class Workbench:
         self.pool = ReadPool(self.case.engine, self.pool_size, self.time_limit_s)
         self.audit_log = AuditWriter(self.case.engine)
         self._lock = threading.Lock()
-        self._compute = threading.RLock()
+        self._making: dict[tuple[Any, ...], threading.Lock] = {}
         self.generation = 0
         self._index: dict[str, Access] = {}
         self._labels: dict[str, str] = {}
@@ -197,18 +197,43 @@ class Workbench:
 
     def cached(self, key: tuple[Any, ...], make: Callable[[Rows], Any]) -> Any:
         """A read whose result holds until the next merge or split."""
+
+        def read() -> Any:
+            with self.pool.reader() as r:
+                return make(r)
+
+        return self.remember(key, read)
+
+    def remember(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """A value computed once per ``key`` until the next merge or split.
+
+        Concurrent requests for one missing key wait for the first to compute it; requests
+        for other keys go on (each key has its own lock).
+        """
         full = (self.generation, *key)
-        if full in self.cache:
+        try:
             return self.cache[full]
-        with self._compute:  # concurrent misses wait for the first instead of repeating it
+        except KeyError:
+            pass
+        with self._lock:
+            making = self._making.setdefault(full, threading.Lock())
+        with making:
             if full in self.cache:
                 return self.cache[full]
-            with self.pool.reader() as r:
-                value = make(r)
-            while len(self.cache) >= CACHE_ENTRIES:
-                self.cache.pop(next(iter(self.cache)))  # the oldest entry
-            self.cache[full] = value
+            try:
+                value = make()
+                with self._lock:
+                    while len(self.cache) >= CACHE_ENTRIES:
+                        self.cache.pop(next(iter(self.cache)))  # the oldest entry
+                    self.cache[full] = value
+            finally:
+                with self._lock:
+                    self._making.pop(full, None)
         return value
+
+    def record_key(self, user: User) -> tuple[Any, ...]:
+        """Users with the same key may open exactly the same records (see record_visible)."""
+        return (*self.view_key(user), user.agency)
 
     def audit(self, user: User, verb: str, what: str, ident: str, **extra: Any) -> None:
         """Append ``verb:what`` by ``user`` to the case's hash-chained audit log."""
