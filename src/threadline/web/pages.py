@@ -28,6 +28,8 @@ from threadline.web.policy import ACTIONS, User
 from threadline.web.sessions import Session
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# The templates ship with the package: no need to stat each file on every page.
+templates.env.auto_reload = False
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 Auth = Annotated[tuple[User, Session], Depends(signed_in)]
 NAV = (

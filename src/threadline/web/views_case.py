@@ -58,11 +58,17 @@ def networks(wb: Workbench, user: User) -> list[dict[str, Any]]:
             out.append(n)
         return out
 
-    visible = []
-    for n in wb.cached(("networks",), make):
-        if wb.policy.sees(user, "networks", _network_jurisdictions(wb, n["members"])):
-            visible.append({k: v for k, v in n.items() if k != "members"})
-    return visible
+    found = wb.cached(("networks",), make)
+
+    def view() -> list[dict[str, Any]]:
+        return [
+            {k: v for k, v in n.items() if k != "members"}
+            for n in found
+            if wb.policy.sees(user, "networks", _network_jurisdictions(wb, n["members"]))
+        ]
+
+    shown: list[dict[str, Any]] = wb.remember(("networks-view", *wb.view_key(user)), view)
+    return shown
 
 
 def network_graph(wb: Workbench, user: User, network_id: str) -> dict[str, Any]:
