@@ -178,6 +178,13 @@ def test_timeline_is_not_cut(server: LiveServer, built: Built, client_for: Any) 
     assert (
         answer["events"][0]["at"] is None or answer["events"][0]["at"] >= answer["events"][1]["at"]
     )
+    # The profile shows its newest events and counts them all, as the paged timeline does.
+    profile = c.get(f"/api/persons/{seller}", params={"events": 3}).json()
+    assert profile["timeline_total"] == answer["paging"]["total"]
+    assert profile["timeline_href"] == f"/api/persons/{seller}/timeline"
+    page = c.get(f"/persons/{seller}", params={"events": 3}).text
+    assert f"the newest 3 of {answer['paging']['total']:,} events" in page
+    assert page.count('<tr class="ev-') == 3
 
 
 def test_csv_cells_cannot_run_as_formulas() -> None:

@@ -166,15 +166,23 @@ def network_graph(request: Request, auth: Auth, network_id: str) -> dict[str, An
 
 
 @router.get("/persons/{person_id}", response_model=Loose)
-def person(request: Request, auth: Auth, person_id: str) -> dict[str, Any]:
-    """A person's identities, role, score with reasons and evidence, and timeline (audited).
+def person(
+    request: Request,
+    auth: Auth,
+    person_id: str,
+    events: Annotated[int, Query(ge=0, le=views_person.TIMELINE_LIMIT)] = (
+        views_person.TIMELINE_SHOWN
+    ),
+) -> dict[str, Any]:
+    """A person's identities, role, score with reasons, and newest ``events`` (audited).
 
-    An old person id (merged or split since) gives ``moved``: the ids it became and its
-    history, instead of the person.
+    ``timeline_total`` counts every event; ``timeline_href`` pages through them. An old
+    person id (merged or split since) gives ``moved``: the ids it became and its history,
+    instead of the person.
     """
     if (m := views_ids.moved(workbench(request), auth[0], "person", person_id)) is not None:
         return {"moved": m}
-    return views_person.person(workbench(request), auth[0], person_id)
+    return views_person.person(workbench(request), auth[0], person_id, events)
 
 
 @router.get("/evidence/{source_sha256}/{row}", response_model=Loose)

@@ -13,8 +13,6 @@ from fastapi.templating import Jinja2Templates
 from threadline import __version__
 from threadline.web import (
     charts,
-    listing,
-    lists,
     routes_find,
     views_case,
     views_ids,
@@ -160,20 +158,20 @@ def network(request: Request, auth: Auth, network_id: str) -> Response:
 
 @router.get("/persons/{person_id}")
 def person(
-    request: Request, auth: Auth, person_id: str, events: Annotated[int, Query(ge=1, le=1000)] = 25
+    request: Request,
+    auth: Auth,
+    person_id: str,
+    events: Annotated[int, Query(ge=0, le=views_person.TIMELINE_LIMIT)] = 25,
 ) -> Response:
-    """A person's profile with the first page (``events`` rows) of their timeline (audited).
+    """A person's profile with the newest ``events`` of their timeline (audited).
 
-    The timeline is the paged list's first page, newest first: its pager leads on through
-    every event. An old person id (merged or split since) leads to the person it became.
+    Every event is on the person's paged timeline, which the page links to. An old person
+    id (merged or split since) leads to the person it became, or lists them.
     """
-    wb, user = workbench(request), auth[0]
-    if (m := views_ids.moved(wb, user, "person", person_id)) is not None:
+    if (m := views_ids.moved(workbench(request), auth[0], "person", person_id)) is not None:
         return _moved(request, m)
-    data = views_person.person(wb, user, person_id, 0)
-    tl = lists.timeline(wb, user, person_id, {"size": str(events)})
-    context = {"p": data, "tl": tl, "tl_path": f"/persons/{person_id}/timeline"}
-    return render(request, "person.html", context | {"listing": listing})
+    data = views_person.person(workbench(request), auth[0], person_id, events)
+    return render(request, "person.html", {"p": data})
 
 
 def _moved(request: Request, m: dict[str, Any]) -> Response:

@@ -287,6 +287,18 @@ def timeline(r: Rows, person_id: str, limit: int) -> list[dict[str, Any]]:
     )
 
 
+def timeline_count(r: Rows, person_id: str) -> int:
+    """How many events :func:`timeline` has for the person in all (same tables)."""
+    return int(
+        r.query(
+            """SELECT (SELECT count(*) FROM _msg_parties WHERE sp = $1 OR rp = $1)
+                    + (SELECT count(*) FROM _pay_parties WHERE sp = $1 OR rp = $1)
+                    + (SELECT count(*) FROM _login_parties WHERE p = $1)""",
+            [person_id],
+        )[0][0]
+    )
+
+
 def person_sessions(r: Rows, person_id: str, limit: int) -> list[dict[str, Any]]:
     """The person's newest ``limit`` sessions, as buyer or as seller."""
     return r.query_dicts(

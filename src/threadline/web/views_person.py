@@ -10,7 +10,8 @@ from threadline.web.errors import BadRequest, Forbidden, NotFound
 from threadline.web.policy import User
 from threadline.web.workbench import SHA256, Workbench, jsonable, rows
 
-TIMELINE_LIMIT = 50  # events a person's profile carries (the rest: its paged timeline)
+TIMELINE_LIMIT = 200  # events a person's profile may carry (the rest: its paged timeline)
+TIMELINE_SHOWN = 50  # events a profile carries unless asked for more
 SESSIONS_SHOWN = 20  # sessions a profile lists (the rest: the sessions list, filtered)
 TIMELINE_ALL = 10**9  # the timeline query's per-kind bound: none in practice
 
@@ -173,6 +174,10 @@ def _person_rows(r: Any, person_id: str) -> dict[str, Any]:
         "target": web_sql.one_row(r, "targets", person_id),
         "rescue": web_sql.one_row(r, "rescue", person_id),
         "networks": rows(web_sql.person_networks(r, person_id)),
+        # The newest events only: a facilitator can have a hundred thousand, read in full
+        # only when the paged timeline asks for them.
+        "timeline": rows(web_sql.timeline(r, person_id, TIMELINE_LIMIT)),
+        "timeline_total": web_sql.timeline_count(r, person_id),
         "sessions": session_rows(web_sql.person_sessions(r, person_id, SESSIONS_SHOWN)),
         "session_counts": web_sql.person_session_counts(r, person_id),
         "locations": jsonable(web_sql.locations_summary(r, person_id)),
@@ -219,7 +224,7 @@ def _event(wb: Workbench, user: User, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def person(
-    wb: Workbench, user: User, person_id: str, events: int = TIMELINE_LIMIT
+    wb: Workbench, user: User, person_id: str, events: int = TIMELINE_SHOWN
 ) -> dict[str, Any]:
     """A person's profile, the newest ``events`` of their timeline and their newest sessions.
 
@@ -230,8 +235,8 @@ def person(
     access = wb.require_person(user, person_id)
     data = wb.cached(("person", person_id), lambda r: _person_rows(r, person_id))
     role, target, rescue = data["role"], data["target"], data["rescue"]
-    every = timeline_view(wb, user, person_id)
-    timeline = [{k: v for k, v in t.items() if k != "_links"} for t in every[: max(0, events)]]
+    newest = data["timeline"][: max(0, min(events, TIMELINE_LIMIT))]
+    timeline = [{k: v for k, v in _event(wb, user, t).items() if k != "_links"} for t in newest]
     agencies = {
         str(t["source_agency"])
         for t in timeline
@@ -289,7 +294,7 @@ def person(
         "link_evidence": link_evidence,
         "networks": data["networks"],
         "timeline": timeline,
-        "timeline_total": len(every),
+        "timeline_total": data["timeline_total"],
         "timeline_href": f"/api/persons/{person_id}/timeline",
         "sessions": shown_sessions,
         "session_counts": data["session_counts"],
