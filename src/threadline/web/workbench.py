@@ -31,6 +31,9 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 PackageBuilder = Callable[[Case, str, Path], Any]
 CACHE_ENTRIES = 1024
+# Rows the remembered values may hold in all: a facilitator's timeline can be a hundred
+# thousand events, and a server must not grow without bound while analysts browse.
+CACHE_ROWS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class Workbench:
         # (sha256, row) -> (source agency, record id -> parties): who each linked row is about.
         self._rows: dict[tuple[str, int], tuple[str, dict[str, list[str | None]]]] = {}
         self.cache: dict[tuple[Any, ...], Any] = {}
+        self._weights: dict[tuple[Any, ...], int] = {}
+        self._held_rows = 0  # the sum of the weights
         self.refresh()
 
     # -- access index -----------------------------------------------------------------------
@@ -88,6 +93,8 @@ class Workbench:
             self._rows = {}
             self.generation += 1
             self.cache.clear()
+            self._weights.clear()
+            self._held_rows = 0
 
     def access(self, person_id: str | None) -> Access:
         """The person's role and jurisdictions; an unknown person is ``other`` with none."""
@@ -211,21 +218,27 @@ class Workbench:
         for other keys go on (each key has its own lock).
         """
         full = (self.generation, *key)
-        try:
-            return self.cache[full]
-        except KeyError:
-            pass
         with self._lock:
+            if full in self.cache:  # the least recently used go first: this one is now last
+                value = self.cache[full] = self.cache.pop(full)
+                return value
             making = self._making.setdefault(full, threading.Lock())
         with making:
             if full in self.cache:
                 return self.cache[full]
             try:
                 value = make()
+                weight = rows_in(value)
                 with self._lock:
-                    while len(self.cache) >= CACHE_ENTRIES:
-                        self.cache.pop(next(iter(self.cache)))  # the oldest entry
+                    while self.cache and (
+                        len(self.cache) >= CACHE_ENTRIES or self._held_rows + weight > CACHE_ROWS
+                    ):
+                        oldest = next(iter(self.cache))
+                        self.cache.pop(oldest)
+                        self._held_rows -= self._weights.pop(oldest, 0)
                     self.cache[full] = value
+                    self._weights[full] = weight
+                    self._held_rows += weight
             finally:
                 with self._lock:
                     self._making.pop(full, None)
@@ -260,6 +273,15 @@ class Workbench:
         """Stop the audit writer once its queue is committed, and close the read pool."""
         self.audit_log.close()
         self.pool.close()
+
+
+def rows_in(value: Any) -> int:
+    """About how many rows a remembered value holds (lists count their items; at least 1)."""
+    if isinstance(value, list):
+        return max(1, len(value))
+    if isinstance(value, tuple):
+        return max(1, sum(rows_in(v) for v in value))
+    return 1
 
 
 def jsonable(value: Any) -> Any:
