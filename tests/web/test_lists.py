@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from threadline import Case
 from threadline.web import listing
 from threadline.web.errors import BadRequest
 from threadline.web.lists import SPECS
+from threadline.web.views_person import span_of
 
 
 def _count(built: Built, sql: str) -> int:
@@ -185,6 +187,31 @@ def test_timeline_is_not_cut(server: LiveServer, built: Built, client_for: Any) 
     page = c.get(f"/persons/{seller}", params={"events": 3}).text
     assert f"the newest 3 of {answer['paging']['total']:,} events" in page
     assert page.count('<tr class="ev-') == 3
+
+
+def test_a_date_range_narrows_the_timeline_read_but_lists_the_same_events(
+    server: LiveServer, built: Built, client_for: Any
+) -> None:
+    seller = built.persons["sel0"]
+    c = client_for("au_analyst")
+    every = c.get(f"/api/persons/{seller}/timeline", params={"size": 1000}).json()["events"]
+    days = sorted({e["at"][:10] for e in every if e["at"]})
+    assert len(days) >= 3
+    since, to = days[1], days[-2]
+    narrowed = c.get(
+        f"/api/persons/{seller}/timeline", params={"size": 1000, "from": since, "to": to}
+    ).json()
+    expected = [e for e in every if e["at"] and since <= e["at"] and e["at"][:10] <= to]
+    assert narrowed["events"] == expected
+    assert narrowed["paging"]["total"] == len(expected) < len(every)
+
+
+def test_the_read_span_of_a_date_filter_is_loose_by_a_day() -> None:
+    assert span_of("2020-05-03", "2020-05-04T10:00") == (
+        datetime(2020, 5, 2),
+        datetime(2020, 5, 6),
+    )
+    assert span_of("not a date", None) == (None, None)
 
 
 def test_csv_cells_cannot_run_as_formulas() -> None:

@@ -7,6 +7,7 @@ the case's engine.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from threadline.resolve.sql import account_key, identity_key_sql
@@ -248,17 +249,27 @@ PARTY_INDEX = {
 }
 
 
-def timeline(r: Rows, person_id: str, limit: int) -> list[dict[str, Any]]:
+def timeline(
+    r: Rows,
+    person_id: str,
+    limit: int,
+    since: datetime | None = None,
+    before: datetime | None = None,
+) -> list[dict[str, Any]]:
     """Messages, payments and logins of a person, newest first, with evidence.
 
-    Needs the :data:`PARTY_INDEX` tables registered on the read connection.
+    Only events at or after ``since`` and before ``before`` when given. Needs the
+    :data:`PARTY_INDEX` tables registered on the read connection.
     """
+    when = """($3::TIMESTAMP IS NULL OR "at" >= $3::TIMESTAMP)
+              AND ($4::TIMESTAMP IS NULL OR "at" < $4::TIMESTAMP)"""
     return r.query_dicts(
-        f"""WITH mh AS (SELECT rid, sp, rp FROM _msg_parties WHERE sp = $1 OR rp = $1
-                        ORDER BY "at" DESC LIMIT $2),
-             ph AS (SELECT rid, sp, rp FROM _pay_parties WHERE sp = $1 OR rp = $1
+        f"""WITH mh AS (SELECT rid, sp, rp FROM _msg_parties WHERE (sp = $1 OR rp = $1)
+                        AND {when} ORDER BY "at" DESC LIMIT $2),
+             ph AS (SELECT rid, sp, rp FROM _pay_parties WHERE (sp = $1 OR rp = $1)
+                    AND {when} ORDER BY "at" DESC LIMIT $2),
+             lh AS (SELECT rid FROM _login_parties WHERE p = $1 AND {when}
                     ORDER BY "at" DESC LIMIT $2),
-             lh AS (SELECT rid FROM _login_parties WHERE p = $1 ORDER BY "at" DESC LIMIT $2),
              ev AS (
                SELECT 'message' AS kind, m.sent_at AS "at", m.source_id, m."row",
                       CASE WHEN mh.sp = $1 THEN 'sent' ELSE 'received' END AS direction,
@@ -283,7 +294,7 @@ def timeline(r: Rows, person_id: str, limit: int) -> list[dict[str, Any]]:
                   ev.other, ev.other_person, ev.detail, src.agency AS source_agency
            FROM ev JOIN sources src USING (source_id)
            ORDER BY ev."at" DESC, ev.kind, ev."row" LIMIT $2""",
-        [person_id, limit],
+        [person_id, limit, since, before],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from threadline.web import sql as web_sql
@@ -13,6 +14,7 @@ from threadline.web.workbench import SHA256, Workbench, jsonable, rows
 TIMELINE_LIMIT = 200  # events a person's profile may carry (the rest: its paged timeline)
 TIMELINE_SHOWN = 50  # events a profile carries unless asked for more
 SESSIONS_SHOWN = 20  # sessions a profile lists (the rest: the sessions list, filtered)
+Span = tuple[datetime | None, datetime | None]  # a timeline read's [since, before)
 TIMELINE_ALL = 10**9  # the timeline query's per-kind bound: none in practice
 
 
@@ -184,24 +186,49 @@ def _person_rows(r: Any, person_id: str) -> dict[str, Any]:
     }
 
 
-def timeline_view(wb: Workbench, user: User, person_id: str) -> list[dict[str, Any]]:
-    """Every event of a person, newest first, as the user may see it.
+def timeline_view(
+    wb: Workbench, user: User, person_id: str, span: Span = (None, None)
+) -> list[dict[str, Any]]:
+    """A person's events in the ``span`` (all when open), newest first, as the user sees them.
 
-    Read once per person and redacted once per record key (users of one key may open the
-    same records), until the next merge or split; the rows are shared: copy to change.
+    Read once per person and span and redacted once per record key (users of one key may
+    open the same records), until the next merge or split; the rows are shared: copy to
+    change them.
     """
     found = wb.cached(
-        ("timeline-all", person_id),
-        lambda r: rows(web_sql.timeline(r, person_id, TIMELINE_ALL)),
+        ("timeline-all", person_id, *span),
+        lambda r: rows(web_sql.timeline(r, person_id, TIMELINE_ALL, *span)),
     )
     return wb.remember(  # type: ignore[no-any-return]
-        timeline_key(wb, user, person_id), lambda: [_event(wb, user, row) for row in found]
+        timeline_key(wb, user, person_id, span), lambda: [_event(wb, user, row) for row in found]
     )
 
 
-def timeline_key(wb: Workbench, user: User, person_id: str) -> tuple[Any, ...]:
+def timeline_key(
+    wb: Workbench, user: User, person_id: str, span: Span = (None, None)
+) -> tuple[Any, ...]:
     """What names the user's :func:`timeline_view` of the person among remembered values."""
-    return ("timeline-view", person_id, *wb.record_key(user))
+    return ("timeline-view", person_id, *span, *wb.record_key(user))
+
+
+def span_of(since: str | None, to: str | None) -> Span:
+    """A read's bounds that hold every event a ``from``/``to`` date filter can keep.
+
+    Loose by a day on each side (the filter itself keeps exactly the right events); a value
+    that is no date leaves that side open.
+    """
+
+    def day(text: str | None) -> datetime | None:
+        try:
+            return datetime.fromisoformat(text[:10]) if text else None
+        except ValueError:
+            return None
+
+    start, end = day(since), day(to)
+    return (
+        start - timedelta(days=1) if start else None,
+        end + timedelta(days=2) if end else None,
+    )
 
 
 def _event(wb: Workbench, user: User, row: dict[str, Any]) -> dict[str, Any]:
