@@ -139,8 +139,10 @@ def test_analyst_journey(
     pg.click("#generate")
     bar = pg.locator("#build-progress progress#build-progress-bar")
     bar.wait_for(state="visible")
-    assert pg.locator("label[for=build-progress-bar]").inner_text().startswith(
-        ("Building the AU package", "The AU package is built")
+    assert (
+        pg.locator("label[for=build-progress-bar]")
+        .inner_text()
+        .startswith(("Building the AU package", "The AU package is built"))
     )
     assert bar.get_attribute("aria-valuenow") is not None
     assert pg.locator("#generate").is_disabled()
