@@ -60,6 +60,8 @@ class PackageJob:
     def status(self) -> dict[str, Any]:
         """The job as the status API answers it: state, step and item counts, message."""
         p = self.progress
+        # a builder that has not reported (yet, or at all: it need not report)
+        unreported = "starting" if self.state == "running" else self.state
         out: dict[str, Any] = {
             "country": self.country,
             "build": self.build,
@@ -69,13 +71,13 @@ class PackageJob:
             "elapsed_s": round(self.seconds, 1),
             "step": p.step if p else 0,
             "steps": p.steps if p else 0,
-            "name": p.name if p else "starting",
+            "name": p.name if p else unreported,
             "item": p.item if p else "",
             "done": p.done if p else 0,
             "total": p.total if p else 0,
             "percent": 100 if self.state == "done" else int(100 * p.fraction) if p else 0,
-            "message": p.message() if p else "starting the build",
-            "step_text": f"step {p.step} of {p.steps}: {p.name}" if p else "starting",
+            "message": p.message() if p else unreported,
+            "step_text": f"step {p.step} of {p.steps}: {p.name}" if p else unreported,
             "item_text": f"{p.item} {p.done:,} of {p.total:,}" if p else "",
             "error": self.error,
         }

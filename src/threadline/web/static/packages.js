@@ -87,6 +87,7 @@
         headers: { "Accept": "application/json", "X-CSRF-Token": token ? token.value : "" }
       }).then(answer).then(function (res) {
         if (!res.ok) { fail(problem(res.body, "the build could not be started")); return; }
+        if (res.body.state === "failed") { fail(res.body.error || "the build failed"); return; }
         show(res.body);
         poll();
       }).catch(function () { fail("the server could not be reached; try again"); });
