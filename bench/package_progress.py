@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from threadline import Case  # noqa: E402
-from threadline.share.package import STEPS, build_package  # noqa: E402
+from threadline.share.package import BUILD_STEPS, build_package  # noqa: E402
 from threadline.share.progress import BuildProgress, Steps  # noqa: E402
 
 
@@ -71,7 +71,7 @@ def main() -> None:
             f"over {len(v)} builds ({', '.join(f'{x:.3f}' for x in v)})"
         )
     print(f"progress reports per build: {calls}")
-    tick, hear = Steps(STEPS, Latest()).next(STEPS[0][0]), 10_000
+    tick, hear = Steps(BUILD_STEPS, Latest()).next(BUILD_STEPS[0][0]), 10_000
     began = time.perf_counter()
     for i in range(hear):
         tick(i, hear)

@@ -11,7 +11,7 @@ import pytest
 
 from threadline import Case
 from threadline.share import signing
-from threadline.share.package import STEPS, build_package
+from threadline.share.package import BUILD_STEPS, build_package
 from threadline.share.progress import BuildProgress, Steps
 
 
@@ -32,11 +32,11 @@ def test_every_step_runs_in_order_from_zero_to_its_total(
     reported: tuple[list[BuildProgress], Path, Path],
 ) -> None:
     seen, _, _ = reported
-    assert [p.step for p in seen if p.done == 0] == list(range(1, len(STEPS) + 1))
+    assert [p.step for p in seen if p.done == 0] == list(range(1, len(BUILD_STEPS) + 1))
     assert {(p.step, p.name, p.item) for p in seen} == {
-        (i, name, item) for i, (name, item) in enumerate(STEPS, start=1)
+        (i, name, item) for i, (name, item, _) in enumerate(BUILD_STEPS, start=1)
     }
-    assert all(p.steps == len(STEPS) and 0 <= p.done <= p.total for p in seen)
+    assert all(p.steps == len(BUILD_STEPS) and 0 <= p.done <= p.total for p in seen)
     for a, b in pairwise(seen):
         assert (a.step, a.done) <= (b.step, b.done), (a, b)
         assert a.fraction <= b.fraction, (a, b)
@@ -45,7 +45,7 @@ def test_every_step_runs_in_order_from_zero_to_its_total(
         else:
             assert a.done == a.total, f"step {a.step} left at {a.done} of {a.total}"
     last = seen[-1]
-    assert (last.step, last.done, last.fraction) == (len(STEPS), last.total, 1.0)
+    assert (last.step, last.done, last.fraction) == (len(BUILD_STEPS), last.total, 1.0)
 
 
 def test_the_totals_are_what_the_package_holds(
@@ -81,12 +81,19 @@ def test_the_message_names_the_step_and_the_item() -> None:
     assert p.message() == "step 2 of 6: writing dossiers (dossier 37 of 120)"
     assert p.fraction == pytest.approx((1 + 37 / 120) / 6)
     assert BuildProgress(3, 6, "x", "file", 0, 0).fraction == pytest.approx(3 / 6)
+    weighted = BuildProgress(2, 3, "typesetting", "section", 5, 10, start=0.25, share=0.5)
+    assert weighted.fraction == pytest.approx(0.5)
 
 
 def test_steps_must_run_in_the_declared_order() -> None:
     heard: list[BuildProgress] = []
-    steps = Steps([("a", "x"), ("b", "y")], heard.append)
+    steps = Steps([("a", "x", 3.0), ("b", "y", 1.0)], heard.append)
     with pytest.raises(ValueError, match="out of order"):
         steps.next("b")
-    steps.next("a")(1, 1)
-    assert heard == [BuildProgress(1, 2, "a", "x", 1, 1)]
+    steps.next("a")(1, 2)
+    steps.next("b")(1, 4)
+    assert heard == [
+        BuildProgress(1, 2, "a", "x", 1, 2, 0.0, 0.75),
+        BuildProgress(2, 2, "b", "y", 1, 4, 0.75, 0.25),
+    ]
+    assert [p.fraction for p in heard] == pytest.approx([0.375, 0.8125])

@@ -34,14 +34,16 @@ if TYPE_CHECKING:
 
 SIGNING_KEY_ENV = "THREADLINE_SIGNING_KEY"
 CASE_KEYS = "keys"
-# (step, item) in the order a build runs them: what its progress reports.
-STEPS = [
-    ("reading the case", "read"),
-    ("writing dossiers", "dossier"),
-    ("writing the HTML report", "file"),
-    ("typesetting the PDF", "section"),
-    ("writing the bundle", "file"),
-    ("signing the manifest", "file"),
+# (step, item, weight) in the order a build runs them: what its progress reports. A weight
+# is the step's share of the time in percent, measured on the demo case's largest country
+# (US: 1.2 s reading, 2.5 s typesetting, 0.7 s writing the bundle, the rest 0.1 s).
+BUILD_STEPS = [
+    ("reading the case", "read", 27.0),
+    ("writing dossiers", "dossier", 1.0),
+    ("writing the HTML report", "file", 1.0),
+    ("typesetting the PDF", "section", 55.0),
+    ("writing the bundle", "file", 14.0),
+    ("signing the manifest", "file", 2.0),
 ]
 
 
@@ -64,7 +66,7 @@ def build_package(
             ``THREADLINE_SIGNING_KEY``, else the case's own key in ``CASE/keys/`` (made on
             first use; hand its ``.pub.pem`` to the receiving agencies out of band).
         floor: the confidence floor: targets under it go to the annex, intelligence only.
-        progress: called with a ``BuildProgress`` after each item of each of the ``STEPS``
+        progress: called with a ``BuildProgress`` after each item of each of the ``BUILD_STEPS``
             (a query, a dossier, a PDF section, a file); the last one is the last step's
             ``total`` of ``total``.
 
@@ -76,7 +78,7 @@ def build_package(
         raise UsageError(f"{out}: the package folder must be new or empty")
     key_path = signing_key_path(case, signing_key)
     key = signing.load_private_key(key_path)
-    steps = Steps(STEPS, progress)
+    steps = Steps(BUILD_STEPS, progress)
     head = audit_head(case.engine)  # the audit entry the package was built from
     ref = gather(
         case.engine, str(case.info.get("name")), country, floor, steps.next("reading the case")
