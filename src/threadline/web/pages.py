@@ -282,7 +282,9 @@ def merge_decide(
 
 
 @router.get("/packages")
-def packages(request: Request, auth: Auth, built: str | None = None) -> Response:
+def packages(
+    request: Request, auth: Auth, built: Annotated[str | None, Query(max_length=40)] = None
+) -> Response:
     """Built referral packages the user may download, and whether they may build one."""
     data = views_review.packages(workbench(request), auth[0])
     return render(request, "packages.html", {"p": data, "error": None, "built": built})
