@@ -212,3 +212,18 @@ def test_the_real_builder_reports_every_step_to_the_status_endpoint(
 
 def _manifest(s: LiveServer, country: str, build: str) -> str:
     return (s.case.path / "packages" / country / build / "manifest.json").read_text()
+
+
+def test_without_javascript_the_form_waits_for_the_build(
+    gated: tuple[LiveServer, Gate], signed_in: SignIn
+) -> None:
+    s, gate = gated
+    gate.release(3)  # the build does not wait for the test
+    c = signed_in(s, "au_analyst")
+    r = c.post("/packages/AU", data={"csrf_token": c.csrf}, csrf=False)
+    assert r.status_code == 303, r.text
+    build = r.headers["location"].removeprefix("/packages?built=")
+    assert (s.case.path / "packages" / "AU" / build / "part3.txt").is_file()
+    page = c.get(r.headers["location"]).text
+    assert 'data-state="done"' in page
+    assert f"/api/packages/AU/{build}/download" in page
