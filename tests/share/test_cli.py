@@ -132,3 +132,17 @@ def test_export_formats(
     assert (tmp_path / "graphml" / "persons.graphml").is_file()
     r = cli("export", case, "--format", "pdf", "--out", tmp_path / "x")
     assert r.returncode == 2
+
+
+def test_package_says_each_step_on_stderr_unless_quiet(
+    cli: Callable[..., subprocess.CompletedProcess[str]], case: Path, tmp_path: Path
+) -> None:
+    r = cli("package", case, "--country", "GB", "--out", tmp_path / "gb")
+    assert r.returncode == 0, r.stderr
+    steps = [line for line in r.stderr.splitlines() if line.startswith("package: step")]
+    assert len(steps) == 6, r.stderr
+    assert steps[1].startswith("package: step 2 of 6: writing dossiers (")
+    assert "package: step" not in r.stdout  # stdout stays the result only
+    r = cli("--quiet", "package", case, "--country", "GB", "--out", tmp_path / "quiet")
+    assert r.returncode == 0, r.stderr
+    assert "package: step" not in r.stderr

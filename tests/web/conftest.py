@@ -20,6 +20,7 @@ import uvicorn
 
 from tests.fixtures import AGENCY, Built, build
 from threadline import Case
+from threadline.share.progress import BuildProgress, ProgressFn
 from threadline.web.app import create_app
 from threadline.web.users import add_user
 
@@ -32,10 +33,18 @@ USERS = {
 }
 
 
-def fake_package(case: Case, country: str, out: Path) -> Path:
+def fake_package(
+    case: Case, country: str, out: Path, *, progress: ProgressFn | None = None
+) -> Path:
     """Stands in for threadline.share.package in tests: a synthetic two-file package."""
-    (out / "manifest.json").write_text(f'{{"country": "{country}", "synthetic": true}}\n')
-    (out / "targets.jsonl").write_text('{"person_id": "P000000000000"}\n')
+    files = [
+        ("manifest.json", f'{{"country": "{country}", "synthetic": true}}\n'),
+        ("targets.jsonl", '{"person_id": "P000000000000"}\n'),
+    ]
+    for i, (name, text) in enumerate(files, start=1):
+        (out / name).write_text(text)
+        if progress:
+            progress(BuildProgress(1, 1, "writing the files", "file", i, len(files)))
     return out
 
 

@@ -115,6 +115,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/packages/{country}/{build}/download"): Row(
         lambda b, cc: (f"/api/packages/{cc}/{BUILD}/download", None), own_only
     ),
+    ("GET", "/api/packages/{country}/progress"): Row(
+        lambda b, cc: (f"/api/packages/{cc}/progress", None), own_only
+    ),
     ("GET", "/api/audit"): Row(plain("/api/audit"), may("audit", scoped=False)),
     # Search and the paged lists (issue 20): every hit and row passes the record rule.
     ("GET", "/api/search"): Row(plain("/api/search?q=request"), everyone),

@@ -122,8 +122,45 @@ def test_analyst_journey(
     assert "restricted" in pg.locator("p.notice").inner_text()
 
     pg.click("nav >> text=Packages")
+    # The build runs in the background; packages.js polls its progress. The first poll is
+    # held until the progress bar has been seen, then every answer is passed on and kept.
+    held: list[Any] = []
+    polled: list[dict[str, Any]] = []
+
+    def progress(route: Any) -> None:
+        if not held:
+            held.append(route)
+            return
+        answer = route.fetch()
+        polled.append(answer.json())
+        route.fulfill(response=answer)
+
+    pg.route("**/api/packages/AU/progress", progress)
     pg.click("#generate")
-    pg.wait_for_url(f"{base}/packages")
+    bar = pg.locator("#build-progress progress#build-progress-bar")
+    bar.wait_for(state="visible")
+    assert (
+        pg.locator("label[for=build-progress-bar]")
+        .inner_text()
+        .startswith(("Building the AU package", "The AU package is built"))
+    )
+    assert bar.get_attribute("aria-valuenow") is not None
+    assert pg.locator("#generate").is_disabled()
+    pg.screenshot(path=str(artefacts / "05-package-building.png"), full_page=True)
+    for _ in range(200):  # the route handler runs while Playwright waits
+        if held:
+            break
+        pg.wait_for_timeout(50)
+    progress(held[0])
+    pg.wait_for_url(re.compile(re.escape(f"{base}/packages?built=") + r"\d{8}T\d{6}Z"))
+    assert polled, "the page never polled the build's progress"
+    last = polled[-1]
+    assert (last["state"], last["done"], last["total"], last["percent"]) == ("done", 2, 2, 100)
+    assert pg.locator("#build-progress").get_attribute("data-state") == "done"
+    assert bar.get_attribute("value") == "100"
+    assert bar.get_attribute("aria-valuenow") == "100"
+    assert "is built" in pg.locator("#build-progress-label").inner_text()
+    assert pg.locator("tr.just-built").count() == 1
     with pg.expect_download() as info:
         pg.locator("a.download").first.click()
     saved = artefacts / info.value.suggested_filename

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from threadline.share.progress import Tick, no_tick
 from threadline.share.referral import Referral, TargetDossier
 
 BUNDLE_VERSION = "1.0"
@@ -135,8 +136,10 @@ ANNEX_COLUMNS = (
 SOURCE_COLUMNS = ("sha256", "kind", "format", "agency", "seizure", "ingested_at")
 
 
-def write_bundle(ref: Referral, folder: Path) -> list[Path]:
-    """Write ``package.json`` and one CSV per kind of row into ``folder``."""
+def write_bundle(ref: Referral, folder: Path, tick: Tick = no_tick) -> list[Path]:
+    """Write ``package.json`` and one CSV per kind of row into ``folder``; ``tick`` per file."""
+    files = len(COLUMNS) + 3  # package.json, a CSV per kind of row, annex.csv, sources.csv
+    tick(0, files)
     folder.mkdir(parents=True, exist_ok=True)
     annex = [_annexed(t) for t in ref.annex]
     doc = {
@@ -158,6 +161,7 @@ def write_bundle(ref: Referral, folder: Path) -> list[Path]:
     written[0].write_text(
         json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
     )
+    tick(len(written), files)
     for name, columns in COLUMNS.items():
         rows: list[dict[str, Any]] = []
         for t in ref.targets:
@@ -166,8 +170,11 @@ def write_bundle(ref: Referral, folder: Path) -> list[Path]:
                 continue
             rows += [{"person_id": t.person_id, **r} for r in getattr(t, name)]
         written.append(_csv(folder / f"{name}.csv", columns, rows))
+        tick(len(written), files)
     written.append(_csv(folder / "annex.csv", ANNEX_COLUMNS, annex))
+    tick(len(written), files)
     written.append(_csv(folder / "sources.csv", SOURCE_COLUMNS, ref.sources))
+    tick(len(written), files)
     return written
 
 

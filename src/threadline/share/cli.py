@@ -13,10 +13,11 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from threadline.cli_common import key_option, open_case, out
+from threadline.cli_common import console, key_option, open_case, out, quiet
 from threadline.share import deconflict, signing
 from threadline.share.dossier import DEFAULT_FLOOR
 from threadline.share.package import build_package, case_public_key, verify_package
+from threadline.share.progress import BuildProgress
 
 FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -63,7 +64,14 @@ def build(
 ) -> None:
     """Write a signed referral package for one country (report PDF + HTML, bundle)."""
     with open_case(case, key_file) as c:
-        folder = build_package(c, country, out_dir, signing_key=signing_key, floor=floor)
+        folder = build_package(
+            c,
+            country,
+            out_dir,
+            signing_key=signing_key,
+            floor=floor,
+            progress=None if quiet() else _step_line,
+        )
         public = None if signing_key else case_public_key(c)
     manifest = json.loads((folder / signing.MANIFEST).read_text(encoding="utf-8"))
     out.print(
@@ -74,6 +82,17 @@ def build(
     out.print(f"signer key sha256 {manifest['signature']['public_key_sha256']}")
     if public:
         out.print(f"verify with the case's public key: {public}")
+
+
+def _step_line(p: BuildProgress) -> None:
+    """One stderr line as each step of the build starts (not per item: logs stay short)."""
+    if p.done == 0:
+        items = p.item if p.total == 1 else f"{p.item}s"
+        console.print(
+            f"package: step {p.step} of {p.steps}: {p.name} ({p.total:,} {items})",
+            markup=False,
+            highlight=False,
+        )
 
 
 @package.command()

@@ -23,6 +23,7 @@ from threadline.share import signing
 from threadline.share.anchor import audit_head
 from threadline.share.bundle import BUNDLE_VERSION, write_bundle
 from threadline.share.dossier import DEFAULT_FLOOR
+from threadline.share.progress import ProgressFn, Steps
 from threadline.share.referral import Referral, gather
 from threadline.share.report import build_report
 from threadline.share.report_html import render_html
@@ -33,6 +34,17 @@ if TYPE_CHECKING:
 
 SIGNING_KEY_ENV = "THREADLINE_SIGNING_KEY"
 CASE_KEYS = "keys"
+# (step, item, weight) in the order a build runs them: what its progress reports. A weight
+# is the step's share of the time in percent, measured on the demo case's largest country
+# (US: 1.2 s reading, 2.5 s typesetting, 0.7 s writing the bundle, the rest 0.1 s).
+BUILD_STEPS = [
+    ("reading the case", "read", 27.0),
+    ("writing dossiers", "dossier", 1.0),
+    ("writing the HTML report", "file", 1.0),
+    ("typesetting the PDF", "section", 55.0),
+    ("writing the bundle", "file", 14.0),
+    ("signing the manifest", "file", 2.0),
+]
 
 
 def build_package(
@@ -42,6 +54,7 @@ def build_package(
     *,
     signing_key: Path | str | None = None,
     floor: float = DEFAULT_FLOOR,
+    progress: ProgressFn | None = None,
 ) -> Path:
     """Write a signed referral package for one country and record it in the audit log.
 
@@ -53,6 +66,9 @@ def build_package(
             ``THREADLINE_SIGNING_KEY``, else the case's own key in ``CASE/keys/`` (made on
             first use; hand its ``.pub.pem`` to the receiving agencies out of band).
         floor: the confidence floor: targets under it go to the annex, intelligence only.
+        progress: called with a ``BuildProgress`` after each item of each of the ``BUILD_STEPS``
+            (a query, a dossier, a PDF section, a file); the last one is the last step's
+            ``total`` of ``total``.
 
     Returns:
         The package folder.
@@ -62,11 +78,16 @@ def build_package(
         raise UsageError(f"{out}: the package folder must be new or empty")
     key_path = signing_key_path(case, signing_key)
     key = signing.load_private_key(key_path)
+    steps = Steps(BUILD_STEPS, progress)
     head = audit_head(case.engine)  # the audit entry the package was built from
-    ref = gather(case.engine, str(case.info.get("name")), country, floor)
+    ref = gather(
+        case.engine, str(case.info.get("name")), country, floor, steps.next("reading the case")
+    )
     out.mkdir(parents=True, exist_ok=True)
-    write_package_files(ref, out)
-    manifest = signing.sign_folder(out, {**_meta(ref), "audit_head": head}, key)
+    write_package_files(ref, out, steps)
+    manifest = signing.sign_folder(
+        out, {**_meta(ref), "audit_head": head}, key, steps.next("signing the manifest")
+    )
     details: dict[str, Any] = {
         "country": ref.country,
         "out": str(out.resolve()),
@@ -82,12 +103,15 @@ def build_package(
     return out
 
 
-def write_package_files(ref: Referral, out: Path) -> None:
-    """The report (HTML and PDF) and the bundle, before signing."""
-    report = build_report(ref)
+def write_package_files(ref: Referral, out: Path, steps: Steps) -> None:
+    """The report (HTML and PDF) and the bundle, before signing (steps 2 to 5)."""
+    report = build_report(ref, steps.next("writing dossiers"))
+    html = steps.next("writing the HTML report")
+    html(0, 1)
     (out / "report.html").write_text(render_html(report), encoding="utf-8")
-    render_pdf(report, out / "report.pdf")
-    write_bundle(ref, out / "bundle")
+    html(1, 1)
+    render_pdf(report, out / "report.pdf", steps.next("typesetting the PDF"))
+    write_bundle(ref, out / "bundle", steps.next("writing the bundle"))
 
 
 def _meta(ref: Referral) -> dict[str, Any]:

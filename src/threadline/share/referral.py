@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import phonenumbers
 import pycountry
@@ -30,12 +30,15 @@ from threadline.score import sql as score_sql
 from threadline.share import sql as share_sql
 from threadline.share.dossier import DEFAULT_FLOOR, targets_for
 from threadline.share.facts import executive_figures
+from threadline.share.progress import Tick, no_tick
 from threadline.store.engine import Engine
 
 PERSON_ID = re.compile(r"\bP[0-9a-f]{12}\b")
 # An evidence note is free text an analysis stage wrote (it may quote a chat or name the
 # payee): packages cite the source and row only; the receiver asks for the row itself.
 EVIDENCE_KEYS = ("source_sha256", "row", "table")
+GATHER_QUERIES = 13  # the reads ``gather`` makes, for its progress
+_Rows = TypeVar("_Rows")
 
 
 @dataclass
@@ -109,17 +112,24 @@ def country_code(country: str) -> tuple[str, str]:
     return str(found.alpha_2), str(found.name)
 
 
-def gather(engine: Engine, case_name: str, country: str, floor: float = DEFAULT_FLOOR) -> Referral:
+def gather(
+    engine: Engine,
+    case_name: str,
+    country: str,
+    floor: float = DEFAULT_FLOOR,
+    tick: Tick = no_tick,
+) -> Referral:
     """Read a country's targets and everything its package shows about them.
 
     Targets under the confidence ``floor`` go to the annex with their accounts and
-    reasons only.
+    reasons only. ``tick`` hears of each of the ``GATHER_QUERIES`` reads done.
     """
     code, name = country_code(country)
-    rows = targets_for(engine, code, floor)
+    q = _Queries(tick)
+    rows = q(targets_for(engine, code, floor))
     own = {str(r["person_id"]) for r in rows}
     pids = [str(r["person_id"]) for r in rows if r["above_floor"]]
-    jurisdiction_of = {str(t["person_id"]): t["country"] for t in score_sql.targets(engine)}
+    jurisdiction_of = {str(t["person_id"]): t["country"] for t in q(score_sql.targets(engine))}
     labels = _Counterparts(own)
     every = {str(r["person_id"]): _dossier(r, code) for r in rows}
     dossiers = {p: every[p] for p in pids}
@@ -130,30 +140,32 @@ def gather(engine: Engine, case_name: str, country: str, floor: float = DEFAULT_
         for row in rows:
             getattr(dossiers[str(row.pop("person_id"))], attr).append(row)
 
-    for row in share_sql.person_accounts(engine, list(own)):
+    for row in q(share_sql.person_accounts(engine, list(own))):
         every[str(row.pop("person_id"))].accounts.append(row)
-    each(share_sql.person_ips(engine, pids), "ips")
-    identities = share_sql.person_identities(engine, pids)
+    each(q(share_sql.person_ips(engine, pids)), "ips")
+    identities = q(share_sql.person_identities(engine, pids))
     for i in identities:
         i.pop("identity_key")
     each(identities, "payment_identities")
-    each([_jurisdiction(r) for r in share_sql.jurisdiction_evidence(engine, pids)], "jurisdiction")
     each(
-        [_payment(p, labels, jurisdiction_of) for p in share_sql.person_payments(engine, pids)],
+        [_jurisdiction(r) for r in q(share_sql.jurisdiction_evidence(engine, pids))], "jurisdiction"
+    )
+    each(
+        [_payment(p, labels, jurisdiction_of) for p in q(share_sql.person_payments(engine, pids))],
         "payments",
     )
-    networks = share_sql.person_networks(engine, pids)
-    each([_media(m) for m in share_sql.person_media(engine, pids)], "media")
-    for r in share_sql.person_rescue(engine, pids):
+    networks = q(share_sql.person_networks(engine, pids))
+    each([_media(m) for m in q(share_sql.person_media(engine, pids))], "media")
+    for r in q(share_sql.person_rescue(engine, pids)):
         r["evidence"] = _evidence(r["evidence"])
         each([r], "rescue")
-    for s in share_sql.person_sessions(engine, pids):
+    for s in q(share_sql.person_sessions(engine, pids)):
         for side in ("buyer", "seller"):
             if s[f"{side}_person"] in own:
                 dossiers[str(s[f"{side}_person"])].sessions.append(
                     _session(s, side, labels, jurisdiction_of)
                 )
-    scrub = _Scrubber(share_sql.identifying_values(engine, [*labels.labels, *others]), own)
+    scrub = _Scrubber(q(share_sql.identifying_values(engine, [*labels.labels, *others])), own)
     for n in networks:
         n["summary"] = scrub(n["summary"])
     each(networks, "networks")
@@ -167,10 +179,24 @@ def gather(engine: Engine, case_name: str, country: str, floor: float = DEFAULT_
         country_name=name,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         targets=list(dossiers.values()),
-        sources=share_sql.sources_by_sha256(engine, cited),
+        sources=q(share_sql.sources_by_sha256(engine, cited)),
         annex=list(annex.values()),
         floor=floor,
     )
+
+
+class _Queries:
+    """Passes each read's rows through and counts it, so ``gather`` can report its progress."""
+
+    def __init__(self, tick: Tick) -> None:
+        self.tick = tick
+        self.done = 0
+        tick(0, GATHER_QUERIES)
+
+    def __call__(self, rows: _Rows) -> _Rows:
+        self.done += 1
+        self.tick(self.done, GATHER_QUERIES)
+        return rows
 
 
 def _dossier(r: dict[str, Any], code: str) -> TargetDossier:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threadline.share import facts
+from threadline.share.progress import Tick, no_tick
 from threadline.share.referral import Referral, TargetDossier
 
 
@@ -144,14 +145,16 @@ def target_title(t: TargetDossier) -> str:
     return f"{t.country} target {t.country_rank} of {t.country_targets}: {t.person_id}"
 
 
-def build_report(ref: Referral) -> Report:
-    """The report's blocks for one country's referral."""
+def build_report(ref: Referral, tick: Tick = no_tick) -> Report:
+    """The report's blocks for one country's referral; ``tick`` hears of each dossier."""
     from threadline.share.report_target import annex_blocks, target_blocks
 
     src = SourceIndex(ref.sources)
     blocks: list[Block] = [*_summary(ref), PageBreak(), Contents()]
-    for t in ref.targets:
+    tick(0, len(ref.targets))
+    for i, t in enumerate(ref.targets, start=1):
         blocks += [PageBreak(), *target_blocks(t, src)]
+        tick(i, len(ref.targets))
     if ref.annex:
         blocks += [PageBreak(), *annex_blocks(ref, src)]
     blocks += [PageBreak(), *_sources(ref)]

@@ -33,6 +33,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import PageBreak as PdfPageBreak
 
+from threadline.share.progress import Tick, no_tick
 from threadline.share.report import (
     Block,
     Contents,
@@ -68,7 +69,7 @@ def _font() -> str:
 class _Doc(BaseDocTemplate):
     """A document that turns target headings into bookmarks and numbers its pages."""
 
-    def __init__(self, path: Path, title: str, font: str) -> None:
+    def __init__(self, path: Path, title: str, font: str, sections: Tick = no_tick) -> None:
         super().__init__(
             str(path),
             pagesize=PAGE,
@@ -82,6 +83,9 @@ class _Doc(BaseDocTemplate):
         )
         self.font = font
         self.report_title = title
+        self.sections = sections
+        self.laid_out: set[str] = set()
+        self.anchors = 0
         frame = Frame(self.leftMargin, self.bottomMargin, self.width, self.height, id="body")
         self.addPageTemplates([PageTemplate("page", [frame], onPage=self._decorate)])
 
@@ -102,6 +106,8 @@ class _Doc(BaseDocTemplate):
             self.canv.setFont(self.font, 8)
             self.canv.drawRightString(_PageRef.WIDTH, 2, str(self.page))
             self.canv.endForm()
+            self.laid_out.add(anchor)
+            self.sections(len(self.laid_out), self.anchors)
 
 
 class _PageRef(Flowable):
@@ -125,8 +131,8 @@ class _PageRef(Flowable):
         self.canv.doForm(self.form(self.anchor))
 
 
-def render_pdf(report: Report, path: Path) -> None:
-    """Write the report as a PDF file."""
+def render_pdf(report: Report, path: Path, tick: Tick = no_tick) -> None:
+    """Write the report as a PDF file; ``tick`` hears of each section (dossier) laid out."""
     font = _font()
     base = getSampleStyleSheet()
     styles = {
@@ -162,15 +168,18 @@ def render_pdf(report: Report, path: Path) -> None:
         ),
         "toc": ParagraphStyle("toc", fontName=font, fontSize=8, leading=9.5),
     }
-    doc = _Doc(path, report.title, font)
+    doc = _Doc(path, report.title, font, tick)
     story: list[Flowable] = [Paragraph(escape(report.title), styles["h1"]), Spacer(1, 4)]
     entries = [b for b in report.blocks if isinstance(b, Heading) and b.level == 1 and b.anchor]
+    doc.anchors = len(entries)
+    tick(0, len(entries))
     for block in report.blocks:
         if isinstance(block, Contents):
             story.extend(_contents(entries, styles, doc.width))
         else:
             story.extend(_flowables(block, styles, doc.width))
     doc.build(story)
+    tick(len(entries), len(entries))
 
 
 def _contents(

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from threadline.errors import UsageError
+from threadline.share.progress import Tick, no_tick
 from threadline.store.exporter import sha256_file as sha256_file
 
 MANIFEST = "manifest.json"
@@ -111,23 +112,33 @@ def canonical_json(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def sign_folder(folder: Path, meta: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+def sign_folder(
+    folder: Path, meta: dict[str, Any], key: Ed25519PrivateKey, tick: Tick = no_tick
+) -> dict[str, Any]:
     """List every file under ``folder`` with its sha256 and size, sign, and write both.
 
     Args:
         folder: the package folder; every file in it (recursively) is listed.
         meta: fields written beside ``files`` (country, case, times ...).
         key: the signer's private key.
+        tick: hears of each file hashed, and of the signature (the last item).
 
     Returns:
         The manifest as written.
     """
     (folder / PUBLIC_KEY_COPY).write_bytes(public_pem(key.public_key()))
-    files = {
-        p.relative_to(folder).as_posix(): {"sha256": sha256_file(p), "bytes": p.stat().st_size}
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name not in (MANIFEST, SIGNATURE)
-    }
+    listed = [
+        p for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in (MANIFEST, SIGNATURE)
+    ]
+    total = len(listed) + 1
+    tick(0, total)
+    files = {}
+    for i, p in enumerate(listed, start=1):
+        files[p.relative_to(folder).as_posix()] = {
+            "sha256": sha256_file(p),
+            "bytes": p.stat().st_size,
+        }
+        tick(i, total)
     manifest = {
         **meta,
         "files": files,
@@ -140,6 +151,7 @@ def sign_folder(folder: Path, meta: dict[str, Any], key: Ed25519PrivateKey) -> d
     body = canonical_json(manifest)
     (folder / MANIFEST).write_bytes(body)
     (folder / SIGNATURE).write_text(base64.b64encode(key.sign(body)).decode() + "\n")
+    tick(total, total)
     return manifest
 
 

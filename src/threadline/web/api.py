@@ -282,9 +282,23 @@ def packages(request: Request, auth: Auth) -> dict[str, Any]:
 
 
 @router.post("/packages/{country}", response_model=Loose)
-def package_generate(request: Request, auth: Auth, country: Country) -> dict[str, Any]:
+def package_generate(
+    request: Request,
+    response: Response,
+    auth: Auth,
+    country: Country,
+    background: Annotated[bool, Query(description="answer 202 at once; poll progress")] = False,
+) -> dict[str, Any]:
     """Build a referral package for one country (that country's users only)."""
-    return views_review.generate(workbench(request), auth[0], country)
+    if background:
+        response.status_code = 202
+    return views_review.generate(workbench(request), auth[0], country, background=background)
+
+
+@router.get("/packages/{country}/progress", response_model=Loose)
+def package_progress(request: Request, auth: Auth, country: Country) -> dict[str, Any]:
+    """How far the country's running or last package build has got (that country's users)."""
+    return views_review.progress(workbench(request), auth[0], country)
 
 
 @router.get(

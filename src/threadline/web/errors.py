@@ -76,6 +76,13 @@ class NotFound(WebError):
     code = "not_found"
 
 
+class Conflict(WebError):
+    """The request collides with work already under way (409), e.g. a package being built."""
+
+    status = 409
+    code = "conflict"
+
+
 class TooManyAttempts(WebError):
     """Too many failed sign-ins from one address or for one name (429)."""
 
@@ -96,6 +103,7 @@ CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    409: "conflict",
     413: "too_large",
     422: "invalid",
     429: "rate_limited",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -290,10 +290,12 @@ def merge_decide(
 
 
 @router.get("/packages")
-def packages(request: Request, auth: Auth) -> Response:
+def packages(
+    request: Request, auth: Auth, built: Annotated[str | None, Query(max_length=40)] = None
+) -> Response:
     """Built referral packages the user may download, and whether they may build one."""
     data = views_review.packages(workbench(request), auth[0])
-    return render(request, "packages.html", {"p": data, "error": None})
+    return render(request, "packages.html", {"p": data, "error": None, "built": built})
 
 
 @router.post("/packages/{country}")
@@ -301,13 +303,16 @@ def package_generate(request: Request, auth: Auth, country: str) -> Response:
     """Build a country's referral package; if refused, the packages page says why."""
     wb = workbench(request)
     try:
-        views_review.generate(wb, auth[0], country)
+        result = views_review.generate(wb, auth[0], country)
     except WebError as exc:
         data = views_review.packages(wb, auth[0])
         return render(
-            request, "packages.html", {"p": data, "error": exc.message}, status=exc.status
+            request,
+            "packages.html",
+            {"p": data, "error": exc.message, "built": None},
+            status=exc.status,
         )
-    return RedirectResponse("/packages", status_code=303)
+    return RedirectResponse(f"/packages?built={quote(result['build'])}", status_code=303)
 
 
 @router.get("/audit")

@@ -5,17 +5,21 @@ from __future__ import annotations
 import importlib
 import io
 import re
+import shutil
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from threadline.errors import UsageError
 from threadline.resolve.persons import member_key
 from threadline.web import sql as web_sql
-from threadline.web.errors import BadRequest, Forbidden, NotAvailable, NotFound
+from threadline.web.errors import BadRequest, Conflict, Forbidden, NotAvailable, NotFound
 from threadline.web.policy import User
 from threadline.web.workbench import COUNTRY, PackageBuilder, Workbench, rows
+
+if TYPE_CHECKING:
+    from threadline.share.progress import ProgressFn
 
 QUEUE_LIMIT = 200
 BUILD = re.compile(r"^\d{8}T\d{6}Z(-\d{1,3})?$")
@@ -209,8 +213,9 @@ def packages(wb: Workbench, user: User) -> dict[str, Any]:
         countries.insert(0, user.country)
     listed = []
     for cc in countries:
+        running = wb.package_jobs.running(cc)  # a half-written folder is not a package yet
         for build in sorted((root / cc).iterdir() if (root / cc).is_dir() else [], reverse=True):
-            if build.is_dir() and BUILD.match(build.name):
+            if build.is_dir() and BUILD.match(build.name) and build.name != running:
                 files = sorted(p for p in build.rglob("*") if p.is_file())
                 listed.append(
                     {
@@ -221,16 +226,25 @@ def packages(wb: Workbench, user: User) -> dict[str, Any]:
                         "download": f"/api/packages/{cc}/{build.name}/download",
                     }
                 )
+    job = wb.package_jobs.latest(user.country)
     return {
         "available": builder(wb) is not None,
         "can_generate": wb.policy.can(user, "package") and not wb.read_only,
         "countries": countries,
         "packages": listed,
+        "job": job.status() if job else None,
     }
 
 
-def generate(wb: Workbench, user: User, country: str) -> dict[str, Any]:
-    """Build one country's referral package into a new time-stamped folder (audited)."""
+def generate(
+    wb: Workbench, user: User, country: str, *, background: bool = False
+) -> dict[str, Any]:
+    """Build one country's referral package into a new time-stamped folder (audited).
+
+    The build runs as the country's package job (``progress`` reports it). In the
+    ``background`` the job's status is returned at once; else the build is waited for and
+    its error, if any, raised here.
+    """
     wb.require(user, "package")
     _check_country(wb, user, country)
     wb.require_writable()
@@ -243,14 +257,35 @@ def generate(wb: Workbench, user: User, country: str) -> dict[str, Any]:
     out, n = _root(wb) / country / stamp, 1
     while out.exists():
         out, n = _root(wb) / country / f"{stamp}-{n}", n + 1
-    out.mkdir(parents=True)
-    build_package(wb.case, country, out)
-    wb.audit(user, "package", "generate", country, build=out.name)
+
+    def run(progress: ProgressFn) -> None:
+        out.mkdir(parents=True)
+        try:
+            build_package(wb.case, country, out, progress=progress)
+        except BaseException:
+            shutil.rmtree(out, ignore_errors=True)  # half a package must not be offered
+            raise
+        wb.audit(user, "package", "generate", country, build=out.name)
+
+    job = wb.package_jobs.start(country, out.name, user.name, run)
+    if background:
+        return {**job.status(), "progress": f"/api/packages/{country}/progress"}
+    job.wait()
+    if job.exception is not None:
+        raise job.exception
     return {
         "country": country,
         "build": out.name,
         "download": f"/api/packages/{country}/{out.name}/download",
     }
+
+
+def progress(wb: Workbench, user: User, country: str) -> dict[str, Any]:
+    """How far the country's running or last package build has got (``idle``: none yet)."""
+    wb.require(user, "read")
+    _check_country(wb, user, country)
+    job = wb.package_jobs.latest(country)
+    return job.status() if job else {"country": country, "state": "idle"}
 
 
 def download(wb: Workbench, user: User, country: str, build: str) -> tuple[str, bytes, str]:
@@ -259,6 +294,8 @@ def download(wb: Workbench, user: User, country: str, build: str) -> tuple[str, 
     _check_country(wb, user, country)
     if not BUILD.match(build):
         raise BadRequest(f"{build!r} is not a package build")
+    if build == wb.package_jobs.running(country):
+        raise Conflict(f"package {country}/{build} is still being built")
     folder = _root(wb) / country / build
     files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     if not files:

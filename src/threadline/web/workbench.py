@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from threadline.case import Case
 from threadline.store.audit import os_user
@@ -22,6 +22,7 @@ from threadline.store.web_pool import ReadPool
 from threadline.web import sql as web_sql
 from threadline.web.auditlog import AuditWriter
 from threadline.web.errors import BadRequest, Forbidden, NotFound, ReadOnly, ReadsThrottled
+from threadline.web.package_jobs import PackageJobs
 from threadline.web.policy import Policy, User
 from threadline.web.sessions import LoginLimiter, SessionStore
 from threadline.web.throttle import ReadBucket
@@ -29,11 +30,22 @@ from threadline.web.throttle import ReadBucket
 PERSON_ID = re.compile(r"^P[0-9a-f]{6,64}$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
-PackageBuilder = Callable[[Case, str, Path], Any]
 CACHE_ENTRIES = 1024
 # Rows the remembered values may hold in all: a facilitator's timeline can be a hundred
 # thousand events, and a server must not grow without bound while analysts browse.
 CACHE_ROWS = 2_000_000
+
+if TYPE_CHECKING:
+    from threadline.share.progress import ProgressFn
+
+
+class PackageBuilder(Protocol):
+    """Writes one country's referral package into a folder (``share.package.build_package``)."""
+
+    def __call__(
+        self, case: Case, country: str, out_dir: Path, *, progress: ProgressFn | None = None
+    ) -> Any:
+        """Build the package, reporting each step's progress to ``progress`` when given."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,7 @@ class Workbench:
     sessions: SessionStore = field(default_factory=SessionStore)
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     reads: ReadBucket = field(default_factory=ReadBucket)
+    package_jobs: PackageJobs = field(default_factory=PackageJobs)
 
     def __post_init__(self) -> None:
         self.pool = ReadPool(self.case.engine, self.pool_size, self.time_limit_s)
@@ -271,6 +284,7 @@ class Workbench:
 
     def close(self) -> None:
         """Stop the audit writer once its queue is committed, and close the read pool."""
+        self.package_jobs.join()  # a running package build still writes to the case
         self.audit_log.close()
         self.pool.close()
 
