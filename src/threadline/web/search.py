@@ -16,17 +16,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import jellyfish
-
 from threadline.errors import InvalidValue
-from threadline.resolve.names import NameFeatures, features
+from threadline.resolve.names import features
 from threadline.store import full_text
 from threadline.values import normalise_email, normalise_ip, normalise_phone
 from threadline.web import search_sql
 from threadline.web.errors import BadRequest
 from threadline.web.policy import User
+from threadline.web.search_names import NameIndex, name_match
 from threadline.web.views_person import close_links, href
 from threadline.web.workbench import Workbench, jsonable
+
+__all__ = ["name_match", "search"]
 
 MIN_LENGTH = 2
 MAX_LENGTH = 200
@@ -39,7 +40,6 @@ TITLES = {
     "payments": "Payments (transaction id, account, phone)",
     "messages": "Message text",
 }
-FUZZY = 0.9  # Jaro-Winkler of folded names at least this counts as a fuzzy match
 
 
 def _readings(q: str, country: str) -> dict[str, Any]:
@@ -78,30 +78,15 @@ def _prepared(wb: Workbench) -> bool:
     return bool(wb.cached(("full-text",), make))
 
 
-def _names(wb: Workbench) -> list[tuple[NameFeatures, str, str, str]]:
-    def make(r: Any) -> list[tuple[NameFeatures, str, str, str]]:
-        return [(features(n), key, n, where) for key, n, where in search_sql.written_names(r)]
+def _names(wb: Workbench) -> tuple[NameIndex, list[tuple[str, str, str]]]:
+    """The case's written names indexed, and (member key, written name, where) of each."""
 
-    found: list[tuple[NameFeatures, str, str, str]] = wb.cached(("written-names",), make)
+    def make(r: Any) -> tuple[NameIndex, list[tuple[str, str, str]]]:
+        written = search_sql.written_names(r)
+        return NameIndex.of(features(n) for _, n, _ in written), written
+
+    found: tuple[NameIndex, list[tuple[str, str, str]]] = wb.cached(("written-names",), make)
     return found
-
-
-def name_match(q: NameFeatures, name: NameFeatures) -> tuple[float, str] | None:
-    """How well a written name matches the query: (score, how), or None."""
-    if not q.full or not name.full:
-        return None
-    if q.full == name.full:
-        return 1.0, "same name"
-    if q.sorted == name.sorted:
-        return 0.97, "same name, other order"
-    if set(q.tokens) <= set(name.tokens):
-        return 0.9, "part of the name"
-    if len(q.tokens) > 1 and (q.first_mp, q.last_mp) == (name.first_mp, name.last_mp):
-        return 0.88, "sounds alike"
-    similarity = jellyfish.jaro_winkler_similarity(q.sorted, name.sorted)
-    if similarity >= FUZZY:
-        return round(similarity * 0.95, 3), "similar spelling"
-    return None
 
 
 def _party(wb: Workbench, user: User, pid: Any) -> dict[str, Any]:
@@ -249,16 +234,19 @@ def _message(
 
 def _persons(wb: Workbench, user: User, q: str) -> tuple[list[dict[str, Any]], int]:
     """Persons with a name matching ``q``, best first; persons the user may not see counted."""
+    if not _may_be_a_name(wb, q):
+        return [], 0
     wanted = features(q)
     best: dict[str, tuple[float, str, str, str]] = {}
     owners = wb.cached(("member-persons",), _member_persons)
-    for name, key, written, where in _names(wb):
-        m = name_match(wanted, name)
+    index, names = _names(wb)
+    for i, score, how in index.matches(wanted):
+        key, name, where = names[i]
         pid = owners.get(key)
-        if m is None or pid is None:
+        if pid is None:
             continue
-        if pid not in best or m[0] > best[pid][0]:
-            best[pid] = (m[0], m[1], written, where)
+        if pid not in best or score > best[pid][0]:
+            best[pid] = (score, how, name, where)
     hits, hidden = [], 0
     for pid, (score, how, written, where) in sorted(best.items(), key=lambda x: (-x[1][0], x[0])):
         if not wb.visible(user, pid):
@@ -275,6 +263,11 @@ def _persons(wb: Workbench, user: User, q: str) -> tuple[list[dict[str, Any]], i
             }
         )
     return hits, hidden
+
+
+def _may_be_a_name(wb: Workbench, q: str) -> bool:
+    """Whether ``q`` can be a written name: no digits or ``@``, and not a person id."""
+    return not any(c.isdigit() or c == "@" for c in q) and not wb.known(q)
 
 
 def _member_persons(r: Any) -> dict[str, str]:
