@@ -67,15 +67,20 @@ def _amount(value: Any) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _prepared(wb: Workbench) -> bool:
-    """Whether message text is searched on the index (loading the extension once)."""
+def _prepared(wb: Workbench) -> tuple[bool, bool]:
+    """Whether message text is searched on the index, and on its ranked postings.
 
-    def make(r: Any) -> bool:
+    The extension is loaded once per generation.
+    """
+
+    def make(r: Any) -> tuple[bool, bool]:
         if not full_text.supported(wb.case.engine) or not full_text.indexed(r, "messages"):
-            return False
-        return full_text.load(wb.case.engine)
+            return False, False
+        loaded = full_text.load(wb.case.engine)
+        return loaded, loaded and full_text.has_postings(r, "messages")
 
-    return bool(wb.cached(("full-text",), make))
+    found: tuple[bool, bool] = wb.cached(("full-text",), make)
+    return found
 
 
 def _names(wb: Workbench) -> tuple[NameIndex, list[tuple[str, str, str]]]:
@@ -118,7 +123,7 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
     if not MIN_LENGTH <= len(q) <= MAX_LENGTH:
         raise BadRequest(f"search for {MIN_LENGTH} to {MAX_LENGTH} characters")
     read = _readings(q, user.country)
-    indexed = _prepared(wb)
+    indexed, ranked = _prepared(wb)
     with wb.reader() as r:
         raw: dict[str, list[dict[str, Any]]] = {
             "selectors": search_sql.selectors(r, read["values"]),
@@ -126,7 +131,7 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
             "logins": search_sql.logins(r, read["ip"], read["lower"]),
             "payments": search_sql.payments(r, read["lower"], read["phones"]),
         }
-        hits, matched = search_sql.message_hits(r, q, indexed)
+        hits, matched = search_sql.message_hits(r, q, indexed, ranked)
         # Only the best hits the user may see are read in full.
         best = [h for h in hits if wb.record_visible(user, h[4], (h[2], h[3]))]
         texts = search_sql.messages(r, [h[0] for h in best[: search_sql.HITS]])

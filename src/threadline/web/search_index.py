@@ -11,11 +11,12 @@ from typing import Any
 from threadline.pipeline import Stage
 from threadline.store import full_text
 from threadline.store.engine import Engine
+from threadline.web import search_sql
 
 
 def _run(engine: Engine) -> dict[str, Any]:
     """Index the words of every message for the workbench search (DuckDB's fts)."""
-    return full_text.build(engine)
+    return full_text.build(engine, search_sql.POSTED)
 
 
 STAGES = {"search": Stage("search", _run, {"indexed": dict(full_text.INDEXED)})}

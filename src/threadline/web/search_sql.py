@@ -21,6 +21,15 @@ HITS = 50  # hits shown per kind; the total is always counted
 CHECKED = 2000
 WORD = re.compile(r"[^\W\d_]")
 ACCOUNT = account_key("a.platform", "a.account_id")
+# What the ranked postings of the index carry of each message (the search step writes them):
+# the order of hits, and the accounts whose persons the record rule checks.
+POSTED = {
+    "messages": {
+        "sent_at": "sent_at",
+        "sender_key": account_key("platform", "sender"),
+        "recipient_key": account_key("platform", "recipient"),
+    }
+}
 LOGIN = account_key("l.platform", "l.account_id")
 
 
@@ -80,16 +89,21 @@ def payments(r: Rows, text: str, phones: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def message_hits(
-    r: Rows, text: str, indexed: bool
+    r: Rows, text: str, indexed: bool, ranked: bool = False
 ) -> tuple[list[tuple[int, float, Any, Any, Any]], int]:
     """The best-ranked :data:`CHECKED` messages matching ``text``, and how many match in all.
 
     Each hit is (row id, score, sender person, recipient person, source agency): only what
     the record rule needs (the text of the hits shown comes from :func:`messages`). Ranked
-    by BM25 on the full-text index, else found by a text scan, newest first.
+    by BM25 on the full-text index (from its ranked postings when the case has them), else
+    found by a text scan, newest first.
     """
-    if indexed:
+    if indexed and ranked:
         if not WORD.search(text):  # the index's tokenizer keeps letters only
+            return [], 0
+        return _ranked_hits(r, text)
+    if indexed:
+        if not WORD.search(text):
             return [], 0
         found = f"SELECT key AS record_id, score FROM ({full_text.hits_sql('messages')})"
         params: list[Any] = [text]
@@ -97,12 +111,12 @@ def message_hits(
         found = """SELECT record_id, epoch(sent_at) AS score FROM messages
                    WHERE instr(lower(text), ?) > 0"""
         params = [text.lower()]
-    ranked = r.query(
+    ranked_rows = r.query(
         f"""SELECT record_id, score, count(*) OVER () FROM ({found})
             ORDER BY score DESC, record_id LIMIT {CHECKED}""",
         params,
     )
-    if not ranked:
+    if not ranked_rows:
         return [], 0
     rows = r.query(
         """WITH hit AS (SELECT unnest(?) AS record_id, unnest(?) AS score)
@@ -110,10 +124,31 @@ def message_hits(
            FROM hit JOIN messages m USING (record_id) JOIN sources src USING (source_id)
            JOIN _msg_parties mp ON mp.rid = m.rowid
            ORDER BY hit.score DESC, m.sent_at DESC, m.rowid""",
-        [[str(x[0]) for x in ranked], [float(x[1] or 0) for x in ranked]],
+        [[str(x[0]) for x in ranked_rows], [float(x[1] or 0) for x in ranked_rows]],
     )
     hits = [(int(rid), float(score), sp, rp, ag) for rid, score, sp, rp, ag in rows]
-    return hits, int(ranked[0][2])
+    return hits, int(ranked_rows[0][2])
+
+
+def _ranked_hits(r: Rows, text: str) -> tuple[list[tuple[int, float, Any, Any, Any]], int]:
+    """:func:`message_hits` from the index's ranked postings: one query, no join by key.
+
+    The persons of each hit are read from ``person_members`` by the accounts' keys the
+    postings carry (:data:`POSTED`), as :data:`threadline.web.sql.PARTY_INDEX` reads them.
+    """
+    rows = r.query(
+        f"""WITH h AS ({full_text.ranked_sql("messages", list(POSTED["messages"]))}),
+                 top AS (SELECT *, count(*) OVER () AS n FROM h
+                         ORDER BY score DESC, rkey LIMIT {CHECKED})
+            SELECT top.rid, top.score, ps.person_id, pr.person_id, src.agency, top.n
+            FROM top JOIN sources src USING (source_id)
+            LEFT JOIN person_members ps ON ps.member_key = top.sender_key
+            LEFT JOIN person_members pr ON pr.member_key = top.recipient_key
+            ORDER BY top.score DESC, top.sent_at DESC, top.rid""",
+        [text],
+    )
+    hits = [(int(rid), float(score or 0), sp, rp, ag) for rid, score, sp, rp, ag, _ in rows]
+    return hits, int(rows[0][5]) if rows else 0
 
 
 def messages(r: Rows, rowids: Sequence[int]) -> dict[int, dict[str, Any]]:
