@@ -83,6 +83,12 @@ def _prepared(wb: Workbench) -> tuple[bool, bool]:
     return found
 
 
+def _looked_up(wb: Workbench) -> frozenset[str]:
+    """Tables the search step's lookups cover in full (logins, payments; none before it)."""
+    found: frozenset[str] = wb.cached(("search-lookups",), search_sql.current_lookups)
+    return found
+
+
 def _names(wb: Workbench) -> tuple[NameIndex, list[tuple[str, str, str]]]:
     """The case's written names indexed, and (member key, written name, where) of each."""
 
@@ -124,12 +130,15 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
         raise BadRequest(f"search for {MIN_LENGTH} to {MAX_LENGTH} characters")
     read = _readings(q, user.country)
     indexed, ranked = _prepared(wb)
+    looked_up = _looked_up(wb)
     with wb.reader() as r:
         raw: dict[str, list[dict[str, Any]]] = {
             "selectors": search_sql.selectors(r, read["values"]),
             "accounts": search_sql.accounts(r, read["lower"].lstrip("@"), read["ip"]),
-            "logins": search_sql.logins(r, read["ip"], read["lower"]),
-            "payments": search_sql.payments(r, read["lower"], read["phones"]),
+            "logins": search_sql.logins(r, read["ip"], read["lower"], "logins" in looked_up),
+            "payments": search_sql.payments(
+                r, read["lower"], read["phones"], "payments" in looked_up
+            ),
         }
         hits, matched = search_sql.message_hits(r, q, indexed, ranked)
         # Only the best hits the user may see are read in full.

@@ -13,7 +13,7 @@ from typing import Any
 
 from threadline.resolve.sql import account_key
 from threadline.store import full_text
-from threadline.store.engine import Rows
+from threadline.store.engine import Engine, Rows
 
 HITS = 50  # hits shown per kind; the total is always counted
 # Message hits checked against the policy, best-ranked first (a common word matches tens of
@@ -59,32 +59,146 @@ def accounts(r: Rows, handle: str, ip: str | None = None) -> list[dict[str, Any]
     )
 
 
-def logins(r: Rows, ip: str | None, device: str) -> list[dict[str, Any]]:
-    """Logins from the address ``ip`` or the device ``device``, with the account's person."""
-    return r.query_dicts(
-        f"""SELECT l.ip, l.device_id, l."at", l.platform, l.account_id, m.person_id,
-                   src.sha256 AS source_sha256, l."row", src.agency AS source_agency
-            FROM logins l JOIN sources src USING (source_id)
-            LEFT JOIN person_members m ON m.member_key = {LOGIN}
-            WHERE l.ip = $1 OR lower(trim(l.device_id)) = $2
-            ORDER BY l."at" DESC, src.sha256, l."row" """,
-        [ip, device],
+# -- value lookups: the search step's sorted (field, value, row id) tables ------------------------
+LOOKUP_SCHEMA = "search_lookup"
+# Per table, the values a search compares, as the queries below compare them: "text" fields
+# folded (lower(trim(...))), the others as stored.
+LOOKUPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "logins": (("ip", "ip"), ("text", "lower(trim(device_id))")),
+    "payments": (
+        ("text", "lower(trim(transaction_id))"),
+        ("text", "lower(trim(sender_account))"),
+        ("text", "lower(trim(receiver_account))"),
+        ("phone", "sender_phone"),
+        ("phone", "receiver_phone"),
+    ),
+}
+
+
+def lookup_table(table: str) -> str:
+    """The lookup table of ``table``'s searched values."""
+    return f"{LOOKUP_SCHEMA}.{table}"
+
+
+def build_lookups(engine: Engine) -> dict[str, int]:
+    """Write :data:`LOOKUPS`: ordered by value, so an equality reads one row group of it.
+
+    Each also records how many rows of its table it covers (``rows_covered``): after an
+    ingest that the search step has not followed yet, the search scans the table instead.
+    """
+    engine.execute(f"CREATE SCHEMA IF NOT EXISTS {LOOKUP_SCHEMA}")
+    summary = {}
+    for table, fields in LOOKUPS.items():
+        parts = " UNION ALL ".join(
+            f"SELECT '{field}' AS field, {sql} AS value, rowid AS rid FROM {table} "
+            f"WHERE {sql} IS NOT NULL"
+            for field, sql in fields
+        )
+        engine.execute(
+            f"CREATE OR REPLACE TABLE {lookup_table(table)} AS "
+            f"SELECT * FROM ({parts}) ORDER BY value, field, rid"
+        )
+        engine.execute(
+            f"CREATE OR REPLACE TABLE {lookup_table(table)}_covered AS "
+            f"SELECT {_ROWS.format(table=table)} AS rows_covered"
+        )
+        summary[f"{table}_lookup_values"] = int(
+            engine.scalar(f"SELECT count(*) FROM {lookup_table(table)}") or 0
+        )
+    return summary
+
+
+_ROWS = "(SELECT coalesce(max(rowid) + 1, 0) FROM {table})"
+
+
+def current_lookups(r: Rows) -> frozenset[str]:
+    """The tables whose lookup covers every row (none in a case analysed before them)."""
+    found = r.query(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
+        "AND list_contains(?, table_name) AND table_catalog = current_database()",
+        [LOOKUP_SCHEMA, [f"{t}_covered" for t in LOOKUPS]],
+    )
+    if int(found[0][0]) < len(LOOKUPS):
+        return frozenset()
+    return frozenset(
+        table
+        for table in LOOKUPS
+        if r.query(
+            f"SELECT rows_covered = {_ROWS.format(table=table)} FROM {lookup_table(table)}_covered"
+        )[0][0]
     )
 
 
-def payments(r: Rows, text: str, phones: Sequence[str]) -> list[dict[str, Any]]:
-    """Payments with the transaction id ``text``, or paid from or to that account or phone."""
+def _found(
+    table: str, looked_up: bool, where: str, fields: dict[str, int], values: Sequence[Any]
+) -> tuple[str, list[Any]]:
+    """SQL and parameters of the row ids of ``table`` a search finds.
+
+    ``where`` is the condition on ``table`` (parameters ``values``); from the lookup, each
+    field in ``fields`` is compared with the values of that parameter (a value or a list),
+    all of them listed in one ``IN`` that the scan of the sorted lookup is filtered with.
+    """
+    if not looked_up:
+        return f"SELECT rowid AS rid FROM {table} WHERE {where}", list(values)
+    lists = [_listed(values[n - 1]) for n in fields.values()]
+    wanted = [v for each in lists for v in each]
+    if not wanted:
+        return "SELECT NULL::BIGINT AS rid WHERE false", []
+    marks = ", ".join("?" for _ in wanted)
+    either = " OR ".join(f"(field = '{field}' AND list_contains(?, value))" for field in fields)
+    return (
+        f"SELECT DISTINCT rid FROM {lookup_table(table)} WHERE value IN ({marks}) AND ({either})",
+        [*wanted, *lists],
+    )
+
+
+def _listed(value: Any) -> list[Any]:
+    """A parameter's values: the list's, or the one value; never None."""
+    return [v for v in (value if isinstance(value, list | tuple) else [value]) if v is not None]
+
+
+def logins(r: Rows, ip: str | None, device: str, looked_up: bool = False) -> list[dict[str, Any]]:
+    """Logins from the address ``ip`` or the device ``device``, with the account's person."""
+    found, params = _found(
+        "logins",
+        looked_up,
+        "ip = ? OR lower(trim(device_id)) = ?",
+        {"ip": 1, "text": 2},
+        [ip, device],
+    )
     return r.query_dicts(
-        """SELECT p.provider, p.transaction_id, p.sent_at, p.amount, p.currency,
-                  p.sender_account, p.receiver_account, pp.sp, pp.rp,
-                  src.sha256 AS source_sha256, p."row", src.agency AS source_agency
-           FROM payments p JOIN sources src USING (source_id)
-           JOIN _pay_parties pp ON pp.rid = p.rowid
-           WHERE lower(trim(p.transaction_id)) = $1 OR lower(trim(p.sender_account)) = $1
-              OR lower(trim(p.receiver_account)) = $1
-              OR list_contains($2, p.sender_phone) OR list_contains($2, p.receiver_phone)
-           ORDER BY p.sent_at DESC, src.sha256, p."row" """,
+        f"""WITH hit AS ({found})
+            SELECT l.ip, l.device_id, l."at", l.platform, l.account_id, m.person_id,
+                   src.sha256 AS source_sha256, l."row", src.agency AS source_agency
+            FROM logins l JOIN hit ON l.rowid = hit.rid JOIN sources src USING (source_id)
+            LEFT JOIN person_members m ON m.member_key = {LOGIN}
+            ORDER BY l."at" DESC, src.sha256, l."row" """,
+        params,
+    )
+
+
+def payments(
+    r: Rows, text: str, phones: Sequence[str], looked_up: bool = False
+) -> list[dict[str, Any]]:
+    """Payments with the transaction id ``text``, or paid from or to that account or phone."""
+    found, params = _found(
+        "payments",
+        looked_up,
+        """lower(trim(transaction_id)) = $1 OR lower(trim(sender_account)) = $1
+           OR lower(trim(receiver_account)) = $1
+           OR list_contains($2, sender_phone) OR list_contains($2, receiver_phone)""",
+        {"text": 1, "phone": 2},
         [text, list(phones)],
+    )
+    return r.query_dicts(
+        f"""WITH hit AS ({found})
+            SELECT p.provider, p.transaction_id, p.sent_at, p.amount, p.currency,
+                   p.sender_account, p.receiver_account, pp.sp, pp.rp,
+                   src.sha256 AS source_sha256, p."row", src.agency AS source_agency
+            FROM payments p JOIN hit ON p.rowid = hit.rid JOIN sources src USING (source_id)
+            JOIN _pay_parties pp ON pp.rid = p.rowid
+            ORDER BY p.sent_at DESC, src.sha256, p."row" """,
+        params,
     )
 
 
