@@ -34,13 +34,17 @@ LOGIN = account_key("l.platform", "l.account_id")
 
 
 def selectors(r: Rows, values: Sequence[str]) -> list[dict[str, Any]]:
-    """Phone, e-mail and device selectors equal to one of ``values``, with their owner."""
+    """Phone, e-mail and device selectors equal to one of ``values``, with their owner.
+
+    A semi-join, not ``list_contains``: DuckDB pushes the values into the scan as a filter.
+    """
     return r.query_dicts(
         """SELECT s.selector_type, s.value, s.entity_key, m.person_id, s.table_name,
                   src.sha256 AS source_sha256, s."row", src.agency AS source_agency
            FROM selectors s JOIN sources src USING (source_id)
            LEFT JOIN person_members m ON m.member_key = s.entity_key
-           WHERE list_contains(?, s.value) AND s.selector_type IN ('phone', 'email', 'device')
+           WHERE s.value IN (SELECT unnest(?::VARCHAR[]))
+             AND s.selector_type IN ('phone', 'email', 'device')
            ORDER BY s.selector_type, s.value, m.person_id, src.sha256, s."row" """,
         [list(values)],
     )
@@ -268,14 +272,16 @@ def _ranked_hits(r: Rows, text: str) -> tuple[list[tuple[int, float, Any, Any, A
 def messages(r: Rows, rowids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The messages of the given row ids, with their source file's hash and row.
 
-    The ids are inlined as integer literals (they come from the store, and ``int`` checks
-    them): a constant list lets DuckDB fetch the rows by id instead of scanning the table.
+    The ids are a semi-join (``IN (SELECT unnest(?))``): DuckDB then pushes them into the
+    scan of ``messages`` and reads only their row groups, where a constant ``IN`` list is
+    checked against every row.
     """
     rows = r.query_dicts(
         """SELECT m.rowid AS rid, m.platform, m.sender, m.recipient, m.sent_at, m.text,
                   src.sha256 AS source_sha256, m."row", src.agency AS source_agency
            FROM messages m JOIN sources src USING (source_id)
-           WHERE m.rowid IN ({ids})""".format(ids=", ".join(str(int(i)) for i in rowids) or "NULL")
+           WHERE m.rowid IN (SELECT unnest(?::BIGINT[]))""",
+        [[int(i) for i in rowids]],
     )
     return {int(x["rid"]): x for x in rows}
 
