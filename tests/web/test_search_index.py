@@ -1,0 +1,125 @@
+"""The search step's ranked postings and value lookups give exactly what the scans give.
+
+On the web fixture case (analysed with the search step): message hits from the ranked
+postings against the BM25 query on the index's own postings, and logins and payments from
+the sorted lookups against the table scans, for every value the case holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fixtures import Built
+from tests.web.conftest import copy_case
+from threadline import Case
+from threadline.store import full_text
+from threadline.web import search_sql
+from threadline.web.policy import load_policy
+from threadline.web.search import _readings
+from threadline.web.workbench import Workbench
+
+
+@pytest.fixture(scope="module")
+def workbench(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
+    case_dir = copy_case(built, tmp_path_factory.mktemp("search-index") / "case")
+    with Case.open(case_dir) as case:
+        full_text.load(case.engine)
+        wb = Workbench(case, load_policy(case.path), package_builder=None)
+        yield wb
+        wb.pool.close()
+
+
+def words(wb: Workbench) -> list[str]:
+    """Every word of the case's messages, a few phrases of them, and words that are absent."""
+    with wb.reader() as r:
+        found = sorted(
+            {
+                str(w)
+                for (w,) in r.query(
+                    "SELECT DISTINCT unnest(regexp_extract_all(lower(text), '[a-z]+')) "
+                    "FROM messages"
+                )
+            }
+        )
+    return [*found, " ".join(found[:3]), "[REQUEST] " + found[-1], "zzqx", "the", "1234"]
+
+
+def test_the_search_step_wrote_postings_and_lookups(workbench: Workbench) -> None:
+    with workbench.reader() as r:
+        assert full_text.has_postings(r, "messages")
+        assert search_sql.current_lookups(r) == frozenset(search_sql.LOOKUPS)
+        postings = r.query(f"SELECT count(*) FROM {full_text.postings_table('messages')}")
+        assert postings[0][0] > 0
+
+
+def test_message_hits_from_ranked_postings_equal_the_bm25_query(workbench: Workbench) -> None:
+    with workbench.reader() as r:
+        checked = 0
+        for q in words(workbench):
+            ranked = search_sql.message_hits(r, q, True, True)
+            scored = search_sql.message_hits(r, q, True, False)
+            assert ranked == scored, q  # same rows, order, persons, agencies, scores and count
+            checked += bool(ranked[1])
+        assert checked > 5  # the words do find messages
+
+
+def test_the_ranked_hits_follow_the_checked_limit(
+    workbench: Workbench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_sql, "CHECKED", 3)  # the cut falls among tied scores
+    with workbench.reader() as r:
+        for q in ("request", "[REQUEST] price"):
+            ranked = search_sql.message_hits(r, q, True, True)
+            assert ranked == search_sql.message_hits(r, q, True, False), q
+            assert len(ranked[0]) == 3
+            assert ranked[1] > 3
+
+
+def values(wb: Workbench) -> list[str]:
+    """Every login and payment value of the case, as typed: other case, spaces around."""
+    with wb.reader() as r:
+        rows = r.query(
+            """SELECT DISTINCT v FROM (
+                 SELECT ip AS v FROM logins UNION ALL SELECT device_id FROM logins
+                 UNION ALL SELECT transaction_id FROM payments
+                 UNION ALL SELECT sender_account FROM payments
+                 UNION ALL SELECT receiver_account FROM payments
+                 UNION ALL SELECT sender_phone FROM payments
+                 UNION ALL SELECT receiver_phone FROM payments) WHERE v IS NOT NULL"""
+        )
+    found = sorted(str(v) for (v,) in rows)
+    return [*found, *(f" {v.upper()} " for v in found[::3]), "request", "10.0.0.999"]
+
+
+def test_logins_and_payments_from_lookups_equal_the_scans(workbench: Workbench) -> None:
+    found = 0
+    with workbench.reader() as r:
+        for q in values(workbench):
+            read: dict[str, Any] = _readings(q, "AU")
+            logins = search_sql.logins(r, read["ip"], read["lower"], True)
+            assert logins == search_sql.logins(r, read["ip"], read["lower"], False), q
+            payments = search_sql.payments(r, read["lower"], read["phones"], True)
+            assert payments == search_sql.payments(r, read["lower"], read["phones"], False), q
+            found += bool(logins) + bool(payments)
+    assert found > 10
+
+
+def test_a_lookup_behind_an_ingest_is_not_used(built: Built, tmp_path: Path) -> None:
+    case_dir = copy_case(built, tmp_path / "case")
+    with Case.open(case_dir) as case:
+        # As an ingest after the analysis would: a login the lookup has not seen.
+        case.engine.execute(
+            "INSERT INTO logins SELECT * REPLACE ('203.0.113.77' AS ip) FROM logins LIMIT 1"
+        )
+        wb = Workbench(case, load_policy(case.path), package_builder=None)
+        try:
+            with wb.reader() as r:
+                assert "logins" not in search_sql.current_lookups(r)
+                assert "payments" in search_sql.current_lookups(r)
+                assert search_sql.logins(r, "203.0.113.77", "203.0.113.77", False)
+        finally:
+            wb.pool.close()
