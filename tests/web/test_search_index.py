@@ -123,3 +123,23 @@ def test_a_lookup_behind_an_ingest_is_not_used(built: Built, tmp_path: Path) -> 
                 assert search_sql.logins(r, "203.0.113.77", "203.0.113.77", False)
         finally:
             wb.pool.close()
+
+
+def test_only_selector_links_need_closing(built: Built, workbench: Workbench) -> None:
+    """Every evidence link search gives is one the user may open (checked for all kinds)."""
+    from threadline.web.policy import User
+    from threadline.web.search import search
+    from threadline.web.views_person import close_links
+
+    queries = ["request", "price", "81.2.0.1", "+61410000000", *values(workbench)[:40]]
+    opened = 0
+    for agency, country in (("AFP", "AU"), ("NCA", "GB"), ("PNP", "PH"), ("FBI", "US")):
+        user = User("t", agency, country, "analyst")
+        for q in queries:
+            answer = search(workbench, user, q)
+            links = [h for g in answer["groups"] for h in g["hits"] if g["kind"] != "persons"]
+            before = [h["href"] for h in links]
+            close_links(workbench, user, links)  # what the workbench's rule allows
+            assert [h["href"] for h in links] == before, (country, q)
+            opened += sum(h is not None for h in before)
+    assert opened > 20

@@ -208,7 +208,10 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
     groups["persons"], restricted["persons"] = persons
     totals = {k: len(v) for k, v in groups.items()} | {"messages": len(best)}
     shown = {k: v[: search_sql.HITS] for k, v in groups.items()}
-    close_links(wb, user, [h for k in KINDS if k != "persons" for h in shown[k]])
+    # A hit of an account, login, payment or message passed the record rule on the record
+    # its link opens, with the same parties (or more): the link opens. A selector's link
+    # opens the record it was read from, whose parties may be others.
+    close_links(wb, user, shown["selectors"])
     wb.audit(
         user, "search", "case", q, hits=sum(totals.values()), restricted=sum(restricted.values())
     )
