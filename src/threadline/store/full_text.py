@@ -171,20 +171,37 @@ def has_postings(r: Rows, table: str) -> bool:
     return bool(rows)
 
 
-def ranked_sql(table: str, extra: Sequence[str] = ()) -> str:
-    """SQL of (``rid``, ``rkey``, ``source_id``, ``score``) of rows matching the query (``?``).
+def terms_sql(table: str) -> str:
+    """SQL of (``termid``, ``idf``, ``df``) of each indexed term of the query (``?``).
 
-    The scores are :func:`hits_sql`'s, computed the same way from the same values; ``rid``
-    is the row id in ``table`` and ``rkey`` the rank of its key (the tie-break by key);
-    ``extra`` are more columns of the postings (see :func:`build_postings`).
+    The query is tokenised and stemmed as the index was; ``idf`` is :func:`hits_sql`'s.
     """
     s = schema(table)
-    more = "".join(f", any_value(p.{name}) AS {name}" for name in extra)
     return f"""WITH tokens AS (SELECT DISTINCT stem(unnest({s}.tokenize(?)), 'porter') AS t),
-         st AS (SELECT num_docs FROM {s}.stats),
-         q AS (SELECT d.termid, log((st.num_docs - d.df + 0.5) / (d.df + 0.5) + 1) AS idf
-               FROM {s}.dict d JOIN tokens ON d.term = tokens.t CROSS JOIN st)
+         st AS (SELECT num_docs FROM {s}.stats)
+       SELECT d.termid, log((st.num_docs - d.df + 0.5) / (d.df + 0.5) + 1) AS idf, d.df
+       FROM {s}.dict d JOIN tokens ON d.term = tokens.t CROSS JOIN st
+       ORDER BY d.termid"""
+
+
+def ranked_sql(table: str, terms: int, extra: Sequence[str] = ()) -> str:
+    """SQL of (``rid``, ``rkey``, ``source_id``, ``score``) of rows with any of ``terms`` terms.
+
+    Parameters: the term ids and their ``idf`` (two lists, from :func:`terms_sql`). The
+    scores are :func:`hits_sql`'s, computed the same way from the same values; ``rid`` is
+    the row id in ``table`` and ``rkey`` the rank of its key (the tie-break by key);
+    ``extra`` are more columns of the postings (see :func:`build_postings`). One term needs
+    no grouping: its postings are one per row.
+    """
+    p = postings_table(table)
+    if terms == 1:
+        more = "".join(f", p.{name}" for name in extra)
+        return f"""SELECT p.rid, p.rkey, p.source_id,
+                          CAST(list_extract($2, 1) AS DOUBLE) * p.tfw / p.norm AS score{more}
+                   FROM {p} p WHERE p.termid = list_extract($1, 1)"""
+    more = "".join(f", any_value(p.{name}) AS {name}" for name in extra)
+    return f"""WITH q AS (SELECT unnest($2::DOUBLE[]) AS idf, unnest($1) AS termid)
        SELECT p.rid, any_value(p.rkey) AS rkey, any_value(p.source_id) AS source_id,
               sum(q.idf * p.tfw / p.norm) AS score{more}
-       FROM {postings_table(table)} p JOIN q USING (termid)
+       FROM {p} p JOIN q USING (termid)
        GROUP BY p.rid"""

@@ -249,24 +249,31 @@ def message_hits(
 
 
 def _ranked_hits(r: Rows, text: str) -> tuple[list[tuple[int, float, Any, Any, Any]], int]:
-    """:func:`message_hits` from the index's ranked postings: one query, no join by key.
+    """:func:`message_hits` from the index's ranked postings: no join by key.
 
     The persons of each hit are read from ``person_members`` by the accounts' keys the
     postings carry (:data:`POSTED`), as :data:`threadline.web.sql.PARTY_INDEX` reads them.
+    A one-term query is counted by the term's document frequency.
     """
+    terms = r.query(full_text.terms_sql("messages"), [text])
+    if not terms:
+        return [], 0
+    ranked = full_text.ranked_sql("messages", len(terms), list(POSTED["messages"]))
+    count = "" if len(terms) == 1 else ", count(*) OVER () AS n"
     rows = r.query(
-        f"""WITH h AS ({full_text.ranked_sql("messages", list(POSTED["messages"]))}),
-                 top AS (SELECT *, count(*) OVER () AS n FROM h
-                         ORDER BY score DESC, rkey LIMIT {CHECKED})
-            SELECT top.rid, top.score, ps.person_id, pr.person_id, src.agency, top.n
+        f"""WITH h AS ({ranked}),
+                 top AS (SELECT *{count} FROM h ORDER BY score DESC, rkey LIMIT {CHECKED})
+            SELECT top.rid, top.score, ps.person_id, pr.person_id, src.agency
+                   {", top.n" if count else ""}
             FROM top JOIN sources src USING (source_id)
             LEFT JOIN person_members ps ON ps.member_key = top.sender_key
             LEFT JOIN person_members pr ON pr.member_key = top.recipient_key
             ORDER BY top.score DESC, top.sent_at DESC, top.rid""",
-        [text],
+        [[int(t[0]) for t in terms], [float(t[1]) for t in terms]],
     )
-    hits = [(int(rid), float(score or 0), sp, rp, ag) for rid, score, sp, rp, ag, _ in rows]
-    return hits, int(rows[0][5]) if rows else 0
+    hits = [(int(x[0]), float(x[1] or 0), x[2], x[3], x[4]) for x in rows]
+    matched = int(terms[0][2]) if len(terms) == 1 else int(rows[0][5]) if rows else 0
+    return hits, matched
 
 
 def messages(r: Rows, rowids: Sequence[int]) -> dict[int, dict[str, Any]]:
