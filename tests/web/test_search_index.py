@@ -98,6 +98,13 @@ def values(wb: Workbench) -> list[str]:
 def test_logins_and_payments_from_lookups_equal_the_scans(workbench: Workbench) -> None:
     found = 0
     with workbench.reader() as r:
+        parties = {
+            (sha, row): (sp, rp)
+            for sha, row, sp, rp in r.query(
+                """SELECT src.sha256, p."row", pp.sp, pp.rp FROM payments p
+                   JOIN sources src USING (source_id) JOIN _pay_parties pp ON pp.rid = p.rowid"""
+            )
+        }
         for q in values(workbench):
             read: dict[str, Any] = _readings(q, "AU")
             logins = search_sql.logins(r, read["ip"], read["lower"], True)
@@ -105,6 +112,8 @@ def test_logins_and_payments_from_lookups_equal_the_scans(workbench: Workbench) 
             payments = search_sql.payments(r, read["lower"], read["phones"], True)
             assert payments == search_sql.payments(r, read["lower"], read["phones"], False), q
             found += bool(logins) + bool(payments)
+            for hit in payments:  # the persons are the workbench's party index's
+                assert (hit["sp"], hit["rp"]) == parties[hit["source_sha256"], hit["row"]], q
     assert found > 10
 
 

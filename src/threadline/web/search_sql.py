@@ -1,8 +1,9 @@
 """SQL of the workbench search: selectors, accounts, logins, payments and message text.
 
 Every query returns the source file's hash, row and agency of each hit, and the persons it
-is about, so the caller can apply the record rule to each hit. The payment and message
-queries need the :data:`threadline.web.sql.PARTY_INDEX` tables on the read connection.
+is about, so the caller can apply the record rule to each hit. The message query without
+the ranked postings needs the :data:`threadline.web.sql.PARTY_INDEX` tables on the read
+connection.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from threadline.resolve.sql import account_key
+from threadline.resolve.sql import account_key, identity_key_sql
 from threadline.store import full_text
 from threadline.store.engine import Engine, Rows
 
@@ -31,6 +32,8 @@ POSTED = {
     }
 }
 LOGIN = account_key("l.platform", "l.account_id")
+SENDER = identity_key_sql("sender", "p")
+RECEIVER = identity_key_sql("receiver", "p")
 
 
 def selectors(r: Rows, values: Sequence[str]) -> list[dict[str, Any]]:
@@ -184,7 +187,11 @@ def logins(r: Rows, ip: str | None, device: str, looked_up: bool = False) -> lis
 def payments(
     r: Rows, text: str, phones: Sequence[str], looked_up: bool = False
 ) -> list[dict[str, Any]]:
-    """Payments with the transaction id ``text``, or paid from or to that account or phone."""
+    """Payments with the transaction id ``text``, or paid from or to that account or phone.
+
+    The persons of the few hits are read from ``person_members`` by the identity keys, as
+    :data:`threadline.web.sql.PARTY_INDEX` reads them for every payment.
+    """
     found, params = _found(
         "payments",
         looked_up,
@@ -197,10 +204,12 @@ def payments(
     return r.query_dicts(
         f"""WITH hit AS ({found})
             SELECT p.provider, p.transaction_id, p.sent_at, p.amount, p.currency,
-                   p.sender_account, p.receiver_account, pp.sp, pp.rp,
-                   src.sha256 AS source_sha256, p."row", src.agency AS source_agency
+                   p.sender_account, p.receiver_account, ps.person_id AS sp,
+                   pr.person_id AS rp, src.sha256 AS source_sha256, p."row",
+                   src.agency AS source_agency
             FROM payments p JOIN hit ON p.rowid = hit.rid JOIN sources src USING (source_id)
-            JOIN _pay_parties pp ON pp.rid = p.rowid
+            LEFT JOIN person_members ps ON ps.member_key = {SENDER}
+            LEFT JOIN person_members pr ON pr.member_key = {RECEIVER}
             ORDER BY p.sent_at DESC, src.sha256, p."row" """,
         params,
     )
