@@ -89,7 +89,8 @@ def values(wb: Workbench) -> list[str]:
                  UNION ALL SELECT sender_account FROM payments
                  UNION ALL SELECT receiver_account FROM payments
                  UNION ALL SELECT sender_phone FROM payments
-                 UNION ALL SELECT receiver_phone FROM payments) WHERE v IS NOT NULL"""
+                 UNION ALL SELECT receiver_phone FROM payments
+                 UNION ALL SELECT value FROM selectors) WHERE v IS NOT NULL"""
         )
     found = sorted(str(v) for (v,) in rows)
     return [*found, *(f" {v.upper()} " for v in found[::3]), "request", "10.0.0.999"]
@@ -112,6 +113,8 @@ def test_logins_and_payments_from_lookups_equal_the_scans(workbench: Workbench) 
             payments = search_sql.payments(r, read["lower"], read["phones"], True)
             assert payments == search_sql.payments(r, read["lower"], read["phones"], False), q
             found += bool(logins) + bool(payments)
+            chosen = search_sql.selectors(r, read["values"], True)
+            assert chosen == search_sql.selectors(r, read["values"], False), q
             for hit in payments:  # the persons are the workbench's party index's
                 assert (hit["sp"], hit["rp"]) == parties[hit["source_sha256"], hit["row"]], q
     assert found > 10
@@ -132,6 +135,16 @@ def test_a_lookup_behind_an_ingest_is_not_used(built: Built, tmp_path: Path) -> 
                 assert search_sql.logins(r, "203.0.113.77", "203.0.113.77", False)
         finally:
             wb.pool.close()
+
+
+def test_lookups_behind_a_resolve_are_not_used(built: Built, tmp_path: Path) -> None:
+    """Resolve rewrites the selectors; a lookup written before it may name other rows."""
+    case_dir = copy_case(built, tmp_path / "case")
+    with Case.open(case_dir) as case:
+        assert search_sql.current_lookups(case.engine) == frozenset(search_sql.LOOKUPS)
+        # As an analysis stopped after its resolve step would leave the case.
+        case.note("analyze", {"stage": "resolve", "summary": {}})
+        assert search_sql.current_lookups(case.engine) == frozenset()
 
 
 def test_only_selector_links_need_closing(built: Built, workbench: Workbench) -> None:

@@ -133,7 +133,7 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
     looked_up = _looked_up(wb)
     with wb.reader() as r:
         raw: dict[str, list[dict[str, Any]]] = {
-            "selectors": search_sql.selectors(r, read["values"]),
+            "selectors": search_sql.selectors(r, read["values"], "selectors" in looked_up),
             "accounts": search_sql.accounts(r, read["lower"].lstrip("@"), read["ip"]),
             "logins": search_sql.logins(r, read["ip"], read["lower"], "logins" in looked_up),
             "payments": search_sql.payments(

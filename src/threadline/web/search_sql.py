@@ -36,20 +36,28 @@ SENDER = identity_key_sql("sender", "p")
 RECEIVER = identity_key_sql("receiver", "p")
 
 
-def selectors(r: Rows, values: Sequence[str]) -> list[dict[str, Any]]:
+def selectors(r: Rows, values: Sequence[str], looked_up: bool = False) -> list[dict[str, Any]]:
     """Phone, e-mail and device selectors equal to one of ``values``, with their owner.
 
-    A semi-join, not ``list_contains``: DuckDB pushes the values into the scan as a filter.
+    From the search step's lookup when it is current, else by a semi-join (not
+    ``list_contains``: DuckDB pushes the values into the scan as a filter).
     """
-    return r.query_dicts(
-        """SELECT s.selector_type, s.value, s.entity_key, m.person_id, s.table_name,
-                  src.sha256 AS source_sha256, s."row", src.agency AS source_agency
-           FROM selectors s JOIN sources src USING (source_id)
-           LEFT JOIN person_members m ON m.member_key = s.entity_key
-           WHERE s.value IN (SELECT unnest(?::VARCHAR[]))
-             AND s.selector_type IN ('phone', 'email', 'device')
-           ORDER BY s.selector_type, s.value, m.person_id, src.sha256, s."row" """,
+    found, params = _found(
+        "selectors",
+        looked_up,
+        "value IN (SELECT unnest(?::VARCHAR[]))",
+        {"value": 1},
         [list(values)],
+    )
+    return r.query_dicts(
+        f"""WITH hit AS ({found})
+            SELECT s.selector_type, s.value, s.entity_key, m.person_id, s.table_name,
+                   src.sha256 AS source_sha256, s."row", src.agency AS source_agency
+            FROM selectors s JOIN hit ON s.rowid = hit.rid JOIN sources src USING (source_id)
+            LEFT JOIN person_members m ON m.member_key = s.entity_key
+            WHERE s.selector_type IN ('phone', 'email', 'device')
+            ORDER BY s.selector_type, s.value, m.person_id, src.sha256, s."row" """,
+        params,
     )
 
 
@@ -71,6 +79,7 @@ LOOKUP_SCHEMA = "search_lookup"
 # Per table, the values a search compares, as the queries below compare them: "text" fields
 # folded (lower(trim(...))), the others as stored.
 LOOKUPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "selectors": (("value", "value"),),
     "logins": (("ip", "ip"), ("text", "lower(trim(device_id))")),
     "payments": (
         ("text", "lower(trim(transaction_id))"),
@@ -82,6 +91,10 @@ LOOKUPS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+# Only the rows a search reads are looked up.
+LOOKUP_ROWS = {"selectors": "selector_type IN ('phone', 'email', 'device')"}
+
+
 def lookup_table(table: str) -> str:
     """The lookup table of ``table``'s searched values."""
     return f"{LOOKUP_SCHEMA}.{table}"
@@ -90,15 +103,17 @@ def lookup_table(table: str) -> str:
 def build_lookups(engine: Engine) -> dict[str, int]:
     """Write :data:`LOOKUPS`: ordered by value, so an equality reads one row group of it.
 
-    Each also records how many rows of its table it covers (``rows_covered``): after an
-    ingest that the search step has not followed yet, the search scans the table instead.
+    Each records what it covers: its table's rows, and the last ``resolve`` run (which
+    rewrites ``selectors``). After an ingest or a resolve that the search step has not
+    followed yet, :func:`current_lookups` leaves it out and the search scans the table.
     """
     engine.execute(f"CREATE SCHEMA IF NOT EXISTS {LOOKUP_SCHEMA}")
     summary = {}
     for table, fields in LOOKUPS.items():
+        rows = LOOKUP_ROWS.get(table, "true")
         parts = " UNION ALL ".join(
             f"SELECT '{field}' AS field, {sql} AS value, rowid AS rid FROM {table} "
-            f"WHERE {sql} IS NOT NULL"
+            f"WHERE {sql} IS NOT NULL AND {rows}"
             for field, sql in fields
         )
         engine.execute(
@@ -107,7 +122,7 @@ def build_lookups(engine: Engine) -> dict[str, int]:
         )
         engine.execute(
             f"CREATE OR REPLACE TABLE {lookup_table(table)}_covered AS "
-            f"SELECT {_ROWS.format(table=table)} AS rows_covered"
+            f"SELECT {_ROWS.format(table=table)} AS rows_covered, {_RESOLVED} AS resolved"
         )
         summary[f"{table}_lookup_values"] = int(
             engine.scalar(f"SELECT count(*) FROM {lookup_table(table)}") or 0
@@ -116,10 +131,13 @@ def build_lookups(engine: Engine) -> dict[str, int]:
 
 
 _ROWS = "(SELECT coalesce(max(rowid) + 1, 0) FROM {table})"
+# The audit entry of the last resolve run (each stage commits with its entry).
+_RESOLVED = """(SELECT coalesce(max(seq), 0) FROM audit WHERE action = 'analyze'
+                AND json_extract_string(details, '$.stage') = 'resolve')"""
 
 
 def current_lookups(r: Rows) -> frozenset[str]:
-    """The tables whose lookup covers every row (none in a case analysed before them)."""
+    """The tables whose lookup is current (none in a case analysed before lookups existed)."""
     found = r.query(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
         "AND list_contains(?, table_name) AND table_catalog = current_database()",
@@ -131,7 +149,8 @@ def current_lookups(r: Rows) -> frozenset[str]:
         table
         for table in LOOKUPS
         if r.query(
-            f"SELECT rows_covered = {_ROWS.format(table=table)} FROM {lookup_table(table)}_covered"
+            f"SELECT rows_covered = {_ROWS.format(table=table)} AND resolved = {_RESOLVED} "
+            f"FROM {lookup_table(table)}_covered"
         )[0][0]
     )
 
