@@ -17,9 +17,9 @@ from tests.fixtures import Built
 from tests.web.conftest import copy_case
 from threadline import Case
 from threadline.store import full_text
-from threadline.web import search_sql
+from threadline.web import search_lookup, search_sql
 from threadline.web.policy import load_policy
-from threadline.web.search import _readings
+from threadline.web.search import _readings, _records
 from threadline.web.workbench import Workbench
 
 
@@ -51,7 +51,7 @@ def words(wb: Workbench) -> list[str]:
 def test_the_search_step_wrote_postings_and_lookups(workbench: Workbench) -> None:
     with workbench.reader() as r:
         assert full_text.has_postings(r, "messages")
-        assert search_sql.current_lookups(r) == frozenset(search_sql.LOOKUPS)
+        assert search_lookup.current(r) == frozenset(search_lookup.LOOKUPS)
         postings = r.query(f"SELECT count(*) FROM {full_text.postings_table('messages')}")
         assert postings[0][0] > 0
 
@@ -90,14 +90,20 @@ def values(wb: Workbench) -> list[str]:
                  UNION ALL SELECT receiver_account FROM payments
                  UNION ALL SELECT sender_phone FROM payments
                  UNION ALL SELECT receiver_phone FROM payments
-                 UNION ALL SELECT value FROM selectors) WHERE v IS NOT NULL"""
+                 UNION ALL SELECT value FROM selectors UNION ALL SELECT account_id FROM accounts
+                 UNION ALL SELECT registration_ip FROM accounts
+                 UNION ALL SELECT platform || ':' || account_id FROM accounts)
+               WHERE v IS NOT NULL"""
         )
     found = sorted(str(v) for (v,) in rows)
     return [*found, *(f" {v.upper()} " for v in found[::3]), "request", "10.0.0.999"]
 
 
-def test_logins_and_payments_from_lookups_equal_the_scans(workbench: Workbench) -> None:
+def test_selectors_accounts_logins_and_payments_from_lookups_equal_the_scans(
+    workbench: Workbench,
+) -> None:
     found = 0
+    everything = frozenset(search_lookup.LOOKUPS)
     with workbench.reader() as r:
         parties = {
             (sha, row): (sp, rp)
@@ -108,14 +114,10 @@ def test_logins_and_payments_from_lookups_equal_the_scans(workbench: Workbench) 
         }
         for q in values(workbench):
             read: dict[str, Any] = _readings(q, "AU")
-            logins = search_sql.logins(r, read["ip"], read["lower"], True)
-            assert logins == search_sql.logins(r, read["ip"], read["lower"], False), q
-            payments = search_sql.payments(r, read["lower"], read["phones"], True)
-            assert payments == search_sql.payments(r, read["lower"], read["phones"], False), q
-            found += bool(logins) + bool(payments)
-            chosen = search_sql.selectors(r, read["values"], True)
-            assert chosen == search_sql.selectors(r, read["values"], False), q
-            for hit in payments:  # the persons are the workbench's party index's
+            looked_up = _records(r, read, everything)
+            assert looked_up == _records(r, read, frozenset()), q
+            found += sum(bool(v) for v in looked_up.values())
+            for hit in looked_up["payments"]:  # the persons are the workbench's party index's
                 assert (hit["sp"], hit["rp"]) == parties[hit["source_sha256"], hit["row"]], q
     assert found > 10
 
@@ -130,9 +132,9 @@ def test_a_lookup_behind_an_ingest_is_not_used(built: Built, tmp_path: Path) -> 
         wb = Workbench(case, load_policy(case.path), package_builder=None)
         try:
             with wb.reader() as r:
-                assert "logins" not in search_sql.current_lookups(r)
-                assert "payments" in search_sql.current_lookups(r)
-                assert search_sql.logins(r, "203.0.113.77", "203.0.113.77", False)
+                assert "logins" not in search_lookup.current(r)
+                assert "payments" in search_lookup.current(r)
+                assert search_sql.logins(r, "203.0.113.77", "203.0.113.77")
         finally:
             wb.pool.close()
 
@@ -141,10 +143,10 @@ def test_lookups_behind_a_resolve_are_not_used(built: Built, tmp_path: Path) -> 
     """Resolve rewrites the selectors; a lookup written before it may name other rows."""
     case_dir = copy_case(built, tmp_path / "case")
     with Case.open(case_dir) as case:
-        assert search_sql.current_lookups(case.engine) == frozenset(search_sql.LOOKUPS)
+        assert search_lookup.current(case.engine) == frozenset(search_lookup.LOOKUPS)
         # As an analysis stopped after its resolve step would leave the case.
         case.note("analyze", {"stage": "resolve", "summary": {}})
-        assert search_sql.current_lookups(case.engine) == frozenset()
+        assert search_lookup.current(case.engine) == frozenset()
 
 
 def test_only_selector_links_need_closing(built: Built, workbench: Workbench) -> None:

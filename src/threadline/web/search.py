@@ -20,7 +20,7 @@ from threadline.errors import InvalidValue
 from threadline.resolve.names import features
 from threadline.store import full_text
 from threadline.values import normalise_email, normalise_ip, normalise_phone
-from threadline.web import search_sql
+from threadline.web import search_lookup, search_sql
 from threadline.web.errors import BadRequest
 from threadline.web.policy import User
 from threadline.web.search_names import NameIndex, name_match
@@ -51,6 +51,29 @@ def _readings(q: str, country: str) -> dict[str, Any]:
     lower = text.lower()
     values = sorted({*phones, lower, *([email] if email else [])})
     return {"phones": sorted(phones), "ip": ip, "values": values, "lower": lower}
+
+
+def _records(r: Any, read: dict[str, Any], looked_up: frozenset[str]) -> dict[str, Any]:
+    """Selector, account, login and payment rows matching the readings of the query.
+
+    The row ids come from the search step's lookups (``looked_up``: the tables whose lookup
+    is current) in one query; the other tables are scanned.
+    """
+    handle = read["lower"].lstrip("@")
+    wanted = {
+        "selectors": {"value": read["values"]},
+        "accounts": {"text": [handle], "key": [handle], "ip": [read["ip"]]},
+        "logins": {"ip": [read["ip"]], "text": [read["lower"]]},
+        "payments": {"text": [read["lower"]], "phone": read["phones"]},
+    }
+    rows: dict[str, list[int] | None] = dict.fromkeys(wanted)
+    rows |= search_lookup.find_rows(r, {t: f for t, f in wanted.items() if t in looked_up})
+    return {
+        "selectors": search_sql.selectors(r, read["values"], rows["selectors"]),
+        "accounts": search_sql.accounts(r, handle, read["ip"], rows["accounts"]),
+        "logins": search_sql.logins(r, read["ip"], read["lower"], rows["logins"]),
+        "payments": search_sql.payments(r, read["lower"], read["phones"], rows["payments"]),
+    }
 
 
 def _try(normalise: Callable[..., str], *args: Any) -> str | None:
@@ -84,8 +107,8 @@ def _prepared(wb: Workbench) -> tuple[bool, bool]:
 
 
 def _looked_up(wb: Workbench) -> frozenset[str]:
-    """Tables the search step's lookups cover in full (logins, payments; none before it)."""
-    found: frozenset[str] = wb.cached(("search-lookups",), search_sql.current_lookups)
+    """Tables the search step's value lookups cover in full (none before the step ran)."""
+    found: frozenset[str] = wb.cached(("search-lookups",), search_lookup.current)
     return found
 
 
@@ -132,14 +155,7 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
     indexed, ranked = _prepared(wb)
     looked_up = _looked_up(wb)
     with wb.reader() as r:
-        raw: dict[str, list[dict[str, Any]]] = {
-            "selectors": search_sql.selectors(r, read["values"], "selectors" in looked_up),
-            "accounts": search_sql.accounts(r, read["lower"].lstrip("@"), read["ip"]),
-            "logins": search_sql.logins(r, read["ip"], read["lower"], "logins" in looked_up),
-            "payments": search_sql.payments(
-                r, read["lower"], read["phones"], "payments" in looked_up
-            ),
-        }
+        raw = _records(r, read, looked_up)
         hits, matched = search_sql.message_hits(r, q, indexed, ranked)
         # Only the best hits the user may see are read in full.
         best = _visible_hits(wb, user, hits)

@@ -14,7 +14,7 @@ from typing import Any
 
 from threadline.resolve.sql import account_key, identity_key_sql
 from threadline.store import full_text
-from threadline.store.engine import Engine, Rows
+from threadline.store.engine import Rows
 
 HITS = 50  # hits shown per kind; the total is always counted
 # Message hits checked against the policy, best-ranked first (a common word matches tens of
@@ -22,6 +22,7 @@ HITS = 50  # hits shown per kind; the total is always counted
 CHECKED = 2000
 WORD = re.compile(r"[^\W\d_]")
 ACCOUNT = account_key("a.platform", "a.account_id")
+PLAIN_ACCOUNT = account_key("platform", "account_id")
 # What the ranked postings of the index carry of each message (the search step writes them):
 # the order of hits, and the accounts whose persons the record rule checks.
 POSTED = {
@@ -36,19 +37,18 @@ SENDER = identity_key_sql("sender", "p")
 RECEIVER = identity_key_sql("receiver", "p")
 
 
-def selectors(r: Rows, values: Sequence[str], looked_up: bool = False) -> list[dict[str, Any]]:
+def selectors(
+    r: Rows, values: Sequence[str], rids: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
     """Phone, e-mail and device selectors equal to one of ``values``, with their owner.
 
-    From the search step's lookup when it is current, else by a semi-join (not
+    ``rids``: the rows the lookup found (see :func:`_rows`). Without, a semi-join (not
     ``list_contains``: DuckDB pushes the values into the scan as a filter).
     """
-    found, params = _found(
-        "selectors",
-        looked_up,
-        "value IN (SELECT unnest(?::VARCHAR[]))",
-        {"value": 1},
-        [list(values)],
-    )
+    if rids is not None and not rids:
+        return []
+    params: list[Any] = [list(values)]
+    found = _rows("selectors", rids, "value IN (SELECT unnest(?::VARCHAR[]))", params)
     return r.query_dicts(
         f"""WITH hit AS ({found})
             SELECT s.selector_type, s.value, s.entity_key, m.person_id, s.table_name,
@@ -61,137 +61,51 @@ def selectors(r: Rows, values: Sequence[str], looked_up: bool = False) -> list[d
     )
 
 
-def accounts(r: Rows, handle: str, ip: str | None = None) -> list[dict[str, Any]]:
+def accounts(
+    r: Rows, handle: str, ip: str | None = None, rids: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
     """Accounts whose id (handle) or key is ``handle``, or registered from ``ip``."""
+    if rids is not None and not rids:
+        return []
+    params: list[Any] = [handle, ip]
+    found = _rows(
+        "accounts",
+        rids,
+        f"lower(trim(account_id)) = $1 OR {PLAIN_ACCOUNT} = $1 OR registration_ip = $2",
+        params,
+    )
     return r.query_dicts(
-        f"""SELECT a.platform, a.account_id, a.display_name, {ACCOUNT} AS member_key,
+        f"""WITH hit AS ({found})
+            SELECT a.platform, a.account_id, a.display_name, {ACCOUNT} AS member_key,
                    m.person_id, src.sha256 AS source_sha256, a."row", src.agency AS source_agency
-            FROM accounts a JOIN sources src USING (source_id)
+            FROM accounts a JOIN hit ON a.rowid = hit.rid JOIN sources src USING (source_id)
             LEFT JOIN person_members m ON m.member_key = {ACCOUNT}
-            WHERE lower(trim(a.account_id)) = $1 OR {ACCOUNT} = $1 OR a.registration_ip = $2
             ORDER BY a.platform, a.account_id, src.sha256, a."row" """,
-        [handle, ip],
+        params,
     )
 
 
-# -- value lookups: the search step's sorted (field, value, row id) tables ------------------------
-LOOKUP_SCHEMA = "search_lookup"
-# Per table, the values a search compares, as the queries below compare them: "text" fields
-# folded (lower(trim(...))), the others as stored.
-LOOKUPS: dict[str, tuple[tuple[str, str], ...]] = {
-    "selectors": (("value", "value"),),
-    "logins": (("ip", "ip"), ("text", "lower(trim(device_id))")),
-    "payments": (
-        ("text", "lower(trim(transaction_id))"),
-        ("text", "lower(trim(sender_account))"),
-        ("text", "lower(trim(receiver_account))"),
-        ("phone", "sender_phone"),
-        ("phone", "receiver_phone"),
-    ),
-}
+def _rows(table: str, rids: Sequence[int] | None, where: str, params: list[Any]) -> str:
+    """SQL of the row ids of ``table`` a search finds, and its parameters (appended).
 
-
-# Only the rows a search reads are looked up.
-LOOKUP_ROWS = {"selectors": "selector_type IN ('phone', 'email', 'device')"}
-
-
-def lookup_table(table: str) -> str:
-    """The lookup table of ``table``'s searched values."""
-    return f"{LOOKUP_SCHEMA}.{table}"
-
-
-def build_lookups(engine: Engine) -> dict[str, int]:
-    """Write :data:`LOOKUPS`: ordered by value, so an equality reads one row group of it.
-
-    Each records what it covers: its table's rows, and the last ``resolve`` run (which
-    rewrites ``selectors``). After an ingest or a resolve that the search step has not
-    followed yet, :func:`current_lookups` leaves it out and the search scans the table.
+    ``rids`` are the row ids the search step's lookup found (:mod:`search_lookup`); None
+    when there is no current lookup, and ``table`` is scanned with ``where`` instead.
     """
-    engine.execute(f"CREATE SCHEMA IF NOT EXISTS {LOOKUP_SCHEMA}")
-    summary = {}
-    for table, fields in LOOKUPS.items():
-        rows = LOOKUP_ROWS.get(table, "true")
-        parts = " UNION ALL ".join(
-            f"SELECT '{field}' AS field, {sql} AS value, rowid AS rid FROM {table} "
-            f"WHERE {sql} IS NOT NULL AND {rows}"
-            for field, sql in fields
-        )
-        engine.execute(
-            f"CREATE OR REPLACE TABLE {lookup_table(table)} AS "
-            f"SELECT * FROM ({parts}) ORDER BY value, field, rid"
-        )
-        engine.execute(
-            f"CREATE OR REPLACE TABLE {lookup_table(table)}_covered AS "
-            f"SELECT {_ROWS.format(table=table)} AS rows_covered, {_RESOLVED} AS resolved"
-        )
-        summary[f"{table}_lookup_values"] = int(
-            engine.scalar(f"SELECT count(*) FROM {lookup_table(table)}") or 0
-        )
-    return summary
+    if rids is None:
+        return f"SELECT rowid AS rid FROM {table} WHERE {where}"
+    params.clear()
+    params.append([int(i) for i in rids])
+    return "SELECT unnest(?::BIGINT[]) AS rid"
 
 
-_ROWS = "(SELECT coalesce(max(rowid) + 1, 0) FROM {table})"
-# The audit entry of the last resolve run (each stage commits with its entry).
-_RESOLVED = """(SELECT coalesce(max(seq), 0) FROM audit WHERE action = 'analyze'
-                AND json_extract_string(details, '$.stage') = 'resolve')"""
-
-
-def current_lookups(r: Rows) -> frozenset[str]:
-    """The tables whose lookup is current (none in a case analysed before lookups existed)."""
-    found = r.query(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-        "AND list_contains(?, table_name) AND table_catalog = current_database()",
-        [LOOKUP_SCHEMA, [f"{t}_covered" for t in LOOKUPS]],
-    )
-    if int(found[0][0]) < len(LOOKUPS):
-        return frozenset()
-    return frozenset(
-        table
-        for table in LOOKUPS
-        if r.query(
-            f"SELECT rows_covered = {_ROWS.format(table=table)} AND resolved = {_RESOLVED} "
-            f"FROM {lookup_table(table)}_covered"
-        )[0][0]
-    )
-
-
-def _found(
-    table: str, looked_up: bool, where: str, fields: dict[str, int], values: Sequence[Any]
-) -> tuple[str, list[Any]]:
-    """SQL and parameters of the row ids of ``table`` a search finds.
-
-    ``where`` is the condition on ``table`` (parameters ``values``); from the lookup, each
-    field in ``fields`` is compared with the values of that parameter (a value or a list),
-    all of them listed in one ``IN`` that the scan of the sorted lookup is filtered with.
-    """
-    if not looked_up:
-        return f"SELECT rowid AS rid FROM {table} WHERE {where}", list(values)
-    lists = [_listed(values[n - 1]) for n in fields.values()]
-    wanted = [v for each in lists for v in each]
-    if not wanted:
-        return "SELECT NULL::BIGINT AS rid WHERE false", []
-    marks = ", ".join("?" for _ in wanted)
-    either = " OR ".join(f"(field = '{field}' AND list_contains(?, value))" for field in fields)
-    return (
-        f"SELECT DISTINCT rid FROM {lookup_table(table)} WHERE value IN ({marks}) AND ({either})",
-        [*wanted, *lists],
-    )
-
-
-def _listed(value: Any) -> list[Any]:
-    """A parameter's values: the list's, or the one value; never None."""
-    return [v for v in (value if isinstance(value, list | tuple) else [value]) if v is not None]
-
-
-def logins(r: Rows, ip: str | None, device: str, looked_up: bool = False) -> list[dict[str, Any]]:
+def logins(
+    r: Rows, ip: str | None, device: str, rids: Sequence[int] | None = None
+) -> list[dict[str, Any]]:
     """Logins from the address ``ip`` or the device ``device``, with the account's person."""
-    found, params = _found(
-        "logins",
-        looked_up,
-        "ip = ? OR lower(trim(device_id)) = ?",
-        {"ip": 1, "text": 2},
-        [ip, device],
-    )
+    if rids is not None and not rids:
+        return []
+    params: list[Any] = [ip, device]
+    found = _rows("logins", rids, "ip = $1 OR lower(trim(device_id)) = $2", params)
     return r.query_dicts(
         f"""WITH hit AS ({found})
             SELECT l.ip, l.device_id, l."at", l.platform, l.account_id, m.person_id,
@@ -204,21 +118,23 @@ def logins(r: Rows, ip: str | None, device: str, looked_up: bool = False) -> lis
 
 
 def payments(
-    r: Rows, text: str, phones: Sequence[str], looked_up: bool = False
+    r: Rows, text: str, phones: Sequence[str], rids: Sequence[int] | None = None
 ) -> list[dict[str, Any]]:
     """Payments with the transaction id ``text``, or paid from or to that account or phone.
 
     The persons of the few hits are read from ``person_members`` by the identity keys, as
     :data:`threadline.web.sql.PARTY_INDEX` reads them for every payment.
     """
-    found, params = _found(
+    if rids is not None and not rids:
+        return []
+    params: list[Any] = [text, list(phones)]
+    found = _rows(
         "payments",
-        looked_up,
+        rids,
         """lower(trim(transaction_id)) = $1 OR lower(trim(sender_account)) = $1
            OR lower(trim(receiver_account)) = $1
            OR list_contains($2, sender_phone) OR list_contains($2, receiver_phone)""",
-        {"text": 1, "phone": 2},
-        [text, list(phones)],
+        params,
     )
     return r.query_dicts(
         f"""WITH hit AS ({found})
