@@ -50,7 +50,8 @@ def words(wb: Workbench) -> list[str]:
 
 def test_the_search_step_wrote_postings_and_lookups(workbench: Workbench) -> None:
     with workbench.reader() as r:
-        assert full_text.has_postings(r, "messages")
+        assert full_text.has_postings(r, "messages", list(search_sql.POSTED["messages"]))
+        assert not full_text.has_postings(r, "messages", ["no_such_column"])
         assert search_lookup.current(r) == frozenset(search_lookup.LOOKUPS)
         postings = r.query(f"SELECT count(*) FROM {full_text.postings_table('messages')}")
         assert postings[0][0] > 0

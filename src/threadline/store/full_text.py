@@ -161,14 +161,20 @@ def build_postings(engine: Engine, table: str, extra: Mapping[str, str] | None =
     return int(engine.scalar(f"SELECT count(*) FROM {postings_table(table)}") or 0)
 
 
-def has_postings(r: Rows, table: str) -> bool:
-    """Whether the case holds :func:`postings_table` (a case indexed before it existed not)."""
+def has_postings(r: Rows, table: str, columns: Sequence[str] = ()) -> bool:
+    """Whether the case holds :func:`postings_table` with ``columns`` (besides its own).
+
+    A case indexed before the postings existed has none; one indexed without a caller's
+    extra columns (``build(engine)`` alone) lacks them.
+    """
+    wanted = ["termid", "rid", "rkey", "source_id", "tfw", "norm", *columns]
     rows = r.query(
-        "SELECT 1 FROM information_schema.tables WHERE table_schema = ? "
-        "AND table_name = 'ranked_postings' AND table_catalog = current_database()",
-        [schema(table)],
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? "
+        "AND table_name = 'ranked_postings' AND table_catalog = current_database() "
+        "AND list_contains(?, column_name)",
+        [schema(table), wanted],
     )
-    return bool(rows)
+    return int(rows[0][0]) == len(set(wanted))
 
 
 def terms_sql(table: str) -> str:

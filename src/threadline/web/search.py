@@ -100,7 +100,8 @@ def _prepared(wb: Workbench) -> tuple[bool, bool]:
         if not full_text.supported(wb.case.engine) or not full_text.indexed(r, "messages"):
             return False, False
         loaded = full_text.load(wb.case.engine)
-        return loaded, loaded and full_text.has_postings(r, "messages")
+        posted = list(search_sql.POSTED["messages"])
+        return loaded, loaded and full_text.has_postings(r, "messages", posted)
 
     found: tuple[bool, bool] = wb.cached(("full-text",), make)
     return found
