@@ -125,6 +125,18 @@ def hits_sql(table: str) -> str:
        GROUP BY docs.name"""
 
 
+# -- derived search tables: rebuilt by the search step, outside the case's declared tables ---
+def write_derived(engine: Engine, name: str, select: str) -> int:
+    """(Re)write the search structure ``name`` (schema-qualified) as ``select``; its rows.
+
+    Postings and value lookups are derived from the stored tables, like the index itself:
+    they live in their own schemas, are not evidence, are not exported, and every search
+    step writes them again, so they are not declared case tables.
+    """
+    engine.execute(f"CREATE OR REPLACE TABLE {name} AS {select}")
+    return int(engine.scalar(f"SELECT count(*) FROM {name}") or 0)
+
+
 # -- ranked postings: the index's postings with each document's BM25 parts precomputed ------
 def postings_table(table: str) -> str:
     """The table of ``table``'s ranked postings (in the index's schema: dropped with it)."""
@@ -145,9 +157,10 @@ def build_postings(engine: Engine, table: str, extra: Mapping[str, str] | None =
     s = schema(table)
     more = "".join(f", {sql} AS {name}" for name, sql in (extra or {}).items())
     picked = "".join(f", doc.{name}" for name in (extra or {}))
-    engine.execute(
-        f"""CREATE OR REPLACE TABLE {postings_table(table)} AS
-            WITH tf AS (SELECT docid, termid, count(*) AS tf FROM {s}.terms GROUP BY ALL),
+    return write_derived(
+        engine,
+        postings_table(table),
+        f"""WITH tf AS (SELECT docid, termid, count(*) AS tf FROM {s}.terms GROUP BY ALL),
                  st AS (SELECT num_docs, avgdl FROM {s}.stats),
                  doc AS (SELECT d.docid, d.len, t.rowid AS rid, t.source_id,
                                 row_number() OVER (ORDER BY d.name) AS rkey{more}
@@ -156,9 +169,8 @@ def build_postings(engine: Engine, table: str, extra: Mapping[str, str] | None =
                    CAST(tf.tf * {K1 + 1} AS DOUBLE) AS tfw,
                    tf.tf + {K1} * ({1 - B} + {B} * doc.len / st.avgdl) AS norm
             FROM tf JOIN doc USING (docid) CROSS JOIN st
-            ORDER BY tf.termid, doc.rid"""
+            ORDER BY tf.termid, doc.rid""",
     )
-    return int(engine.scalar(f"SELECT count(*) FROM {postings_table(table)}") or 0)
 
 
 def has_postings(r: Rows, table: str, columns: Sequence[str] = ()) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from threadline.resolve.sql import account_key
+from threadline.store import full_text
 from threadline.store.engine import Engine, Rows
 
 SCHEMA = "search_lookup"
@@ -65,16 +66,13 @@ def build(engine: Engine) -> dict[str, int]:
             f"WHERE {sql} IS NOT NULL AND {rows}"
             for field, sql in fields
         )
-        engine.execute(
-            f"CREATE OR REPLACE TABLE {table_of(table)} AS "
-            f"SELECT * FROM ({parts}) ORDER BY value, field, rid"
+        summary[f"{table}_lookup_values"] = full_text.write_derived(
+            engine, table_of(table), f"SELECT * FROM ({parts}) ORDER BY value, field, rid"
         )
-        engine.execute(
-            f"CREATE OR REPLACE TABLE {table_of(table)}_covered AS "
-            f"SELECT {_COUNT.format(table=table)} AS rows_covered, {_RESOLVED} AS resolved"
-        )
-        summary[f"{table}_lookup_values"] = int(
-            engine.scalar(f"SELECT count(*) FROM {table_of(table)}") or 0
+        full_text.write_derived(
+            engine,
+            f"{table_of(table)}_covered",
+            f"SELECT {_COUNT.format(table=table)} AS rows_covered, {_RESOLVED} AS resolved",
         )
     return summary
 
