@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -118,6 +119,49 @@ def prepare_users(case_dir: Path, clients: int) -> tuple[str, str, list[str], st
     return country, network, persons, f"bench{{:02d}} ({country} analysts)"
 
 
+def search_queries(case_dir: Path, count: int, seed: int = 20) -> list[str]:
+    """What analysts type into search, drawn from the case: phones, handles, names, words.
+
+    ``count`` of each kind (fewer where the case has fewer), interleaved, so every client
+    searches something else in each round and no answer is repeated for a cache to keep.
+    """
+    from threadline import Case
+
+    kinds = {
+        "phone": "SELECT DISTINCT value FROM selectors WHERE selector_type = 'phone'",
+        "handle": "SELECT DISTINCT account_id FROM accounts",
+        "payment name": "SELECT DISTINCT name FROM payment_identities WHERE name IS NOT NULL",
+    }
+    with Case.open(case_dir, read_only=True) as case:
+        e = case.engine
+        drawn = [
+            [
+                str(v)
+                for (v,) in e.query(
+                    f"SELECT * FROM ({sql}) ORDER BY hash(concat(?, *columns(*))) LIMIT ?",
+                    [str(seed), count],
+                )
+            ]
+            for sql in kinds.values()
+        ]
+        # A few chat words: the commonest indicator tokens ("[REQUEST]") and other words of a
+        # sample of messages (synthetic: neutral tokens).
+        words = [
+            str(w)
+            for pattern in (r"\[([A-Z]+)\]", "[a-z]{4,}")
+            for (w,) in e.query(
+                "SELECT lower(w) FROM (SELECT unnest(regexp_extract_all(text, ?, ?)) AS w "
+                "FROM messages USING SAMPLE 20000 ROWS (reservoir, 20)) "
+                "GROUP BY w ORDER BY count(*) DESC, w LIMIT 3",
+                [pattern, 1 if "(" in pattern else 0],
+            )
+        ]
+    drawn.append([words[i % len(words)] for i in range(count)] if words else [])
+    mixed = [q for group in zip(*(d for d in drawn if d), strict=False) for q in group]
+    print(f"search queries: {len(mixed)} ({', '.join(kinds)}, chat words {words})")
+    return mixed
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -152,8 +196,10 @@ async def load(
     rounds: int,
     signed: bool,
     persons: list[str] | None = None,
+    searches: list[str] | None = None,
 ) -> dict[str, list[float]]:
-    """Each client requests every page once per round; ``{person}`` cycles over persons."""
+    """Each client requests every page once per round; ``{person}`` cycles over persons,
+    ``{search}`` over search queries."""
     timings: dict[str, list[float]] = {p: [] for p in pages}
     errors: list[str] = []
 
@@ -166,6 +212,9 @@ async def load(
                     path = page
                     if persons and "{person}" in page:
                         path = page.format(person=persons[(i * rounds + r) % len(persons)])
+                    if searches and "{search}" in page:
+                        q = searches[(i * rounds + r) % len(searches)]
+                        path = page.format(search=urllib.parse.quote(q))
                     t0 = time.perf_counter()
                     resp = await http.get(path, headers=headers)
                     timings[page].append((time.perf_counter() - t0) * 1000)
@@ -303,6 +352,7 @@ def main() -> None:
         case_dir, what = made or build_fixture(OUT)
     country, network, persons, users = prepare_users(case_dir, args.clients)
     print(f"case: {what}\nusers: {users}; network {network}; {len(persons)} persons")
+    searches = search_queries(case_dir, args.clients * args.rounds)
     if args.graph_only:
         graph_draw(case_dir, persons[0])
         return
@@ -319,10 +369,11 @@ def main() -> None:
             "/merges",
             "/persons/{person}",
             "/api/persons/{person}",
-            # issue 20: search (an id, and the commonest indicator word), paged lists,
-            # the ego view, the worklist
+            # issue 20: search (a person id; phones, handles, payment names and chat words
+            # drawn from the case, another per client and round), paged lists, the ego
+            # view, the worklist
             "/search?q={person}",
-            "/search?q=request",
+            "/search?q={search}",
             "/sessions?page=3",
             "/api/persons?page=2",
             "/persons/{person}/timeline",
@@ -330,9 +381,9 @@ def main() -> None:
             "/rescue",
         ]
         # One round first: connections open, and each page's first (uncached) read is paid.
-        asyncio.run(load(base, pages, args.clients, 1, True, persons))
+        asyncio.run(load(base, pages, args.clients, 1, True, persons, searches[::-1]))
         base_t = asyncio.run(load(base, ["/api/health"], args.clients, args.rounds * 4, False))
-        timings = asyncio.run(load(base, pages, args.clients, args.rounds, True, persons))
+        timings = asyncio.run(load(base, pages, args.clients, args.rounds, True, persons, searches))
 
     b95 = pct(base_t["/api/health"], 95)
     n = sum(len(v) for v in timings.values())

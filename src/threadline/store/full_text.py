@@ -10,6 +10,7 @@ back to a ``LIKE`` scan.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,12 @@ def load(engine: Engine) -> bool:
     return True
 
 
-def build(engine: Engine) -> dict[str, Any]:
-    """(Re)build the index of every table in :data:`INDEXED`; a summary for the audit entry."""
+def build(engine: Engine, extra: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
+    """(Re)build the index of every table in :data:`INDEXED`; a summary for the audit entry.
+
+    ``extra`` names, per table, more columns its ranked postings carry (name -> SQL over the
+    indexed table): see :func:`build_postings`.
+    """
     if not load(engine):
         return {"full_text": "none: this engine searches message text with LIKE"}
     summary: dict[str, Any] = {}
@@ -70,6 +75,8 @@ def build(engine: Engine) -> dict[str, Any]:
         # Flat keys: the progress line and the audit summary show scalar values.
         summary[f"{table}_indexed"] = int(docs or 0)
         summary[f"{table}_postings"] = int(terms or 0)
+        columns = (extra or {}).get(table, {})
+        summary[f"{table}_ranked_postings"] = build_postings(engine, table, columns)
         summary[f"{table}_seconds"] = round(time.perf_counter() - began, 3)
     return summary
 
@@ -116,3 +123,103 @@ def hits_sql(table: str) -> str:
                   AS score
        FROM tf JOIN q USING (termid) JOIN {s}.docs docs USING (docid) CROSS JOIN st
        GROUP BY docs.name"""
+
+
+# -- derived search tables: rebuilt by the search step, outside the case's declared tables ---
+def write_derived(engine: Engine, name: str, select: str) -> int:
+    """(Re)write the search structure ``name`` (schema-qualified) as ``select``; its rows.
+
+    Postings and value lookups are derived from the stored tables, like the index itself:
+    they live in their own schemas, are not evidence, are not exported, and every search
+    step writes them again, so they are not declared case tables.
+    """
+    engine.execute(f"CREATE OR REPLACE TABLE {name} AS {select}")
+    return int(engine.scalar(f"SELECT count(*) FROM {name}") or 0)
+
+
+# -- ranked postings: the index's postings with each document's BM25 parts precomputed ------
+def postings_table(table: str) -> str:
+    """The table of ``table``'s ranked postings (in the index's schema: dropped with it)."""
+    return f"{schema(table)}.ranked_postings"
+
+
+def build_postings(engine: Engine, table: str, extra: Mapping[str, str] | None = None) -> int:
+    """Write :func:`postings_table`: one row per (term, document), ordered by term.
+
+    Each row holds what BM25 needs of the document (its term frequency part and length
+    norm, as :func:`hits_sql` computes them), the row id and source of the indexed row, and
+    the rank of its key, so a search reads only its terms' postings (the order lets DuckDB
+    skip the other terms' row groups) and never joins the documents or the table by key.
+    ``extra`` adds columns (name -> SQL over ``table``) a search needs of each hit: they
+    repeat per term, which the store's dictionary compression absorbs.
+    """
+    key, _ = INDEXED[table]
+    s = schema(table)
+    more = "".join(f", {sql} AS {name}" for name, sql in (extra or {}).items())
+    picked = "".join(f", doc.{name}" for name in (extra or {}))
+    return write_derived(
+        engine,
+        postings_table(table),
+        f"""WITH tf AS (SELECT docid, termid, count(*) AS tf FROM {s}.terms GROUP BY ALL),
+                 st AS (SELECT num_docs, avgdl FROM {s}.stats),
+                 doc AS (SELECT d.docid, d.len, t.rowid AS rid, t.source_id,
+                                row_number() OVER (ORDER BY d.name) AS rkey{more}
+                         FROM {s}.docs d JOIN {table} t ON t.{key} = d.name)
+            SELECT tf.termid, doc.rid, doc.rkey, doc.source_id{picked},
+                   CAST(tf.tf * {K1 + 1} AS DOUBLE) AS tfw,
+                   tf.tf + {K1} * ({1 - B} + {B} * doc.len / st.avgdl) AS norm
+            FROM tf JOIN doc USING (docid) CROSS JOIN st
+            ORDER BY tf.termid, doc.rid""",
+    )
+
+
+def has_postings(r: Rows, table: str, columns: Sequence[str] = ()) -> bool:
+    """Whether the case holds :func:`postings_table` with ``columns`` (besides its own).
+
+    A case indexed before the postings existed has none; one indexed without a caller's
+    extra columns (``build(engine)`` alone) lacks them.
+    """
+    wanted = ["termid", "rid", "rkey", "source_id", "tfw", "norm", *columns]
+    rows = r.query(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? "
+        "AND table_name = 'ranked_postings' AND table_catalog = current_database() "
+        "AND list_contains(?, column_name)",
+        [schema(table), wanted],
+    )
+    return int(rows[0][0]) == len(set(wanted))
+
+
+def terms_sql(table: str) -> str:
+    """SQL of (``termid``, ``idf``, ``df``) of each indexed term of the query (``?``).
+
+    The query is tokenised and stemmed as the index was; ``idf`` is :func:`hits_sql`'s.
+    """
+    s = schema(table)
+    return f"""WITH tokens AS (SELECT DISTINCT stem(unnest({s}.tokenize(?)), 'porter') AS t),
+         st AS (SELECT num_docs FROM {s}.stats)
+       SELECT d.termid, log((st.num_docs - d.df + 0.5) / (d.df + 0.5) + 1) AS idf, d.df
+       FROM {s}.dict d JOIN tokens ON d.term = tokens.t CROSS JOIN st
+       ORDER BY d.termid"""
+
+
+def ranked_sql(table: str, terms: int, extra: Sequence[str] = ()) -> str:
+    """SQL of (``rid``, ``rkey``, ``source_id``, ``score``) of rows with any of ``terms`` terms.
+
+    Parameters: the term ids and their ``idf`` (two lists, from :func:`terms_sql`). The
+    scores are :func:`hits_sql`'s, computed the same way from the same values; ``rid`` is
+    the row id in ``table`` and ``rkey`` the rank of its key (the tie-break by key);
+    ``extra`` are more columns of the postings (see :func:`build_postings`). One term needs
+    no grouping: its postings are one per row.
+    """
+    p = postings_table(table)
+    if terms == 1:
+        more = "".join(f", p.{name}" for name in extra)
+        return f"""SELECT p.rid, p.rkey, p.source_id,
+                          CAST(list_extract($2, 1) AS DOUBLE) * p.tfw / p.norm AS score{more}
+                   FROM {p} p WHERE p.termid = list_extract($1, 1)"""
+    more = "".join(f", any_value(p.{name}) AS {name}" for name in extra)
+    return f"""WITH q AS (SELECT unnest($2::DOUBLE[]) AS idf, unnest($1) AS termid)
+       SELECT p.rid, any_value(p.rkey) AS rkey, any_value(p.source_id) AS source_id,
+              sum(q.idf * p.tfw / p.norm) AS score{more}
+       FROM {p} p JOIN q USING (termid)
+       GROUP BY p.rid"""

@@ -16,17 +16,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import jellyfish
-
 from threadline.errors import InvalidValue
-from threadline.resolve.names import NameFeatures, features
+from threadline.resolve.names import features
 from threadline.store import full_text
 from threadline.values import normalise_email, normalise_ip, normalise_phone
-from threadline.web import search_sql
+from threadline.web import search_lookup, search_sql
 from threadline.web.errors import BadRequest
 from threadline.web.policy import User
+from threadline.web.search_names import NameIndex, name_match
 from threadline.web.views_person import close_links, href
 from threadline.web.workbench import Workbench, jsonable
+
+__all__ = ["name_match", "search"]
 
 MIN_LENGTH = 2
 MAX_LENGTH = 200
@@ -39,7 +40,6 @@ TITLES = {
     "payments": "Payments (transaction id, account, phone)",
     "messages": "Message text",
 }
-FUZZY = 0.9  # Jaro-Winkler of folded names at least this counts as a fuzzy match
 
 
 def _readings(q: str, country: str) -> dict[str, Any]:
@@ -51,6 +51,29 @@ def _readings(q: str, country: str) -> dict[str, Any]:
     lower = text.lower()
     values = sorted({*phones, lower, *([email] if email else [])})
     return {"phones": sorted(phones), "ip": ip, "values": values, "lower": lower}
+
+
+def _records(r: Any, read: dict[str, Any], looked_up: frozenset[str]) -> dict[str, Any]:
+    """Selector, account, login and payment rows matching the readings of the query.
+
+    The row ids come from the search step's lookups (``looked_up``: the tables whose lookup
+    is current) in one query; the other tables are scanned.
+    """
+    handle = read["lower"].lstrip("@")
+    wanted = {
+        "selectors": {"value": read["values"]},
+        "accounts": {"text": [handle], "key": [handle], "ip": [read["ip"]]},
+        "logins": {"ip": [read["ip"]], "text": [read["lower"]]},
+        "payments": {"text": [read["lower"]], "phone": read["phones"]},
+    }
+    rows: dict[str, list[int] | None] = dict.fromkeys(wanted)
+    rows |= search_lookup.find_rows(r, {t: f for t, f in wanted.items() if t in looked_up})
+    return {
+        "selectors": search_sql.selectors(r, read["values"], rows["selectors"]),
+        "accounts": search_sql.accounts(r, handle, read["ip"], rows["accounts"]),
+        "logins": search_sql.logins(r, read["ip"], read["lower"], rows["logins"]),
+        "payments": search_sql.payments(r, read["lower"], read["phones"], rows["payments"]),
+    }
 
 
 def _try(normalise: Callable[..., str], *args: Any) -> str | None:
@@ -67,41 +90,38 @@ def _amount(value: Any) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _prepared(wb: Workbench) -> bool:
-    """Whether message text is searched on the index (loading the extension once)."""
+def _prepared(wb: Workbench) -> tuple[bool, bool]:
+    """Whether message text is searched on the index, and on its ranked postings.
 
-    def make(r: Any) -> bool:
+    The extension is loaded once per generation.
+    """
+
+    def make(r: Any) -> tuple[bool, bool]:
         if not full_text.supported(wb.case.engine) or not full_text.indexed(r, "messages"):
-            return False
-        return full_text.load(wb.case.engine)
+            return False, False
+        loaded = full_text.load(wb.case.engine)
+        posted = list(search_sql.POSTED["messages"])
+        return loaded, loaded and full_text.has_postings(r, "messages", posted)
 
-    return bool(wb.cached(("full-text",), make))
-
-
-def _names(wb: Workbench) -> list[tuple[NameFeatures, str, str, str]]:
-    def make(r: Any) -> list[tuple[NameFeatures, str, str, str]]:
-        return [(features(n), key, n, where) for key, n, where in search_sql.written_names(r)]
-
-    found: list[tuple[NameFeatures, str, str, str]] = wb.cached(("written-names",), make)
+    found: tuple[bool, bool] = wb.cached(("full-text",), make)
     return found
 
 
-def name_match(q: NameFeatures, name: NameFeatures) -> tuple[float, str] | None:
-    """How well a written name matches the query: (score, how), or None."""
-    if not q.full or not name.full:
-        return None
-    if q.full == name.full:
-        return 1.0, "same name"
-    if q.sorted == name.sorted:
-        return 0.97, "same name, other order"
-    if set(q.tokens) <= set(name.tokens):
-        return 0.9, "part of the name"
-    if len(q.tokens) > 1 and (q.first_mp, q.last_mp) == (name.first_mp, name.last_mp):
-        return 0.88, "sounds alike"
-    similarity = jellyfish.jaro_winkler_similarity(q.sorted, name.sorted)
-    if similarity >= FUZZY:
-        return round(similarity * 0.95, 3), "similar spelling"
-    return None
+def _looked_up(wb: Workbench) -> frozenset[str]:
+    """Tables the search step's value lookups cover in full (none before the step ran)."""
+    found: frozenset[str] = wb.cached(("search-lookups",), search_lookup.current)
+    return found
+
+
+def _names(wb: Workbench) -> tuple[NameIndex, list[tuple[str, str, str]]]:
+    """The case's written names indexed, and (member key, written name, where) of each."""
+
+    def make(r: Any) -> tuple[NameIndex, list[tuple[str, str, str]]]:
+        written = search_sql.written_names(r)
+        return NameIndex.of(features(n) for _, n, _ in written), written
+
+    found: tuple[NameIndex, list[tuple[str, str, str]]] = wb.cached(("written-names",), make)
+    return found
 
 
 def _party(wb: Workbench, user: User, pid: Any) -> dict[str, Any]:
@@ -133,17 +153,13 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
     if not MIN_LENGTH <= len(q) <= MAX_LENGTH:
         raise BadRequest(f"search for {MIN_LENGTH} to {MAX_LENGTH} characters")
     read = _readings(q, user.country)
-    indexed = _prepared(wb)
+    indexed, ranked = _prepared(wb)
+    looked_up = _looked_up(wb)
     with wb.reader() as r:
-        raw: dict[str, list[dict[str, Any]]] = {
-            "selectors": search_sql.selectors(r, read["values"]),
-            "accounts": search_sql.accounts(r, read["lower"].lstrip("@"), read["ip"]),
-            "logins": search_sql.logins(r, read["ip"], read["lower"]),
-            "payments": search_sql.payments(r, read["lower"], read["phones"]),
-        }
-        hits, matched = search_sql.message_hits(r, q, indexed)
+        raw = _records(r, read, looked_up)
+        hits, matched = search_sql.message_hits(r, q, indexed, ranked)
         # Only the best hits the user may see are read in full.
-        best = [h for h in hits if wb.record_visible(user, h[4], (h[2], h[3]))]
+        best = _visible_hits(wb, user, hits)
         texts = search_sql.messages(r, [h[0] for h in best[: search_sql.HITS]])
     groups: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
     restricted = dict.fromkeys(KINDS, 0)
@@ -209,7 +225,10 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
     groups["persons"], restricted["persons"] = persons
     totals = {k: len(v) for k, v in groups.items()} | {"messages": len(best)}
     shown = {k: v[: search_sql.HITS] for k, v in groups.items()}
-    close_links(wb, user, [h for k in KINDS if k != "persons" for h in shown[k]])
+    # A hit of an account, login, payment or message passed the record rule on the record
+    # its link opens, with the same parties (or more): the link opens. A selector's link
+    # opens the record it was read from, whose parties may be others.
+    close_links(wb, user, shown["selectors"])
     wb.audit(
         user, "search", "case", q, hits=sum(totals.values()), restricted=sum(restricted.values())
     )
@@ -233,6 +252,26 @@ def search(wb: Workbench, user: User, q: str) -> dict[str, Any]:
     }
 
 
+def _visible_hits(
+    wb: Workbench, user: User, hits: list[tuple[int, float, Any, Any, Any]]
+) -> list[tuple[int, float, Any, Any, Any]]:
+    """The message hits the record rule lets the user see, in their order.
+
+    Thousands of hits share a few hundred (agency, sender, recipient): the rule is asked
+    once for each.
+    """
+    rule: dict[tuple[Any, Any, Any], bool] = {}
+    shown = []
+    for h in hits:
+        key = (h[4], h[2], h[3])
+        seen = rule.get(key)
+        if seen is None:
+            seen = rule[key] = wb.record_visible(user, h[4], (h[2], h[3]))
+        if seen:
+            shown.append(h)
+    return shown
+
+
 def _message(
     wb: Workbench, user: User, row: dict[str, Any], hit: tuple[int, float, Any, Any, Any]
 ) -> dict[str, Any]:
@@ -249,16 +288,19 @@ def _message(
 
 def _persons(wb: Workbench, user: User, q: str) -> tuple[list[dict[str, Any]], int]:
     """Persons with a name matching ``q``, best first; persons the user may not see counted."""
+    if not _may_be_a_name(wb, q):
+        return [], 0
     wanted = features(q)
     best: dict[str, tuple[float, str, str, str]] = {}
     owners = wb.cached(("member-persons",), _member_persons)
-    for name, key, written, where in _names(wb):
-        m = name_match(wanted, name)
+    index, names = _names(wb)
+    for i, score, how in index.matches(wanted):
+        key, name, where = names[i]
         pid = owners.get(key)
-        if m is None or pid is None:
+        if pid is None:
             continue
-        if pid not in best or m[0] > best[pid][0]:
-            best[pid] = (m[0], m[1], written, where)
+        if pid not in best or score > best[pid][0]:
+            best[pid] = (score, how, name, where)
     hits, hidden = [], 0
     for pid, (score, how, written, where) in sorted(best.items(), key=lambda x: (-x[1][0], x[0])):
         if not wb.visible(user, pid):
@@ -275,6 +317,11 @@ def _persons(wb: Workbench, user: User, q: str) -> tuple[list[dict[str, Any]], i
             }
         )
     return hits, hidden
+
+
+def _may_be_a_name(wb: Workbench, q: str) -> bool:
+    """Whether ``q`` can be a written name: no digits or ``@``, and not a person id."""
+    return not any(c.isdigit() or c == "@" for c in q) and not wb.known(q)
 
 
 def _member_persons(r: Any) -> dict[str, str]:
