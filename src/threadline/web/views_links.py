@@ -14,6 +14,7 @@ import hmac
 import itertools
 import secrets
 from collections import deque
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -57,56 +58,112 @@ def _day(text: str | None, at: time) -> datetime | None:
 
 
 class LinkGraph:
-    """The filtered links of the whole case as adjacency lists (cached per date range)."""
+    """The filtered links of the whole case, built once per generation and shared by users.
 
-    def __init__(self, wb: Workbench, kinds: frozenset[str], since: Any, until: Any) -> None:
-        found = wb.cached(("links", since, until), lambda r: links_sql.edges(r, since, until))
-        self.adj: dict[str, dict[str, dict[str, int]]] = {}
+    Nothing in it depends on who asks: each person's neighbours (sorted, so walks are
+    repeatable), the count of each kind of link, role and node-size measures. A request
+    only walks it and redacts the persons it reaches for its user.
+    """
+
+    def __init__(
+        self,
+        found: list[links_sql.Edge],
+        kinds: frozenset[str],
+        roles: dict[str, str],
+        measures: dict[str, tuple[int, float]],
+    ) -> None:
+        adj: dict[str, dict[str, dict[str, int]]] = {}
         for a, b, kind, n in found:
             if kind not in kinds:
                 continue
-            self.adj.setdefault(a, {}).setdefault(b, {})[kind] = n
-            self.adj.setdefault(b, {}).setdefault(a, {})[kind] = n
-        self.measures: dict[str, tuple[int, float]] = wb.cached(("measures",), links_sql.measures)
+            adj.setdefault(a, {}).setdefault(b, {})[kind] = n
+            adj.setdefault(b, {}).setdefault(a, {})[kind] = n
+        self.adj = {p: dict(sorted(near.items())) for p, near in adj.items()}
+        # Each link once, under its smaller person id, with what the view draws of it.
+        self.later = {
+            a: [(b, _edge_data(kk)) for b, kk in near.items() if a < b]
+            for a, near in self.adj.items()
+        }
+        self.roles = {p: roles.get(p, "other") for p in self.adj}
+        self.measures = measures
 
     def neighbours(self, person: str) -> dict[str, dict[str, int]]:
-        """The persons linked to ``person`` with the count of each kind of link."""
+        """The persons linked to ``person`` (in id order) with the count of each kind of link."""
         return self.adj.get(person, {})
 
-
-def _node(wb: Workbench, user: User, g: LinkGraph, pid: str, hop: int) -> dict[str, Any]:
-    a = wb.access(pid)
-    show = wb.visible(user, pid)
-    sessions, spend = g.measures.get(pid, (0, 0.0))
-    return {
-        "data": {
-            "id": pid if show else opaque(pid),
-            "label": wb.label(pid) if show else wb.placeholder(pid),
-            "role": a.role,
-            "restricted": not show,
-            "hop": hop,
-            "sessions": sessions if show else None,
-            "spend": round(spend, 2) if show else None,
-            "href": f"/persons/{pid}" if show else None,
-        }
-    }
+    def role(self, person: str) -> str:
+        """The person's role as the filters name it (``other`` when it is none of them)."""
+        role = self.roles.get(person, "other")
+        return role if role in ROLES else "other"
 
 
-def _edge(wb: Workbench, user: User, a: str, b: str, kinds: dict[str, int]) -> dict[str, Any]:
-    ida = a if wb.visible(user, a) else opaque(a)
-    idb = b if wb.visible(user, b) else opaque(b)
-    one, two = sorted((ida, idb))
+def _edge_data(kinds: dict[str, int]) -> dict[str, Any]:
+    # What the view draws: the main kind (colour, dash) and the weight (width); the count of
+    # each kind present for the analyst. Zero counts and the id (source~target) are left out:
+    # they were half of a 1,800-link answer.
     main = next((k for k in ("session", "payment", "message", "selector") if k in kinds), "")
     return {
-        "data": {
-            "id": f"{one}~{two}",
-            "source": one,
-            "target": two,
-            "kind": main,
-            **{k: kinds.get(k, 0) for k in links_sql.EDGE_KINDS},
-            "weight": sum(kinds.values()),
-        }
+        "kind": main,
+        **{k: kinds[k] for k in links_sql.EDGE_KINDS if k in kinds},
+        "weight": sum(kinds.values()),
     }
+
+
+def link_graph(wb: Workbench, kinds: frozenset[str], since: Any, until: Any) -> LinkGraph:
+    """The case's links of these kinds in this date range (cached until the next merge or split)."""
+    found = wb.cached(("links", since, until), lambda r: links_sql.edges(r, since, until))
+    measures = wb.cached(("measures",), links_sql.measures)
+    return wb.cached(  # type: ignore[no-any-return]
+        ("link-graph", kinds, since, until),
+        lambda _r: LinkGraph(found, kinds, _roles(wb, found), measures),
+    )
+
+
+def _roles(wb: Workbench, found: list[links_sql.Edge]) -> dict[str, str]:
+    return {p: wb.access(p).role for a, b, _, _ in found for p in (a, b)}
+
+
+class _Redaction:
+    """One user's view of the persons a request reaches: shown as themselves or as opaque ids."""
+
+    def __init__(self, wb: Workbench, user: User) -> None:
+        self.wb, self.user = wb, user
+        self.ids: dict[str, str] = {}
+
+    def id(self, pid: str) -> str:
+        """The node id the user sees for ``pid``."""
+        if (shown := self.ids.get(pid)) is None:
+            shown = self.ids[pid] = pid if self.wb.visible(self.user, pid) else opaque(pid)
+        return shown
+
+    def node(self, g: LinkGraph, pid: str, hop: int) -> dict[str, Any]:
+        """A person as a Cytoscape node: identity, role and size measures, or a placeholder."""
+        nid = self.id(pid)
+        show = nid == pid
+        sessions, spend = g.measures.get(pid, (0, 0.0))
+        return {
+            "data": {
+                "id": nid,
+                "label": self.wb.label(pid) if show else self.wb.placeholder(pid),
+                "role": self.wb.access(pid).role,
+                "restricted": not show,
+                "hop": hop,
+                "sessions": sessions if show else None,
+                "spend": round(spend, 2) if show else None,
+                "href": f"/persons/{pid}" if show else None,
+            }
+        }
+
+    def edges(self, g: LinkGraph, persons: Iterable[str]) -> list[dict[str, Any]]:
+        """The links among ``persons`` as Cytoscape edges between the ids the user sees."""
+        ids = {p: self.id(p) for p in persons}
+        out = []
+        for a, ia in ids.items():
+            for b, data in g.later.get(a, ()):
+                if (ib := ids.get(b)) is not None:
+                    one, two = (ia, ib) if ia < ib else (ib, ia)
+                    out.append({"data": {"source": one, "target": two, **data}})
+        return out
 
 
 def ego(
@@ -124,7 +181,7 @@ def ego(
     if not 1 <= hops <= MAX_HOPS:
         raise BadRequest(f"hops must be 1 to {MAX_HOPS}")
     k, r, lo, hi = parse_filters(kinds, roles, since, until)
-    g = LinkGraph(wb, k, lo, hi)
+    g = link_graph(wb, k, lo, hi)
     hop_of = {person_id: 0}
     queue = deque([person_id])
     truncated = False
@@ -132,22 +189,17 @@ def ego(
         p = queue.popleft()
         if hop_of[p] >= hops:
             continue
-        for q in sorted(g.neighbours(p)):
-            role = wb.access(q).role
-            if q in hop_of or (role if role in ROLES else "other") not in r:
+        for q in g.neighbours(p):
+            if q in hop_of or g.role(q) not in r:
                 continue
             if len(hop_of) >= MAX_NODES:
                 truncated = True
                 break
             hop_of[q] = hop_of[p] + 1
             queue.append(q)
-    nodes = [_node(wb, user, g, p, h) for p, h in hop_of.items()]
-    edges = [
-        _edge(wb, user, a, b, kk)
-        for a in hop_of
-        for b, kk in g.neighbours(a).items()
-        if b in hop_of and a < b
-    ]
+    see = _Redaction(wb, user)
+    nodes = [see.node(g, p, h) for p, h in hop_of.items()]
+    edges = see.edges(g, hop_of)
     wb.audit(user, "view", "links", person_id, hops=hops, persons=len(nodes))
     return {
         "person_id": person_id,
@@ -171,14 +223,14 @@ def path(
     wb.require_person(user, a)
     wb.require_person(user, b)
     k, _, lo, hi = parse_filters(kinds, None, since, until)
-    g = LinkGraph(wb, k, lo, hi)
+    g = link_graph(wb, k, lo, hi)
     prev: dict[str, str | None] = {a: None}
     queue = deque([(a, 0)])
     while queue and b not in prev:
         p, d = queue.popleft()
         if d >= MAX_PATH:
             continue
-        for q in sorted(g.neighbours(p)):
+        for q in g.neighbours(p):
             if q not in prev:
                 prev[q] = p
                 queue.append((q, d + 1))
@@ -189,8 +241,9 @@ def path(
     while (step := prev[chain[-1]]) is not None:
         chain.append(step)
     chain.reverse()
-    nodes = [_node(wb, user, g, p, i) for i, p in enumerate(chain)]
-    edges = [_edge(wb, user, x, y, g.neighbours(x)[y]) for x, y in itertools.pairwise(chain)]
+    see = _Redaction(wb, user)
+    nodes = [see.node(g, p, i) for i, p in enumerate(chain)]
+    edges = [e for x, y in itertools.pairwise(chain) for e in see.edges(g, (x, y))]
     return {
         "from": a,
         "to": b,

@@ -99,6 +99,7 @@
       }
     });
     elements.edges.forEach(function (e) {
+      e.data.id = e.data.id || edgeId(e.data);
       if (!seen[e.data.id] && cy.getElementById(e.data.id).empty()) {
         seen[e.data.id] = true;
         e.data.w = Math.min(8, 1 + Math.log(1 + (e.data.weight || 0)));
@@ -108,6 +109,8 @@
     cy.add(fresh);
     layout();
   }
+  // The API leaves edge ids out (a third of a large answer); source < target, so one per pair.
+  function edgeId(data) { return data.source + "~" + data.target; }
   function draw(elements) { cy.elements().remove(); add(elements, 0); }
   function load() {
     return get(box.getAttribute("data-src") + "?hops=1&" + query())
@@ -150,7 +153,9 @@
       .then(function (d) {
         cy.elements().removeClass("path");
         add(d.elements, 0);
-        d.elements.nodes.concat(d.elements.edges).forEach(function (x) { cy.getElementById(x.data.id).addClass("path"); });
+        d.elements.nodes.concat(d.elements.edges).forEach(function (x) {
+          cy.getElementById(x.data.id || edgeId(x.data)).addClass("path");
+        });
         out.textContent = d.length + " links: " + d.elements.nodes.map(function (n) { return n.data.label; }).join(" → ");
         out.setAttribute("data-length", String(d.length));
       })
