@@ -76,3 +76,44 @@ def test_links_carry_what_the_view_draws_once_per_pair(server: LiveServer, clien
         assert all(n > 0 for n in counts.values()), e
         assert e["weight"] == sum(counts.values())
         assert e["kind"] in counts
+
+
+def test_past_the_link_budget_every_person_keeps_the_link_it_was_reached_by(
+    server: LiveServer, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = client_for("au_analyst")
+    url = f"/api/persons/{_person(server, 'sel1')}/links?hops=2"
+    full = c.get(url).json()
+    n, total = len(full["elements"]["nodes"]), len(full["elements"]["edges"])
+    assert full["links"] == total
+    assert not full["links_truncated"]
+    assert total >= n, "the fixture's two-hop view has more links than a tree"
+    monkeypatch.setattr(views_links, "MAX_LINKS", n - 1)  # room for the tree only
+    cut = c.get(url).json()
+    edges = [e["data"] for e in cut["elements"]["edges"]]
+    assert cut["links"] == total
+    assert cut["links_truncated"]
+    assert len(edges) == n - 1
+    touched = {x for e in edges for x in (e["source"], e["target"])}
+    assert touched == {d["data"]["id"] for d in cut["elements"]["nodes"]}
+
+
+def test_the_strongest_links_are_kept_after_the_tree() -> None:
+    def link(a: str, b: str, kind: str, n: int) -> views_links.Link:
+        return (a, b, {"kind": kind, "weight": n}, (views_links._RANK[kind], -n))
+
+    pairs = [
+        link("a", "b", "selector", 1),  # the tree: b was reached from a
+        link("a", "c", "selector", 9),
+        link("b", "c", "message", 1),
+        link("c", "d", "session", 1),
+        link("b", "d", "message", 5),
+    ]
+    kept = views_links.strongest(pairs, {"b": "a"}, 3)
+    assert [(a, b) for a, b, _, _ in kept] == [("a", "b"), ("c", "d"), ("b", "d")]
+    assert views_links.strongest(pairs, {"b": "a"}, 9) == pairs
+    assert views_links.strongest(pairs, {"b": "a", "c": "a", "d": "c"}, 1) == [
+        pairs[0],
+        pairs[1],
+        pairs[3],
+    ]

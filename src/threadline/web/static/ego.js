@@ -136,8 +136,22 @@
   function draw(elements) { cy.elements().remove(); add(elements, 0); }
   function load() {
     return get(box.getAttribute("data-src") + "?hops=1&" + query())
-      .then(function (d) { draw(d.elements); box.setAttribute("data-expanded", "0"); select(null); })
+      .then(function (d) { draw(d.elements); note(d); box.setAttribute("data-expanded", "0"); select(null); })
       .catch(function (err) { box.setAttribute("data-ready", "error"); report(err); });
+  }
+  // Says what the last answer left out: persons past the cap, links past the drawing budget.
+  function note(d) {
+    var parts = [];
+    if (d.truncated) { parts.push("Stopped at " + d.max_nodes.toLocaleString("en") + " persons."); }
+    if (d.links_truncated) {
+      parts.push("Showing " + d.elements.edges.length.toLocaleString("en") + " of " +
+        d.links.toLocaleString("en") + " links: those each person was reached by, then the " +
+        "strongest (sessions, payments, messages, shared selectors). Filter by kind or date " +
+        "for the rest.");
+    }
+    var el = document.getElementById("ego-note");
+    el.textContent = parts.join(" ");
+    el.hidden = !parts.length;
   }
   function report(err) { document.getElementById("ego-selected-label").textContent = "Could not load: " + err.message; }
   function select(n) {
@@ -157,6 +171,7 @@
     return get("/api/persons/" + encodeURIComponent(node.id()) + "/links?hops=1&" + query())
       .then(function (d) {
         add(d.elements, node.data("hop"));
+        note(d);
         box.setAttribute("data-expanded", String(Number(box.getAttribute("data-expanded") || 0) + 1));
       })
       .catch(report);
