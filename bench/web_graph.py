@@ -147,6 +147,47 @@ def graph_draw(base: str, person: str, password: str, repeats: int = 7) -> None:
     print(f"  median ego draw {wall:.0f} ms: {verdict} the {GRAPH_GOAL_MS:.0f} ms goal")
 
 
+# Set on the page before its scripts run: when #graph says it is ready, two frames later.
+_PAINTED = """(() => {
+  new MutationObserver((_, obs) => {
+    const g = document.getElementById("graph");
+    if (g && g.hasAttribute("data-ready")) {
+      obs.disconnect();
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        window.__painted = performance.now(); }));
+    }
+  }).observe(document, {attributes: true, subtree: true, attributeFilter: ["data-ready"]});
+})();"""
+_WAIT_PAINTED = """async () => {
+  while (!window.__painted) { await new Promise((r) => setTimeout(r, 10)); }
+  const fetched = performance.getEntriesByType("resource").find((e) => e.name.endsWith("/graph"));
+  return [window.__painted - fetched.startTime, window.threadlineGraph.nodes().length,
+          window.threadlineGraph.edges().length];
+}"""
+
+
+def network_draw(base: str, network: str, password: str, repeats: int = 5) -> None:
+    """Time the network page's graph: from its fetch to the second frame after it is drawn."""
+    from playwright.sync_api import sync_playwright
+    from tests.web.browser import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        d = _Drawer(browser, base, "", password)
+        d.page.add_init_script(_PAINTED)
+        runs = []
+        for _ in range(repeats):
+            d.page.goto(f"{base}/networks/{network}")
+            runs.append(d.page.evaluate(_WAIT_PAINTED))
+        browser.close()
+    ms = statistics.median(r[0] for r in runs)
+    print(
+        f"\nnetwork page {network} ({runs[0][1]} persons, {runs[0][2]} links), fetch to painted, "
+        f"median of {repeats} fresh pages: {ms:.1f} ms (max {max(r[0] for r in runs):.1f}), "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+
+
 def levers(base: str, person: str, password: str, repeats: int = 5) -> None:
     """Each style lever's effect on the same draw, interleaved on fresh pages."""
     from playwright.sync_api import sync_playwright
