@@ -116,10 +116,13 @@ def _edge_data(kinds: dict[str, int]) -> tuple[dict[str, Any], tuple[int, int]]:
 
 def link_graph(wb: Workbench, kinds: frozenset[str], since: Any, until: Any) -> LinkGraph:
     """The case's links of these kinds in this date range (cached until the next merge or split)."""
+    # The graph's key names the generation its links were read in as well as the one it is
+    # stored under: built from links read before a merge, it is never served after it.
+    read_in = wb.generation
     found = wb.cached(("links", since, until), lambda r: links_sql.edges(r, since, until))
     measures = wb.cached(("measures",), links_sql.measures)
     return wb.cached(  # type: ignore[no-any-return]
-        ("link-graph", kinds, since, until),
+        ("link-graph", read_in, kinds, since, until),
         lambda _r: LinkGraph(found, kinds, _roles(wb, found), measures),
     )
 
