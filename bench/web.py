@@ -9,12 +9,13 @@ Case: the ``medium`` synthetic operation (``threadline.synth``), ingested and an
 when the analysis stages produce networks and targets; otherwise the largest workbench
 fixture of ``tests/fixtures.py`` that builds quickly (the script prints which it used, and why).
 
-Then the link-analysis graph in Chromium (Debian's, through Playwright): 500 persons and
-1,000 links drawn by the ego view's layout (concentric by hop), against the force-directed
-``cose`` layout the network page used, on the same elements in the same page (goal < 500 ms).
+Then the link-analysis graph in Chromium (``bench/web_graph.py``): 500 persons and 1,000
+links drawn by the ego view's own code on fresh pages (goal < 500 ms), its split and the
+renderer's CPU time, against ``cose`` on the same elements; ``--graph-levers`` adds the cost
+of each Cytoscape style lever.
 
 Usage: ``python bench/web.py [--clients 20] [--rounds 8] [--fixture] [--case DIR]
-[--graph-only]``
+[--graph-only] [--graph-levers]``
 """
 
 from __future__ import annotations
@@ -231,40 +232,6 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-GRAPH_NODES, GRAPH_GOAL_MS = 500, 500.0
-# 500 persons in hops 0-3 with every role, 1,000 links of every kind, drawn by the ego view's
-# own code (window.threadlineEgo.draw) and timed to the second frame after (painted).
-DRAW_JS = """async ([n, layout]) => {
-  const roles = ["seller", "facilitator", "buyer", "mule", "hub", "other"];
-  const kinds = ["message", "payment", "session", "selector"];
-  const nodes = [], edges = [];
-  for (let i = 0; i < n; i++) {
-    const hop = i === 0 ? 0 : 1 + (i % 3);
-    nodes.push({data: {id: "n" + i, label: "chatapp:person_" + i, role: roles[i % 6], hop: hop,
-                       restricted: i % 17 === 0, sessions: i % 9, spend: i * 3, href: null}});
-  }
-  for (let j = 0; j < 2 * n; j++) {
-    const a = j % n, b = (j * 7 + 1) % n;
-    if (a === b) { continue; }
-    const k = kinds[j % 4];
-    edges.push({data: {id: "e" + j, source: "n" + a, target: "n" + b, kind: k, weight: 1 + j % 5,
-                       message: 1, payment: 0, session: 0, selector: 0}});
-  }
-  const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
-  const t0 = performance.now();
-  if (layout === "ego") {
-    window.threadlineEgo.draw({nodes: nodes, edges: edges});
-  } else {
-    const cy = window.threadlineEgo.cy;
-    cy.elements().remove();
-    cy.add(nodes.concat(edges.map((e) => ({group: "edges", data: e.data}))));
-    cy.layout({name: "cose", animate: false, randomize: false}).run();
-  }
-  await frame(); await frame();
-  return [performance.now() - t0, window.threadlineEgo.cy.nodes().length];
-}"""
-
-
 @contextmanager
 def serving(case_dir: Path) -> Iterator[str]:
     """``threadline serve`` on a free loopback port until the block ends; yields its URL."""
@@ -293,47 +260,15 @@ def serving(case_dir: Path) -> Iterator[str]:
         server.wait(timeout=60)
 
 
-def graph_draw(case_dir: Path, person: str, repeats: int = 7) -> None:
-    """Time the ego view drawing 500 persons in Chromium, against cose on the same elements."""
-    from playwright.sync_api import sync_playwright
-    from tests.web.browser import ARGS, CHROMIUM
+def graph_draw(case_dir: Path, person: str, network: str, levers: bool = False) -> None:
+    """The ego view's 500-person draw and the network page in Chromium (``bench/web_graph.py``)."""
+    from bench import web_graph
 
-    with serving(case_dir) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{base}/login")
-        page.fill("input[name=name]", "bench00")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{base}/")
-        times: dict[str, list[float]] = {"ego": [], "cose": [], "layout": []}
-        real = None
-        for i in range(repeats):
-            for layout in ("ego", "cose") if i < 2 else ("ego",):  # cose takes ~10 s a run
-                # A fresh page each time: no earlier graph to remove, no garbage to collect.
-                page.goto(f"{base}/persons/{person}/links")
-                page.wait_for_selector("#ego[data-ready]")
-                real = page.get_attribute("#ego", "data-ready")
-                ms, drawn = page.evaluate(DRAW_JS, [GRAPH_NODES, layout])
-                assert drawn == GRAPH_NODES, drawn
-                times[layout].append(ms)
-                if layout == "ego":  # the placing alone, before the browser paints
-                    times["layout"].append(
-                        float(page.get_attribute("#ego", "data-layout-ms") or "nan")
-                    )
-        browser.close()
-    load = os.getloadavg()[0]
-    ego, cose = statistics.median(times["ego"]), statistics.median(times["cose"])
-    print(
-        f"\ngraph draw in Chromium, {GRAPH_NODES} persons / {2 * GRAPH_NODES} links, "
-        f"median of {repeats} (cose: {len(times['cose'])}), load average {load:.1f}:"
-    )
-    print(f"  ego view (concentric by hop): {ego:8.1f} ms (max {max(times['ego']):.1f})")
-    print(f"  of which placing the nodes:   {statistics.median(times['layout']):8.1f} ms")
-    print(f"  cose, same elements (baseline): {cose:8.1f} ms; ratio {ego / cose:.2f}")
-    print(f"  (the real ego view of {person} opened with {real} persons first)")
-    verdict = "meets" if ego < GRAPH_GOAL_MS else "misses"
-    print(f"  median ego draw {ego:.0f} ms: {verdict} the {GRAPH_GOAL_MS:.0f} ms goal")
+    with serving(case_dir) as base:
+        web_graph.graph_draw(base, person, PASSWORD)
+        web_graph.network_draw(base, network, PASSWORD)
+        if levers:
+            web_graph.levers(base, person, PASSWORD)
 
 
 def main() -> None:
@@ -343,6 +278,7 @@ def main() -> None:
     ap.add_argument("--fixture", action="store_true", help="skip the synthetic medium case")
     ap.add_argument("--case", type=Path, help="benchmark this existing case")
     ap.add_argument("--graph-only", action="store_true", help="only the graph draw time")
+    ap.add_argument("--graph-levers", action="store_true", help="and each style lever's cost")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if args.case:
@@ -354,7 +290,7 @@ def main() -> None:
     print(f"case: {what}\nusers: {users}; network {network}; {len(persons)} persons")
     searches = search_queries(case_dir, args.clients * args.rounds)
     if args.graph_only:
-        graph_draw(case_dir, persons[0])
+        graph_draw(case_dir, persons[0], network, args.graph_levers)
         return
 
     with serving(case_dir) as base:
@@ -409,7 +345,7 @@ def main() -> None:
     )
     verdict = "meets" if worst <= GOAL_P95_MS else "misses"
     print(f"\nworst page p95 {worst:.0f} ms: {verdict} the {GOAL_P95_MS:.0f} ms goal")
-    graph_draw(case_dir, persons[0])
+    graph_draw(case_dir, persons[0], network)
 
 
 if __name__ == "__main__":

@@ -64,12 +64,14 @@ def test_expand_an_ego_network_twice_and_find_a_path(
     first = int(pg.get_attribute("#ego", "data-ready") or 0)
     assert first >= 2
     assert pg.evaluate(f"threadlineEgo.cy.getElementById('{seller}').length") == 1
-    pg.evaluate(f"threadlineEgo.cy.getElementById('{seller}').emit('tap')")
+    # `void`: emit() returns the Cytoscape collection, and Playwright serialising it (the whole
+    # graph and renderer behind it) ran the page's V8 heap out of memory ("Target crashed").
+    pg.evaluate(f"void threadlineEgo.cy.getElementById('{seller}').emit('tap')")
     pg.click("#ego-expand")
     pg.wait_for_selector("#ego[data-expanded='1']")
     second = int(pg.get_attribute("#ego", "data-ready") or 0)
     assert second > first
-    pg.evaluate(f"threadlineEgo.cy.getElementById('{other}').emit('tap')")
+    pg.evaluate(f"void threadlineEgo.cy.getElementById('{other}').emit('tap')")
     pg.click("#ego-expand")
     pg.wait_for_selector("#ego[data-expanded='2']")
     hops = pg.evaluate("threadlineEgo.cy.nodes().map(function (n) { return n.data('hop'); })")

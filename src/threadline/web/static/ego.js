@@ -28,29 +28,23 @@
         });
       });
   }
-  // Static selectors and precomputed sizes: style functions run per element and per redraw,
-  // which made 500 persons take ~0.7 s to draw.
+  // Colours, sizes and label sizes are worked out once per element into its data and mapped
+  // with data(): style functions ran per element and per redraw (~0.7 s for 500 persons),
+  // and every selector is matched against every element on each style pass.
   var style = [
     { selector: "node", style: {
-        "label": "data(label)", "font-size": 11, "min-zoomed-font-size": 8, "text-valign": "bottom",
-        "text-margin-y": 2, "color": "#1d2430", "text-background-color": "#ffffff",
-        "text-background-opacity": 0.85, "text-background-padding": 1,
-        "background-color": colours.other,
+        "label": "data(label)", "font-size": "data(fs)", "min-zoomed-font-size": 8,
+        "text-valign": "bottom", "text-margin-y": 2, "color": "#1d2430",
+        "text-background-color": "#ffffff", "text-background-opacity": 0.85,
+        "text-background-padding": 1, "background-color": "data(colour)",
         "width": "data(size)", "height": "data(size)" } },
-    { selector: "node[?restricted]", style: { "background-color": "#b7bec8" } },
     { selector: "node[hop = 0]", style: { "border-width": 3, "border-color": "#1d2430" } },
     { selector: "node:selected", style: { "border-width": 4, "border-color": "#1f5fa8" } },
-    { selector: "edge", style: { "width": "data(w)", "line-color": "#8395a7", "curve-style": "haystack" } },
-    { selector: "edge[kind = 'selector']", style: { "line-style": "dashed" } },
+    { selector: "edge", style: { "width": "data(w)", "line-color": "data(colour)",
+        "line-style": "data(line)", "curve-style": "haystack" } },
     { selector: "node.path", style: { "border-color": "#d4ac0d", "border-width": 5 } },
     { selector: "edge.path", style: { "line-color": "#d4ac0d", "width": 6 } }
   ];
-  Object.keys(colours).forEach(function (role) {
-    style.splice(1, 0, { selector: "node[role = '" + role + "'][!restricted]", style: { "background-color": colours[role] } });
-  });
-  Object.keys(edgeColours).forEach(function (kind) {
-    style.splice(style.length - 2, 0, { selector: "edge[kind = '" + kind + "']", style: { "line-color": edgeColours[kind] } });
-  });
   var cy = cytoscape({
     container: box, elements: [], wheelSensitivity: 0.3, minZoom: 0.1, maxZoom: 4,
     hideEdgesOnViewport: true, textureOnViewport: true, style: style
@@ -59,60 +53,105 @@
     var by = document.getElementById("ego-size").value;
     var v = by === "spend" ? Math.log(1 + (data.spend || 0)) * 6 : Math.sqrt(data.sessions || 0) * 8;
     data.size = Math.min(64, 16 + v);
+    data.colour = data.restricted ? "#b7bec8" : (colours[data.role] || colours.other);
     // Cut long labels here: Cytoscape's own ellipsis measures every label's text.
     if (data.label && data.label.length > 32) { data.label = data.label.slice(0, 31) + "…"; }
     return data;
   }
-  // Rings by hop, placed directly (O(n)): Cytoscape's layouts measure every label first,
-  // which cost most of the draw time at 500 persons.
-  function layout() {
-    var t0 = performance.now();
-    var rings = {};
-    cy.nodes().forEach(function (n) { (rings[n.data("hop")] = rings[n.data("hop")] || []).push(n); });
-    var radius = 0;
-    cy.batch(function () {
-      Object.keys(rings).map(Number).sort(function (a, b) { return a - b; }).forEach(function (hop) {
-        var ring = rings[hop];
-        radius = hop === 0 ? 0 : Math.max(radius + 140, ring.length * 46 / (2 * Math.PI));
-        ring.forEach(function (n, i) {
-          var angle = 2 * Math.PI * i / ring.length + hop * 0.3;
-          n.position({ x: radius * Math.cos(angle), y: radius * Math.sin(angle) });
-        });
+  // Rings by hop (O(n)), computed before the elements are added: Cytoscape's layouts measure
+  // every label first, and moving nodes once added costs an event and a bounding box each.
+  // The viewport is fitted from the rings' radius, not cy.fit(): that measures every label's
+  // box. A small graph stays at 1.2 so labels remain readable.
+  function place(nodes) {
+    var rings = {}, at = {}, radius = 0, fs = {};
+    nodes.forEach(function (d) { (rings[d.hop] = rings[d.hop] || []).push(d); });
+    var hops = Object.keys(rings).map(Number).sort(function (a, b) { return a - b; });
+    var radii = hops.map(function (hop) {
+      radius = hop === 0 ? 0 : Math.max(radius + 140, rings[hop].length * 46 / (2 * Math.PI));
+      return radius;
+    });
+    var w = cy.width(), h = cy.height();
+    var zoom = Math.min(1.2, Math.min(w, h) / (2 * (radius + 60)));
+    hops.forEach(function (hop, k) {
+      var ring = rings[hop], r = radii[k];
+      // Labels are drawn at a readable size on screen for the person at the centre and the
+      // first ring, all of it when its persons are far enough apart, else its 12 largest (by
+      // paid sessions or amount); the rest (11 units) show as the analyst zooms in
+      // (min-zoomed-font-size).
+      var apart = ring.length <= 36 && 2 * Math.PI * r * zoom / ring.length >= 24;
+      var big = hop === 1 && !apart ? ring.filter(function (d) { return d.size > 16; })
+        .sort(function (a, b) { return b.size - a.size; }).slice(0, 12) : [];
+      var readable = Math.round(Math.max(11, 11 / zoom));
+      ring.forEach(function (d, i) {
+        var angle = 2 * Math.PI * i / ring.length + hop * 0.3;
+        at[d.id] = { x: r * Math.cos(angle), y: r * Math.sin(angle) };
+        fs[d.id] = hop === 0 ? Math.round(Math.max(11, 14 / zoom))
+          : (hop === 1 && (apart || big.indexOf(d) >= 0) ? readable : 11);
       });
     });
-    // Fit the rings from their radius, not cy.fit(): that measures every label's box. A small
-    // graph stays at 1.2 so labels remain readable.
-    var extent = radius + 60, w = cy.width(), h = cy.height();
-    cy.viewport({ zoom: Math.min(1.2, Math.min(w, h) / (2 * extent)), pan: { x: w / 2, y: h / 2 } });
-    box.setAttribute("data-layout-ms", String(Math.round(performance.now() - t0)));
-    box.setAttribute("data-ready", String(cy.nodes().length));
+    return { at: at, fs: fs, zoom: zoom, pan: { x: w / 2, y: h / 2 } };
   }
   function add(elements, hopBase) {
-    // One cy.add of every new element: adding them one by one costs an event and a style
-    // pass each.
-    var fresh = [], seen = {};
+    // One cy.add of every new element, placed: adding them one by one costs an event and a
+    // style pass each.
+    var t0 = performance.now();
+    var nodes = [], edges = [], seen = {};
     elements.nodes.forEach(function (n) {
       if (!seen[n.data.id] && cy.getElementById(n.data.id).empty()) {
         seen[n.data.id] = true;
         n.data.hop = n.data.hop + hopBase;
-        fresh.push({ group: "nodes", data: sized(n.data) });
+        nodes.push({ group: "nodes", data: sized(n.data) });
       }
     });
     elements.edges.forEach(function (e) {
+      e.data.id = e.data.id || edgeId(e.data);
       if (!seen[e.data.id] && cy.getElementById(e.data.id).empty()) {
         seen[e.data.id] = true;
         e.data.w = Math.min(8, 1 + Math.log(1 + (e.data.weight || 0)));
-        fresh.push({ group: "edges", data: e.data });
+        e.data.colour = edgeColours[e.data.kind] || edgeColours.message;
+        e.data.line = e.data.kind === "selector" ? "dashed" : "solid";
+        edges.push({ group: "edges", data: e.data });
       }
     });
-    cy.add(fresh);
-    layout();
+    var old = cy.nodes();
+    var placed = place(old.map(function (n) { return n.data(); })
+      .concat(nodes.map(function (n) { return n.data; })));
+    nodes.forEach(function (n) {
+      n.position = placed.at[n.data.id];
+      n.data.fs = placed.fs[n.data.id];
+    });
+    cy.batch(function () {
+      old.forEach(function (n) {
+        n.position(placed.at[n.id()]);
+        if (n.data("fs") !== placed.fs[n.id()]) { n.data("fs", placed.fs[n.id()]); }
+      });
+      cy.add(nodes.concat(edges));
+    });
+    cy.viewport({ zoom: placed.zoom, pan: placed.pan });
+    box.setAttribute("data-layout-ms", String(Math.round(performance.now() - t0)));
+    box.setAttribute("data-ready", String(cy.nodes().length));
   }
+  // The API leaves edge ids out (a third of a large answer); source < target, so one per pair.
+  function edgeId(data) { return data.source + "~" + data.target; }
   function draw(elements) { cy.elements().remove(); add(elements, 0); }
   function load() {
     return get(box.getAttribute("data-src") + "?hops=1&" + query())
-      .then(function (d) { draw(d.elements); box.setAttribute("data-expanded", "0"); select(null); })
+      .then(function (d) { draw(d.elements); note(d); box.setAttribute("data-expanded", "0"); select(null); })
       .catch(function (err) { box.setAttribute("data-ready", "error"); report(err); });
+  }
+  // Says what the last answer left out: persons past the cap, links past the drawing budget.
+  function note(d) {
+    var parts = [];
+    if (d.truncated) { parts.push("Stopped at " + d.max_nodes.toLocaleString("en") + " persons."); }
+    if (d.links_truncated) {
+      parts.push("Showing " + d.elements.edges.length.toLocaleString("en") + " of " +
+        d.links.toLocaleString("en") + " links: those each person was reached by, then the " +
+        "strongest (sessions, payments, messages, shared selectors). Filter by kind or date " +
+        "for the rest.");
+    }
+    var el = document.getElementById("ego-note");
+    el.textContent = parts.join(" ");
+    el.hidden = !parts.length;
   }
   function report(err) { document.getElementById("ego-selected-label").textContent = "Could not load: " + err.message; }
   function select(n) {
@@ -132,6 +171,7 @@
     return get("/api/persons/" + encodeURIComponent(node.id()) + "/links?hops=1&" + query())
       .then(function (d) {
         add(d.elements, node.data("hop"));
+        note(d);
         box.setAttribute("data-expanded", String(Number(box.getAttribute("data-expanded") || 0) + 1));
       })
       .catch(report);
@@ -150,7 +190,9 @@
       .then(function (d) {
         cy.elements().removeClass("path");
         add(d.elements, 0);
-        d.elements.nodes.concat(d.elements.edges).forEach(function (x) { cy.getElementById(x.data.id).addClass("path"); });
+        d.elements.nodes.concat(d.elements.edges).forEach(function (x) {
+          cy.getElementById(x.data.id || edgeId(x.data)).addClass("path");
+        });
         out.textContent = d.length + " links: " + d.elements.nodes.map(function (n) { return n.data.label; }).join(" → ");
         out.setAttribute("data-length", String(d.length));
       })
