@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from pathlib import Path
@@ -99,3 +100,21 @@ def test_a_read_nested_in_another_uses_the_same_connection(wb: Workbench) -> Non
         return bool(inner)
 
     assert wb.cached(("outer",), outer) is True
+
+
+def test_a_large_remembered_value_is_kept_out_of_cyclic_collections(
+    wb: Workbench, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A full collection walks every tracked object: the cached rows would make each one
+    # stall every request for hundreds of milliseconds.
+    monkeypatch.setattr(wb_module, "FREEZE_ROWS", 3)
+    gc.unfreeze()
+    try:
+        wb.remember(("small",), lambda: [{"row": 1}])
+        assert gc.get_freeze_count() == 0
+        rows = wb.remember(("large",), lambda: [{"row": i} for i in range(5)])
+        assert gc.get_freeze_count() > 0
+        young = {id(o) for o in gc.get_objects(0)}
+        assert not any(id(r) in young for r in rows)
+    finally:
+        gc.unfreeze()

@@ -6,6 +6,7 @@ decide what a user may see. It is rebuilt when an analyst merges or splits perso
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -34,6 +35,10 @@ CACHE_ENTRIES = 1024
 # Rows the remembered values may hold in all: a facilitator's timeline can be a hundred
 # thousand events, and a server must not grow without bound while analysts browse.
 CACHE_ROWS = 2_000_000
+# A remembered value this many rows or more is frozen out of the cyclic garbage collector:
+# its full collections would otherwise walk every cached row (hundreds of milliseconds at
+# `medium`, every request waiting). The values are plain rows, freed by reference counting.
+FREEZE_ROWS = 1_000
 
 if TYPE_CHECKING:
     from threadline.share.progress import ProgressFn
@@ -108,6 +113,11 @@ class Workbench:
             self.cache.clear()
             self._weights.clear()
             self._held_rows = 0
+        # What was frozen before may now be garbage (the old index and values): collect it
+        # once, then keep the new index out of later collections (see FREEZE_ROWS).
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     def access(self, person_id: str | None) -> Access:
         """The person's role and jurisdictions; an unknown person is ``other`` with none."""
@@ -252,6 +262,8 @@ class Workbench:
                     self.cache[full] = value
                     self._weights[full] = weight
                     self._held_rows += weight
+                if weight >= FREEZE_ROWS:
+                    gc.freeze()
             finally:
                 with self._lock:
                     self._making.pop(full, None)
