@@ -89,12 +89,12 @@ def _cpu_ms(trace: Path) -> float:
 class _Drawer:
     """A signed-in Chromium page that opens a person's ego view afresh and times a draw."""
 
-    def __init__(self, browser: Any, base: str, person: str, password: str) -> None:
+    def __init__(self, browser: Any, base: str, person: str, login: tuple[str, str]) -> None:
         self.browser, self.base, self.person = browser, base, person
         self.page = browser.new_page(viewport={"width": 1280, "height": 900})
         self.page.goto(f"{base}/login")
-        self.page.fill("input[name=name]", "bench00")
-        self.page.fill("input[name=password]", password)
+        self.page.fill("input[name=name]", login[0])
+        self.page.fill("input[name=password]", login[1])
         self.page.click("button[type=submit]")
         self.page.wait_for_url(f"{base}/")
         self.trace = Path(tempfile.mkdtemp()) / "draw.json"
@@ -117,14 +117,14 @@ class _Drawer:
         return ms, sync, first, _cpu_ms(self.trace)
 
 
-def graph_draw(base: str, person: str, password: str, repeats: int = 7) -> None:
+def graph_draw(base: str, person: str, login: tuple[str, str], repeats: int = 7) -> None:
     """Time the ego view drawing 500 persons in Chromium, against cose on the same elements."""
     from playwright.sync_api import sync_playwright
     from tests.web.browser import ARGS, CHROMIUM
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        d = _Drawer(browser, base, person, password)
+        d = _Drawer(browser, base, person, login)
         ego: list[tuple[float, float, float, float]] = []
         cose: list[float] = []
         for i in range(repeats):
@@ -166,14 +166,14 @@ _WAIT_PAINTED = """async () => {
 }"""
 
 
-def network_draw(base: str, network: str, password: str, repeats: int = 5) -> None:
+def network_draw(base: str, network: str, login: tuple[str, str], repeats: int = 5) -> None:
     """Time the network page's graph: from its fetch to the second frame after it is drawn."""
     from playwright.sync_api import sync_playwright
     from tests.web.browser import ARGS, CHROMIUM
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        d = _Drawer(browser, base, "", password)
+        d = _Drawer(browser, base, "", login)
         d.page.add_init_script(_PAINTED)
         runs = []
         for _ in range(repeats):
@@ -188,7 +188,7 @@ def network_draw(base: str, network: str, password: str, repeats: int = 5) -> No
     )
 
 
-def levers(base: str, person: str, password: str, repeats: int = 5) -> None:
+def levers(base: str, person: str, login: tuple[str, str], repeats: int = 5) -> None:
     """Each style lever's effect on the same draw, interleaved on fresh pages."""
     from playwright.sync_api import sync_playwright
     from tests.web.browser import ARGS, CHROMIUM
@@ -196,7 +196,7 @@ def levers(base: str, person: str, password: str, repeats: int = 5) -> None:
     runs: dict[str, list[tuple[float, float, float, float]]] = {k: [] for k in LEVERS}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        d = _Drawer(browser, base, person, password)
+        d = _Drawer(browser, base, person, login)
         for _ in range(repeats):
             for name, js in LEVERS.items():
                 runs[name].append(d.draw("ego", js))
