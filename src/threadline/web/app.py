@@ -77,7 +77,7 @@ def create_app(
     policy: Policy | None = None,
     package_builder: PackageBuilder | Literal["auto"] | None = "auto",
     time_limit_s: float = 10.0,
-    pool_size: int = 4,
+    pool_size: int = 8,
     behind_tls_proxy: bool = False,
 ) -> FastAPI:
     """A workbench over an open case (the app owns neither the case nor its closing)."""

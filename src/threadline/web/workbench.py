@@ -70,7 +70,7 @@ class Workbench:
     read_only: bool = False
     # A TLS-terminating proxy in front says the browser uses HTTPS: cookies are Secure.
     behind_tls_proxy: bool = False
-    pool_size: int = 4
+    pool_size: int = 8
     time_limit_s: float = 10.0
     # "auto": threadline.share.package.build_package when installed; None: no packaging.
     package_builder: PackageBuilder | Literal["auto"] | None = "auto"
