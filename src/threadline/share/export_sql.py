@@ -163,7 +163,8 @@ def copy_table_csv(engine: Engine, table: str, target: Path) -> int:
     """Write one table as headered CSV (lists and JSON as JSON text, times as ISO UTC)."""
     cols = engine.query(
         """SELECT column_name, data_type FROM information_schema.columns
-           WHERE table_name = ? ORDER BY ordinal_position""",
+           WHERE table_name = ? AND table_schema = current_schema()
+           ORDER BY ordinal_position""",
         [table],
     )
     exprs = []

@@ -65,7 +65,7 @@ def table_exists(r: Rows, name: str) -> bool:
     return bool(
         r.query(
             "SELECT 1 FROM information_schema.tables WHERE table_name = ? "
-            "AND table_catalog = current_database()",
+            "AND table_catalog = current_database() AND table_schema = current_schema()",
             [name],
         )
     )
@@ -77,7 +77,8 @@ def columns(r: Rows, table: str) -> list[str]:
         str(c)
         for (c,) in r.query(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-            "AND table_catalog = current_database() ORDER BY ordinal_position",
+            "AND table_catalog = current_database() AND table_schema = current_schema() "
+            "ORDER BY ordinal_position",
             [table],
         )
     ]
