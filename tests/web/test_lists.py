@@ -18,7 +18,7 @@ from tests.web.conftest import Client, LiveServer, copy_case
 from threadline import Case
 from threadline.web import listing
 from threadline.web.errors import BadRequest
-from threadline.web.lists import SPECS
+from threadline.web.list_specs import SPECS
 from threadline.web.views_person import span_of
 
 

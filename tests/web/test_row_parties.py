@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.web.conftest import Built, copy_case
 from threadline import Case
 from threadline.store.web_pool import ReadPool
-from threadline.web import sql as web_sql
+from threadline.web import parties_sql
 
 
 def test_parties_by_stored_row_equal_the_parties_by_provenance(
@@ -37,9 +37,11 @@ def test_parties_by_stored_row_equal_the_parties_by_provenance(
         pool = ReadPool(case.engine, size=1)
         try:
             with pool.reader() as r:
-                by_row = web_sql.row_parties(r, refs)
+                by_row = parties_sql.row_parties(r, refs)
                 shas, rows = [s for s, _ in refs], [n for _, n in refs]
-                by_provenance = web_sql._parties(r, "w.record_id = t.record_id", shas, rows, True)
+                by_provenance = parties_sql._parties(
+                    r, "w.record_id = t.record_id", shas, rows, True
+                )
         finally:
             pool.close()
     assert len(refs) > 50

@@ -20,6 +20,7 @@ from threadline.case import Case
 from threadline.store.audit import os_user
 from threadline.store.engine import Rows
 from threadline.store.web_pool import ReadPool
+from threadline.web import parties_sql
 from threadline.web import sql as web_sql
 from threadline.web.auditlog import AuditWriter
 from threadline.web.errors import BadRequest, Forbidden, NotFound, ReadOnly, ReadsThrottled
@@ -163,7 +164,7 @@ class Workbench:
                 ref: ("", {}) for ref in missing
             }
             with self.pool.reader() as r:
-                for sha, row, agency, rid, pid, has in web_sql.row_parties(r, missing):
+                for sha, row, agency, rid, pid, has in parties_sql.row_parties(r, missing):
                     parties = found[sha, row][1].setdefault(rid, [])
                     if has:
                         parties.append(pid)
