@@ -39,6 +39,7 @@ from threadline.web.views_person import (
     span_of,
     timeline_key,
     timeline_view,
+    with_own_links,
 )
 from threadline.web.workbench import Workbench, rows
 
@@ -133,16 +134,7 @@ def _closed(wb: Workbench, user: User, items: list[dict[str, Any]]) -> list[dict
     An item's ``evidence``, or each of its ``reasons``' evidence, is a list of links; the
     user's agency decides which rows they may open, so this is done per record key.
     """
-    out = []
-    for item in items:
-        copy = dict(item)
-        if "evidence" in copy:
-            copy["evidence"] = [dict(e) for e in copy["evidence"]]
-        if "reasons" in copy:
-            copy["reasons"] = [
-                dict(x, evidence=[dict(e) for e in x["evidence"]]) for x in copy["reasons"]
-            ]
-        out.append(copy)
+    out = [with_own_links(item) for item in items]
     links = reason_links(out) + [e for x in out for e in reason_links(x.get("reasons", []))]
     close_links(wb, user, links)
     return out

@@ -7,7 +7,7 @@ from typing import Any
 
 from threadline.web import map_sql, places
 from threadline.web.policy import User
-from threadline.web.views_person import _evidence_list, close_links
+from threadline.web.views_person import _evidence_list, close_links, with_own_links
 from threadline.web.workbench import Workbench, jsonable
 
 FIXES_LIMIT = 2000
@@ -72,9 +72,7 @@ def rescue(wb: Workbench, user: User) -> dict[str, Any]:
             if not wb.visible(user, x["person_id"]):
                 hidden += 1
                 continue
-            shown.append(
-                dict(x, label=wb.label(x["person_id"]), evidence=[dict(e) for e in x["evidence"]])
-            )
+            shown.append(with_own_links(x) | {"label": wb.label(x["person_id"])})
         close_links(wb, user, [e for x in shown for e in x["evidence"]])
         homes = [(x["home"]["lat"], x["home"]["lon"]) for x in shown if x["home"]]
         return {"facilitators": shown, "restricted": hidden, "places": places.around(homes)}

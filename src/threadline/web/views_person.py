@@ -108,6 +108,20 @@ def close_links(wb: Workbench, user: User, links: list[dict[str, Any]]) -> None:
             e["href"] = None
 
 
+def with_own_links(item: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the item whose evidence links (its own and its reasons') can be closed.
+
+    Cached items are shared by every user: :func:`close_links` blanks links in place, so
+    it works on these copies.
+    """
+    copy = dict(item)
+    if "evidence" in copy:
+        copy["evidence"] = [dict(e) for e in copy["evidence"]]
+    if "reasons" in copy:
+        copy["reasons"] = [with_own_links(x) for x in copy["reasons"]]
+    return copy
+
+
 def reason_links(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every evidence link of a list of reasons (the dicts themselves, to be changed)."""
     return [e for item in items for e in item.get("evidence", [])]
@@ -282,13 +296,8 @@ def person(
         events=len(timeline),
         source_agencies=sorted(agencies),
     )
-    shown_reasons = [
-        dict(x, evidence=[dict(e) for e in x["evidence"]]) for x in reasons(target, role)
-    ]
-    shown_sessions = [
-        dict(x, evidence=[dict(e) for e in x["evidence"]])
-        for x in redact_sessions(wb, user, data["sessions"])
-    ]
+    shown_reasons = [with_own_links(x) for x in reasons(target, role)]
+    shown_sessions = [with_own_links(x) for x in redact_sessions(wb, user, data["sessions"])]
     link_evidence = [dict(e) for e in data["link_evidence"]]
     close_links(
         wb,
